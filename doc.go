@@ -1,0 +1,2 @@
+// Package fastmeter is a drop-in replacement for go.opentelemetry.io/otel/sdk/metric.
+package fastmeter
