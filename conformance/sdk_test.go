@@ -1,0 +1,243 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr/funcr"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/resource"
+)
+
+// The adapter: every scenario is written once against the OTel metric API
+// and a small harness, and runs for each entry of sdks. The configuration
+// types are the official ones because fastmeter reuses them (View, Stream,
+// Aggregation*, selectors, Exporter, Producer are aliases); only the readers
+// and the provider differ, so only their construction lives in the adapter.
+
+// readerConfig configures one ManualReader. Nil selectors mean "the SDK's
+// default", exactly as if the option were not passed.
+type readerConfig struct {
+	temporality sdkmetric.TemporalitySelector
+	aggregation sdkmetric.AggregationSelector
+	producers   []sdkmetric.Producer
+}
+
+// providerConfig configures a MeterProvider with manual readers.
+type providerConfig struct {
+	readers  []readerConfig // empty means one reader with default selectors
+	views    []sdkmetric.View
+	resource *resource.Resource // nil means the SDK's default resource
+}
+
+// manualHarness is a MeterProvider with one or more ManualReaders.
+type manualHarness struct {
+	provider metric.MeterProvider
+	// collect[i] is readers[i].Collect.
+	collect []func(context.Context, *metricdata.ResourceMetrics) error
+	// readerShutdown[i] is readers[i].Shutdown.
+	readerShutdown []func(context.Context) error
+	forceFlush     func(context.Context) error // MeterProvider.ForceFlush
+	shutdown       func(context.Context) error // MeterProvider.Shutdown
+}
+
+// periodicConfig configures a MeterProvider with one PeriodicReader.
+type periodicConfig struct {
+	exporter sdkmetric.Exporter
+	interval time.Duration // zero means the SDK default
+	timeout  time.Duration // zero means the SDK default
+	views    []sdkmetric.View
+	resource *resource.Resource
+}
+
+// periodicHarness is a MeterProvider with one PeriodicReader.
+type periodicHarness struct {
+	provider       metric.MeterProvider
+	readerCollect  func(context.Context, *metricdata.ResourceMetrics) error
+	readerFlush    func(context.Context) error
+	readerShutdown func(context.Context) error
+	forceFlush     func(context.Context) error // MeterProvider.ForceFlush
+	shutdown       func(context.Context) error // MeterProvider.Shutdown
+}
+
+type sdk struct {
+	name        string
+	newManual   func(providerConfig) manualHarness
+	newPeriodic func(periodicConfig) periodicHarness
+}
+
+// sdks lists the SDKs every scenario runs against. The official SDK is always
+// first: it is the reference; fastmeter is appended by fastmeter_sdk_test.go.
+var sdks = []sdk{officialSDK}
+
+var officialSDK = sdk{
+	name: "official",
+	newManual: func(cfg providerConfig) manualHarness {
+		var h manualHarness
+		var opts []sdkmetric.Option
+		for _, rc := range readersOrDefault(cfg.readers) {
+			var ropts []sdkmetric.ManualReaderOption
+			if rc.temporality != nil {
+				ropts = append(ropts, sdkmetric.WithTemporalitySelector(rc.temporality))
+			}
+			if rc.aggregation != nil {
+				ropts = append(ropts, sdkmetric.WithAggregationSelector(rc.aggregation))
+			}
+			for _, p := range rc.producers {
+				ropts = append(ropts, sdkmetric.WithProducer(p))
+			}
+			r := sdkmetric.NewManualReader(ropts...)
+			h.collect = append(h.collect, r.Collect)
+			h.readerShutdown = append(h.readerShutdown, r.Shutdown)
+			opts = append(opts, sdkmetric.WithReader(r))
+		}
+		if len(cfg.views) > 0 {
+			opts = append(opts, sdkmetric.WithView(cfg.views...))
+		}
+		if cfg.resource != nil {
+			opts = append(opts, sdkmetric.WithResource(cfg.resource))
+		}
+		mp := sdkmetric.NewMeterProvider(opts...)
+		h.provider, h.forceFlush, h.shutdown = mp, mp.ForceFlush, mp.Shutdown
+		return h
+	},
+	newPeriodic: func(cfg periodicConfig) periodicHarness {
+		var ropts []sdkmetric.PeriodicReaderOption
+		if cfg.interval > 0 {
+			ropts = append(ropts, sdkmetric.WithInterval(cfg.interval))
+		}
+		if cfg.timeout > 0 {
+			ropts = append(ropts, sdkmetric.WithTimeout(cfg.timeout))
+		}
+		r := sdkmetric.NewPeriodicReader(cfg.exporter, ropts...)
+		opts := []sdkmetric.Option{sdkmetric.WithReader(r)}
+		if len(cfg.views) > 0 {
+			opts = append(opts, sdkmetric.WithView(cfg.views...))
+		}
+		if cfg.resource != nil {
+			opts = append(opts, sdkmetric.WithResource(cfg.resource))
+		}
+		mp := sdkmetric.NewMeterProvider(opts...)
+		return periodicHarness{
+			provider:       mp,
+			readerCollect:  r.Collect,
+			readerFlush:    r.ForceFlush,
+			readerShutdown: r.Shutdown,
+			forceFlush:     mp.ForceFlush,
+			shutdown:       mp.Shutdown,
+		}
+	},
+}
+
+func readersOrDefault(rs []readerConfig) []readerConfig {
+	if len(rs) == 0 {
+		return []readerConfig{{}}
+	}
+	return rs
+}
+
+// forEachSDK runs fn as a subtest per SDK.
+func forEachSDK(t *testing.T, fn func(t *testing.T, s sdk)) {
+	t.Helper()
+	for _, s := range sdks {
+		t.Run(s.name, func(t *testing.T) { fn(t, s) })
+	}
+}
+
+// newManual builds a manual harness and shuts it down at the end of the test.
+func (s sdk) manual(t *testing.T, cfg providerConfig) manualHarness {
+	t.Helper()
+	h := s.newManual(cfg)
+	t.Cleanup(func() { _ = h.shutdown(context.Background()) })
+	return h
+}
+
+// collectReader collects reader i and fails the test on error.
+func (h manualHarness) collectReader(t *testing.T, i int) metricdata.ResourceMetrics {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := h.collect[i](context.Background(), &rm); err != nil {
+		t.Fatalf("Collect(reader %d): %v", i, err)
+	}
+	return rm
+}
+
+// collectMetrics collects the first reader and returns all metrics of all
+// scopes, flattened (most scenarios use one scope).
+func (h manualHarness) collectMetrics(t *testing.T) []metricdata.Metrics {
+	t.Helper()
+	return flatten(h.collectReader(t, 0))
+}
+
+func flatten(rm metricdata.ResourceMetrics) []metricdata.Metrics {
+	var out []metricdata.Metrics
+	for _, sm := range rm.ScopeMetrics {
+		out = append(out, sm.Metrics...)
+	}
+	return out
+}
+
+// findMetric returns the metric called name, or false.
+func findMetric(ms []metricdata.Metrics, name string) (metricdata.Metrics, bool) {
+	for _, m := range ms {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return metricdata.Metrics{}, false
+}
+
+// ---- global log/error capture ----------------------------------------------
+
+// globalLog records everything sent to the OTel global logger (at Warn
+// verbosity) and to the global error handler, for the whole test binary.
+// Tests look for messages mentioning their own unique instrument names, so
+// they stay independent of each other.
+var globalLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func recordGlobal(line string) {
+	globalLog.mu.Lock()
+	globalLog.lines = append(globalLog.lines, line)
+	globalLog.mu.Unlock()
+}
+
+// globalLogMentions reports whether any message logged so far contains every
+// one of the substrings.
+func globalLogMentions(substrings ...string) bool {
+	globalLog.mu.Lock()
+	defer globalLog.mu.Unlock()
+	for _, l := range globalLog.lines {
+		all := true
+		for _, s := range substrings {
+			all = all && strings.Contains(l, s)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+func TestMain(m *testing.M) {
+	// Verbosity 1 is the OTel global logger's Warn level: the level of
+	// "duplicate metric stream definitions"; Debug (8) would format every
+	// collected ResourceMetrics.
+	otel.SetLogger(funcr.New(func(prefix, args string) {
+		recordGlobal(prefix + " " + args)
+	}, funcr.Options{Verbosity: 1}))
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		recordGlobal(fmt.Sprintf("error handler: %v", err))
+	}))
+	os.Exit(m.Run())
+}
