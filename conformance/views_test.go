@@ -248,7 +248,9 @@ func TestViews(t *testing.T) {
 			return false
 		}
 	}
-	sum := func(name string) metricdata.Metrics { return float64Sum(name, metricdata.CumulativeTemporality, true, 1) }
+	sum := func(name string) metricdata.Metrics {
+		return float64Sum(name, metricdata.CumulativeTemporality, true, 1)
+	}
 	runViewCases(t, []viewCase{
 		{
 			name:   "no match: default stream",
