@@ -1,0 +1,140 @@
+package prometheus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+)
+
+// Exporter is a Reader for a fastmeter MeterProvider that serves the
+// provider's metrics to Prometheus on pull. Register it with
+// fastmeter.WithReader, then either mount it as an http.Handler or let
+// Prometheus' client library serve it through a registry (see [New]).
+//
+// Every scrape collects the provider; nothing is cached between scrapes, so
+// concurrent scrapes each get a consistent, complete view. Collection never
+// blocks instrument writers, and the response is written after collection
+// has finished, so a slow scraper holds nothing writers need.
+type Exporter struct {
+	sdkmetric.Reader
+
+	translator *translator
+	collector  *collector
+	handler    http.Handler
+}
+
+var _ sdkmetric.Reader = (*Exporter)(nil)
+
+// New returns an Exporter. Unless [WithoutRegistration] is given, its
+// collector is registered with the registerer of [WithRegisterer]
+// (prometheus.DefaultRegisterer by default), like the official OpenTelemetry
+// Prometheus exporter, so promhttp.Handler() serves it next to the Go
+// runtime metrics.
+func New(opts ...Option) (*Exporter, error) {
+	cfg := newConfig(opts)
+	labels := newLabelNamer(!cfg.strategy.ShouldEscape())
+	namespace := cfg.namespace
+	if namespace != "" {
+		escaped, err := labels.namer.Build(namespace)
+		if err != nil {
+			return nil, fmt.Errorf("fastmeter/prometheus: invalid namespace %q: %w", namespace, err)
+		}
+		namespace = escaped
+	}
+
+	// Prometheus only understands cumulative series; the selector is
+	// appended last so nothing overrides it.
+	readerOpts := append(cfg.readerOptions[:len(cfg.readerOptions):len(cfg.readerOptions)],
+		sdkmetric.WithTemporalitySelector(cumulative))
+	e := &Exporter{
+		Reader: sdkmetric.NewManualReader(readerOpts...),
+		translator: &translator{
+			cfg:         cfg,
+			metricNamer: newMetricNamer(cfg, namespace),
+			labelNamer:  labels,
+			reporter:    &problemReporter{},
+		},
+	}
+	e.collector = &collector{exporter: e}
+	e.handler = promhttp.HandlerFor(e, promhttp.HandlerOpts{
+		ErrorLog:          errorLog{},
+		ErrorHandling:     promhttp.HTTPErrorOnError,
+		EnableOpenMetrics: true,
+	})
+	if cfg.registerer != nil {
+		if err := cfg.registerer.Register(e.collector); err != nil {
+			return nil, fmt.Errorf("fastmeter/prometheus: cannot register the collector: %w", err)
+		}
+	}
+	return e, nil
+}
+
+func cumulative(sdkmetric.InstrumentKind) metricdata.Temporality {
+	return metricdata.CumulativeTemporality
+}
+
+// resourceMetricsPool recycles collection buffers between scrapes: the
+// reader refills the slices of a ResourceMetrics it is handed, so a warm
+// buffer makes collection allocate little. Each scrape takes its own, which
+// is what makes concurrent scrapes independent.
+var resourceMetricsPool = sync.Pool{New: func() any { return new(metricdata.ResourceMetrics) }}
+
+// Gather collects the provider and returns its metrics as Prometheus metric
+// families, sorted by name. It makes the Exporter a prometheus.Gatherer, for
+// use with promhttp.HandlerFor or prometheus.Gatherers.
+//
+// It returns an error only when nothing can be collected (the exporter is
+// not registered with a provider, or it is shut down). Problems with single
+// metrics or data points are reported through otel.Handle and the affected
+// items left out; everything else is served.
+func (e *Exporter) Gather() ([]*dto.MetricFamily, error) {
+	rm := resourceMetricsPool.Get().(*metricdata.ResourceMetrics)
+	defer resourceMetricsPool.Put(rm)
+	// Gather has no context (client_golang#1538); collection is bounded by
+	// the provider's callbacks.
+	err := e.Reader.Collect(context.Background(), rm)
+	if err != nil {
+		if errors.Is(err, sdkmetric.ErrReaderShutdown) || errors.Is(err, sdkmetric.ErrReaderNotRegistered) {
+			return nil, fmt.Errorf("fastmeter/prometheus: cannot collect: %w", err)
+		}
+		// Partial failure (a callback returned an error): what was
+		// collected is still valid and served.
+		otel.Handle(fmt.Errorf("fastmeter/prometheus: collect: %w", err))
+	}
+	return e.translator.translate(rm), nil
+}
+
+// ServeHTTP serves the provider's metrics (and only those) to a scraper. The
+// format is negotiated from the Accept header: Prometheus text 0.0.4 by
+// default and for unknown or bogus Accept values, OpenMetrics 1.0 (with
+// exemplars) or protobuf (with native histograms) when asked for, gzip when
+// Accept-Encoding allows it. If collection fails entirely the response is an
+// HTTP 500 with the reason.
+func (e *Exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e.handler.ServeHTTP(w, r)
+}
+
+// Collector returns the prometheus.Collector that serves the exporter's
+// metrics, for registering with a registry yourself (see
+// [WithoutRegistration]).
+func (e *Exporter) Collector() prometheus.Collector {
+	return e.collector
+}
+
+// errorLog routes promhttp's own errors (failed writes to the scraper,
+// encoding errors) to otel.Handle.
+type errorLog struct{}
+
+func (errorLog) Println(v ...any) {
+	otel.Handle(fmt.Errorf("fastmeter/prometheus: serving metrics: %s", fmt.Sprint(v...)))
+}

@@ -1,0 +1,190 @@
+package prometheus
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/otlptranslator"
+	"go.opentelemetry.io/otel/attribute"
+)
+
+// labelNamer turns attribute keys into Prometheus label names. Translation is
+// pure, so results (including failures) are cached for the exporter's life:
+// the same few keys are translated for every series of every scrape.
+type labelNamer struct {
+	namer otlptranslator.LabelNamer
+	cache sync.Map // attribute key (string) → translatedLabel
+}
+
+type translatedLabel struct {
+	name string
+	err  error
+}
+
+func newLabelNamer(utf8Allowed bool) *labelNamer {
+	return &labelNamer{namer: otlptranslator.LabelNamer{UTF8Allowed: utf8Allowed}}
+}
+
+// name returns the label name for an attribute key, or an error when the key
+// cannot be a label name (empty, only underscores, invalid UTF-8).
+func (n *labelNamer) name(key string) (string, error) {
+	if cached, ok := n.cache.Load(key); ok {
+		t := cached.(translatedLabel)
+		return t.name, t.err
+	}
+	t := n.translate(key)
+	n.cache.Store(key, t)
+	return t.name, t.err
+}
+
+func (n *labelNamer) translate(key string) translatedLabel {
+	if n.namer.UTF8Allowed && !utf8.ValidString(key) {
+		return translatedLabel{err: errInvalidUTF8Key}
+	}
+	name, err := n.namer.Build(key)
+	if err != nil {
+		return translatedLabel{err: err}
+	}
+	// Names starting with "__" are reserved for Prometheus itself
+	// (__name__ would even replace the metric name); an attribute must never
+	// produce one.
+	if strings.HasPrefix(name, "__") {
+		name = "key" + name
+	}
+	return translatedLabel{name: name}
+}
+
+// validLabelValue returns v, with invalid UTF-8 sequences replaced by U+FFFD:
+// every exposition format requires UTF-8 label values, and replacing keeps
+// the series instead of dropping it.
+func validLabelValue(v string) string {
+	if utf8.ValidString(v) {
+		return v
+	}
+	return strings.ToValidUTF8(v, "\uFFFD")
+}
+
+// labelPair is one translated label before it becomes a *dto.LabelPair.
+type labelPair struct {
+	name, value string
+}
+
+// labelBuilder converts attribute sets into sorted, duplicate-free label
+// pairs. It keeps scratch space between calls, so one builder serves one
+// scrape goroutine.
+type labelBuilder struct {
+	namer    *labelNamer
+	reporter *problemReporter
+	own      []labelPair // the data point's translated attributes
+	merged   []labelPair // own merged with the scope's constant labels
+}
+
+// series returns the labels of one data point: its attributes merged with
+// the constant labels of its scope, sorted by name, ready to serve.
+func (b *labelBuilder) series(set attribute.Set, constant []labelPair, metric string) []*dto.LabelPair {
+	b.own = b.attributes(b.own[:0], set, metric)
+	if len(constant) == 0 {
+		return toDTO(b.own)
+	}
+	b.merged = b.mergeConstant(b.merged[:0], b.own, constant, metric)
+	return toDTO(b.merged)
+}
+
+// attributes appends the translated attributes of set to dst, sorted by
+// label name. Keys that translate to the same label name (a.b and a_b) have
+// their values joined with ";" in sorted order, as the compatibility
+// specification asks. Keys that cannot be label names are dropped and
+// reported with the metric's name.
+func (b *labelBuilder) attributes(dst []labelPair, set attribute.Set, metric string) []labelPair {
+	start := len(dst)
+	iter := set.Iter()
+	for iter.Next() {
+		kv := iter.Attribute()
+		name, err := b.namer.name(string(kv.Key))
+		if err != nil {
+			b.reporter.reportf("label\x00"+metric+"\x00"+string(kv.Key),
+				"metric %q: attribute %q dropped: %v", metric, string(kv.Key), err)
+			continue
+		}
+		dst = append(dst, labelPair{name: name, value: validLabelValue(kv.Value.Emit())})
+	}
+	added := dst[start:]
+	// attribute.Set is sorted by key, but translation can reorder names
+	// ("a.b" < "a_a" while "a_b" > "a_a"), so sort again when needed.
+	if !slices.IsSortedFunc(added, compareLabelPairs) {
+		slices.SortStableFunc(added, compareLabelPairs)
+	}
+	return append(dst[:start], mergeSameNames(added)...)
+}
+
+func compareLabelPairs(a, b labelPair) int {
+	if c := cmp.Compare(a.name, b.name); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.value, b.value)
+}
+
+// mergeSameNames joins the values of adjacent pairs with equal names (the
+// input is sorted by name, then value) with ";". It works in place.
+func mergeSameNames(pairs []labelPair) []labelPair {
+	if len(pairs) < 2 {
+		return pairs
+	}
+	out := pairs[:1]
+	for _, p := range pairs[1:] {
+		last := &out[len(out)-1]
+		if p.name == last.name {
+			last.value += ";" + p.value
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// toDTO converts sorted pairs to the protobuf form with two allocations for
+// the whole series instead of three per label.
+func toDTO(pairs []labelPair) []*dto.LabelPair {
+	if len(pairs) == 0 {
+		return nil
+	}
+	slab := make([]dto.LabelPair, len(pairs))
+	strs := make([]string, 2*len(pairs))
+	out := make([]*dto.LabelPair, len(pairs))
+	for i, p := range pairs {
+		strs[2*i], strs[2*i+1] = p.name, p.value
+		slab[i].Name = &strs[2*i]
+		slab[i].Value = &strs[2*i+1]
+		out[i] = &slab[i]
+	}
+	return out
+}
+
+// mergeConstant merges the sorted series labels with the sorted constant
+// labels of a scope (scope and resource labels). On a name clash the constant
+// label wins: it identifies where the series comes from, and serving two
+// labels with one name would break the exposition.
+func (b *labelBuilder) mergeConstant(merged, series, constant []labelPair, metric string) []labelPair {
+	i, j := 0, 0
+	for i < len(series) || j < len(constant) {
+		switch {
+		case j == len(constant) || (i < len(series) && series[i].name < constant[j].name):
+			merged = append(merged, series[i])
+			i++
+		case i == len(series) || constant[j].name < series[i].name:
+			merged = append(merged, constant[j])
+			j++
+		default: // same name
+			b.reporter.reportf("shadow\x00"+metric+"\x00"+series[i].name,
+				"metric %q: attribute label %q dropped: it clashes with a scope or resource label", metric, series[i].name)
+			merged = append(merged, constant[j])
+			i++
+			j++
+		}
+	}
+	return merged
+}

@@ -1,0 +1,5 @@
+package prometheus
+
+import "testing"
+
+func openMetricsToText(t testing.TB, body []byte) []byte { return body }

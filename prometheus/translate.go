@@ -1,0 +1,410 @@
+package prometheus
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cespare/xxhash/v2"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/otlptranslator"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/resource"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+const (
+	targetInfoHelp   = "Target metadata"
+	scopeLabelPrefix = "otel_scope_"
+	scopeSchemaLabel = scopeLabelPrefix + "schema_url"
+)
+
+// translator turns one collection of the provider into Prometheus metric
+// families. It is shared by all scrapes; the per-scrape state lives in
+// scrape.
+type translator struct {
+	cfg         config
+	metricNamer *metricNamer
+	labelNamer  *labelNamer
+	reporter    *problemReporter
+}
+
+// scrape is the state of translating one collection.
+type scrape struct {
+	t        *translator
+	labels   labelBuilder
+	families map[string]*family
+	order    []*family // in the order first seen: earlier wins collisions
+	hashBuf  []byte
+}
+
+// family is one Prometheus metric family under construction.
+type family struct {
+	mf       *dto.MetricFamily
+	origin   string // the OpenTelemetry metric (or "resource") that created it
+	reserved bool   // created by the exporter (target_info): nothing may join it
+	// series indexes the family's metrics by a hash of their labels, to
+	// catch two data points that translate to the same series.
+	series map[uint64][]*dto.Metric
+}
+
+// translate converts rm. Problems are reported through the translator's
+// reporter; the returned families are always valid and free of duplicates.
+func (t *translator) translate(rm *metricdata.ResourceMetrics) []*dto.MetricFamily {
+	s := &scrape{
+		t:        t,
+		labels:   labelBuilder{namer: t.labelNamer, reporter: t.reporter},
+		families: make(map[string]*family),
+	}
+	if !t.cfg.withoutTargetInfo {
+		s.addTargetInfo(rm.Resource)
+	}
+	var resourceLabels []labelPair
+	if t.cfg.resourceAsLabels != nil && rm.Resource != nil {
+		kept, _ := rm.Resource.Set().Filter(t.cfg.resourceAsLabels)
+		resourceLabels = s.labels.attributes(nil, kept, "resource")
+	}
+	for i := range rm.ScopeMetrics {
+		sm := &rm.ScopeMetrics[i]
+		constant := s.constantLabels(sm.Scope, resourceLabels)
+		for j := range sm.Metrics {
+			s.addMetric(&sm.Metrics[j], constant)
+		}
+	}
+	return s.finish()
+}
+
+// constantLabels returns the sorted labels every series of a scope carries:
+// the scope's identity (unless WithoutScopeInfo) and the resource attributes
+// chosen by WithResourceAsConstantLabels.
+func (s *scrape) constantLabels(scope instrumentation.Scope, resourceLabels []labelPair) []labelPair {
+	if s.t.cfg.withoutScopeInfo {
+		return resourceLabels
+	}
+	var scopeLabels []labelPair
+	iter := scope.Attributes.Iter()
+	for iter.Next() {
+		kv := iter.Attribute()
+		name, err := s.t.labelNamer.name(string(kv.Key))
+		if err != nil {
+			s.t.reporter.reportf("scopeattr\x00"+scope.Name+"\x00"+string(kv.Key),
+				"scope %q: attribute %q dropped: %v", scope.Name, string(kv.Key), err)
+			continue
+		}
+		if name == "name" || name == "version" || name == "schema_url" {
+			continue // the scope's own fields own these labels
+		}
+		scopeLabels = append(scopeLabels, labelPair{scopeLabelPrefix + name, validLabelValue(kv.Value.Emit())})
+	}
+	for _, l := range []labelPair{
+		{otlptranslator.ScopeNameLabelKey, scope.Name},
+		{otlptranslator.ScopeVersionLabelKey, scope.Version},
+		{scopeSchemaLabel, scope.SchemaURL},
+	} {
+		// An empty label is the same as no label to Prometheus; leaving it
+		// out keeps the output short.
+		if l.value != "" {
+			scopeLabels = append(scopeLabels, labelPair{l.name, validLabelValue(l.value)})
+		}
+	}
+	slices.SortStableFunc(scopeLabels, compareLabelPairs)
+	scopeLabels = mergeSameNames(scopeLabels)
+	if len(resourceLabels) == 0 {
+		return scopeLabels
+	}
+	return s.labels.mergeConstant(nil, resourceLabels, scopeLabels, "resource")
+}
+
+// addTargetInfo serves the resource as the target_info gauge (value 1, one
+// label per resource attribute).
+func (s *scrape) addTargetInfo(res *resource.Resource) {
+	if res == nil || res.Len() == 0 {
+		return
+	}
+	f := &family{
+		mf: &dto.MetricFamily{
+			Name: new(otlptranslator.TargetInfoMetricName),
+			Help: new(targetInfoHelp),
+			Type: dto.MetricType_GAUGE.Enum(),
+		},
+		origin:   "resource",
+		reserved: true,
+	}
+	s.families[otlptranslator.TargetInfoMetricName] = f
+	s.order = append(s.order, f)
+	labels := toDTO(s.labels.attributes(nil, *res.Set(), otlptranslator.TargetInfoMetricName))
+	s.addSeries(f, &dto.Metric{Label: labels, Gauge: &dto.Gauge{Value: new(1.0)}})
+}
+
+// kind is how one OpenTelemetry aggregation is served.
+type kind struct {
+	promType   dto.MetricType
+	namingType otlptranslator.MetricType
+}
+
+// classify returns how m is served, or an error when it cannot be: unknown
+// aggregations, and delta temporality, which Prometheus cannot represent
+// (only producers can hand delta data to this cumulative reader).
+func classify(m *metricdata.Metrics) (kind, error) {
+	var temporality metricdata.Temporality
+	var k kind
+	switch d := m.Data.(type) {
+	case metricdata.Sum[int64]:
+		temporality, k = d.Temporality, sumKind(d.IsMonotonic)
+	case metricdata.Sum[float64]:
+		temporality, k = d.Temporality, sumKind(d.IsMonotonic)
+	case metricdata.Gauge[int64], metricdata.Gauge[float64]:
+		return kind{dto.MetricType_GAUGE, otlptranslator.MetricTypeGauge}, nil
+	case metricdata.Histogram[int64]:
+		temporality, k = d.Temporality, histogramKind
+	case metricdata.Histogram[float64]:
+		temporality, k = d.Temporality, histogramKind
+	case metricdata.ExponentialHistogram[int64]:
+		temporality, k = d.Temporality, histogramKind
+	case metricdata.ExponentialHistogram[float64]:
+		temporality, k = d.Temporality, histogramKind
+	case metricdata.Summary:
+		return kind{dto.MetricType_SUMMARY, otlptranslator.MetricTypeSummary}, nil
+	default:
+		return kind{}, fmt.Errorf("unsupported aggregation %T", m.Data)
+	}
+	if temporality == metricdata.DeltaTemporality {
+		return kind{}, fmt.Errorf("delta temporality cannot be served to Prometheus")
+	}
+	return k, nil
+}
+
+var histogramKind = kind{dto.MetricType_HISTOGRAM, otlptranslator.MetricTypeHistogram}
+
+func sumKind(monotonic bool) kind {
+	if monotonic {
+		return kind{dto.MetricType_COUNTER, otlptranslator.MetricTypeMonotonicCounter}
+	}
+	// An up-down counter can go down: to Prometheus it is a gauge.
+	return kind{dto.MetricType_GAUGE, otlptranslator.MetricTypeNonMonotonicCounter}
+}
+
+// addMetric translates one OpenTelemetry metric into its family.
+func (s *scrape) addMetric(m *metricdata.Metrics, constant []labelPair) {
+	k, err := classify(m)
+	if err != nil {
+		s.t.reporter.reportf("kind\x00"+m.Name, "metric %q not served: %v", m.Name, err)
+		return
+	}
+	name, err := s.t.metricNamer.name(m.Name, m.Unit, k.namingType)
+	if err != nil {
+		s.t.reporter.reportf("name\x00"+m.Name, "metric %q not served: invalid name: %v", m.Name, err)
+		return
+	}
+	f := s.family(name, k.promType, validLabelValue(m.Description), m.Name)
+	if f == nil {
+		return
+	}
+	switch d := m.Data.(type) {
+	case metricdata.Sum[int64]:
+		addSum(s, f, d, constant, m.Name)
+	case metricdata.Sum[float64]:
+		addSum(s, f, d, constant, m.Name)
+	case metricdata.Gauge[int64]:
+		addGauge(s, f, d, constant, m.Name)
+	case metricdata.Gauge[float64]:
+		addGauge(s, f, d, constant, m.Name)
+	case metricdata.Histogram[int64]:
+		addHistogram(s, f, d, constant, m.Name)
+	case metricdata.Histogram[float64]:
+		addHistogram(s, f, d, constant, m.Name)
+	case metricdata.ExponentialHistogram[int64]:
+		addExponentialHistogram(s, f, d, constant, m.Name)
+	case metricdata.ExponentialHistogram[float64]:
+		addExponentialHistogram(s, f, d, constant, m.Name)
+	case metricdata.Summary:
+		for _, dp := range d.DataPoints {
+			s.addSeries(f, &dto.Metric{Label: s.labels.series(dp.Attributes, constant, m.Name), Summary: summaryToDTO(dp)})
+		}
+	}
+}
+
+// family returns the family a metric joins, creating it when its name is
+// new. It returns nil, after reporting, when the name is taken by a family
+// of another type: serving both would be broken output. When only the help
+// text differs, the first one is kept and the difference reported.
+func (s *scrape) family(name string, typ dto.MetricType, help, origin string) *family {
+	if f, ok := s.families[name]; ok {
+		if f.reserved || f.mf.GetType() != typ {
+			s.t.reporter.reportf("collision\x00"+name+"\x00"+origin+"\x00"+f.origin,
+				"metric %q (%s) not served: its Prometheus name %q is already used by %q (%s)",
+				origin, typeName(typ), name, f.origin, typeName(f.mf.GetType()))
+			return nil
+		}
+		if f.mf.GetHelp() != help {
+			s.t.reporter.reportf("help\x00"+name+"\x00"+origin+"\x00"+f.origin,
+				"metric %q: description differs from %q, which has the same Prometheus name %q; serving the description of %q",
+				origin, f.origin, name, f.origin)
+		}
+		return f
+	}
+	f := &family{
+		mf:     &dto.MetricFamily{Name: new(name), Help: new(help), Type: typ.Enum()},
+		origin: origin,
+	}
+	s.families[name] = f
+	s.order = append(s.order, f)
+	return f
+}
+
+func typeName(t dto.MetricType) string { return strings.ToLower(t.String()) }
+
+func addSum[N int64 | float64](s *scrape, f *family, sum metricdata.Sum[N], constant []labelPair, metric string) {
+	for _, dp := range sum.DataPoints {
+		m := &dto.Metric{Label: s.labels.series(dp.Attributes, constant, metric)}
+		if sum.IsMonotonic {
+			m.Counter = &dto.Counter{Value: new(float64(dp.Value)), Exemplar: latestExemplar(dp.Exemplars, s.t.labelNamer)}
+			if !dp.StartTime.IsZero() {
+				m.Counter.CreatedTimestamp = timestamppb.New(dp.StartTime)
+			}
+		} else {
+			// Gauges carry no exemplars in any Prometheus format.
+			m.Gauge = &dto.Gauge{Value: new(float64(dp.Value))}
+		}
+		s.addSeries(f, m)
+	}
+}
+
+func addGauge[N int64 | float64](s *scrape, f *family, gauge metricdata.Gauge[N], constant []labelPair, metric string) {
+	for _, dp := range gauge.DataPoints {
+		s.addSeries(f, &dto.Metric{
+			Label: s.labels.series(dp.Attributes, constant, metric),
+			Gauge: &dto.Gauge{Value: new(float64(dp.Value))},
+		})
+	}
+}
+
+func addHistogram[N int64 | float64](s *scrape, f *family, hist metricdata.Histogram[N], constant []labelPair, metric string) {
+	for _, dp := range hist.DataPoints {
+		h, err := explicitHistogram(dp)
+		if err != nil {
+			s.t.reporter.reportf("histogram\x00"+metric, "metric %q: data point %s not served: %v",
+				metric, dp.Attributes.Encoded(attribute.DefaultEncoder()), err)
+			continue
+		}
+		attachBucketExemplars(h, dp.Exemplars, s.t.labelNamer)
+		s.addSeries(f, &dto.Metric{Label: s.labels.series(dp.Attributes, constant, metric), Histogram: h})
+	}
+}
+
+func addExponentialHistogram[N int64 | float64](s *scrape, f *family, hist metricdata.ExponentialHistogram[N], constant []labelPair, metric string) {
+	for _, dp := range hist.DataPoints {
+		h := exponentialHistogram(dp)
+		attachBucketExemplars(h, dp.Exemplars, s.t.labelNamer)
+		for _, ex := range dp.Exemplars {
+			// Native histograms carry their exemplars separately; Prometheus
+			// only accepts them with a timestamp.
+			if e := exemplarToDTO(ex, s.t.labelNamer); e != nil && e.Timestamp != nil {
+				h.Exemplars = append(h.Exemplars, e)
+			}
+		}
+		s.addSeries(f, &dto.Metric{Label: s.labels.series(dp.Attributes, constant, metric), Histogram: h})
+	}
+}
+
+// addSeries appends m to f unless f already has a series with the same
+// labels, which happens when distinct attribute sets translate to the same
+// labels (a.b and a_b, two invalid UTF-8 values, a dropped attribute) or
+// when one name is recorded in two scopes with WithoutScopeInfo. The first
+// series is kept; serving both would be rejected by Prometheus.
+func (s *scrape) addSeries(f *family, m *dto.Metric) {
+	buf := s.hashBuf[:0]
+	for _, l := range m.Label {
+		buf = append(buf, l.GetName()...)
+		buf = append(buf, 0xff)
+		buf = append(buf, l.GetValue()...)
+		buf = append(buf, 0xff)
+	}
+	s.hashBuf = buf
+	h := xxhash.Sum64(buf)
+	if f.series == nil {
+		f.series = make(map[uint64][]*dto.Metric)
+	}
+	for _, other := range f.series[h] {
+		if sameLabels(other.Label, m.Label) {
+			s.t.reporter.reportf("duplicate\x00"+f.mf.GetName()+"\x00"+string(buf),
+				"metric %q: two data points translate to the same series %s%s; serving the first",
+				f.origin, f.mf.GetName(), formatLabels(m.Label))
+			return
+		}
+	}
+	f.series[h] = append(f.series[h], m)
+	f.mf.Metric = append(f.mf.Metric, m)
+}
+
+func sameLabels(a, b []*dto.LabelPair) bool {
+	return slices.EqualFunc(a, b, func(x, y *dto.LabelPair) bool {
+		return x.GetName() == y.GetName() && x.GetValue() == y.GetValue()
+	})
+}
+
+func formatLabels(labels []*dto.LabelPair) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, l := range labels {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%s=%q", l.GetName(), l.GetValue())
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// finish drops families whose sample names collide with an earlier family
+// (a gauge named x_count next to a histogram x; a gauge x next to a counter
+// x_total, which OpenMetrics serves as family x) and returns the rest sorted
+// by name.
+func (s *scrape) finish() []*dto.MetricFamily {
+	claimed := make(map[string]*family, 2*len(s.order))
+	out := make([]*dto.MetricFamily, 0, len(s.order))
+	for _, f := range s.order {
+		if len(f.mf.Metric) == 0 {
+			continue
+		}
+		names := sampleNames(f.mf)
+		var owner *family
+		for _, n := range names {
+			if o, ok := claimed[n]; ok && o != f {
+				owner = o
+				break
+			}
+		}
+		if owner != nil {
+			s.t.reporter.reportf("collision\x00"+f.mf.GetName()+"\x00"+f.origin+"\x00"+owner.origin,
+				"metric %q (%s %q) not served: its samples collide with those of %q (%s %q)",
+				f.origin, typeName(f.mf.GetType()), f.mf.GetName(), owner.origin, typeName(owner.mf.GetType()), owner.mf.GetName())
+			continue
+		}
+		for _, n := range names {
+			claimed[n] = f
+		}
+		out = append(out, f.mf)
+	}
+	slices.SortFunc(out, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+	return out
+}
+
+// sampleNames lists the names a family's samples and metadata use in any
+// exposition format.
+func sampleNames(mf *dto.MetricFamily) []string {
+	name := mf.GetName()
+	switch mf.GetType() {
+	case dto.MetricType_COUNTER:
+		base := strings.TrimSuffix(name, "_total")
+		return []string{base, base + "_total"}
+	case dto.MetricType_HISTOGRAM:
+		return []string{name, name + "_bucket", name + "_sum", name + "_count"}
+	case dto.MetricType_SUMMARY:
+		return []string{name, name + "_sum", name + "_count"}
+	default:
+		return []string{name}
+	}
+}
