@@ -3,6 +3,7 @@ package exphist
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
@@ -11,16 +12,20 @@ import (
 // is not usable; create one with [New] or initialise an embedded value with
 // [Histogram.Init].
 //
-// It is safe for concurrent use. Each Histogram has its own lock, held for a
-// few tens of nanoseconds per Record, so series never contend with each other.
+// It is safe for concurrent use. Each Histogram has its own lock, so series
+// never contend with each other. Record computes the bucket index (the
+// logarithm, most of its cost) before taking the lock, at the scale it reads
+// atomically, and corrects it under the lock if a downscale or reset changed
+// the scale meanwhile; the lock is held only for a few plain additions.
 type Histogram[N int64 | float64] struct {
 	mu sync.Mutex
 	// The configuration, fixed by Init.
 	maxSize, maxScale int32
 	noMinMax, noSum   bool
 
-	// State since the last reset.
-	scale     int32
+	// State since the last reset. scale is written under mu but also read
+	// without it, to compute bucket indices outside the lock.
+	scale     atomic.Int32
 	count     uint64 // all values, including zeros
 	zeroCount uint64
 	sum       N
@@ -47,7 +52,7 @@ func (h *Histogram[N]) Init(cfg Config) {
 
 // resetLocked empties the state, keeping bucket arrays for reuse.
 func (h *Histogram[N]) resetLocked() {
-	h.scale = h.maxScale
+	h.scale.Store(h.maxScale)
 	h.count, h.zeroCount, h.sum = 0, 0, 0
 	h.min, h.max = 0, 0
 	h.pos.reset()
@@ -60,12 +65,21 @@ func (h *Histogram[N]) Record(v N) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return
 	}
+	// Index the magnitude at the scale seen now, outside the lock.
+	abs := math.Abs(f)
+	var idx int32
+	scale := h.scale.Load()
+	if abs != 0 {
+		idx = bucketIndex(abs, scale)
+	}
 	h.mu.Lock()
-	h.recordLocked(v, f)
+	h.recordLocked(v, f, abs, idx, scale)
 	h.mu.Unlock()
 }
 
-func (h *Histogram[N]) recordLocked(v N, f float64) {
+// recordLocked adds v, whose magnitude abs has index idx at scale, to the
+// state.
+func (h *Histogram[N]) recordLocked(v N, f, abs float64, idx, scale int32) {
 	if !h.noMinMax {
 		if h.count == 0 {
 			h.min, h.max = v, v
@@ -83,14 +97,22 @@ func (h *Histogram[N]) recordLocked(v N, f float64) {
 	}
 	side := &h.pos
 	if f < 0 {
-		side, f = &h.neg, -f
+		side = &h.neg
 	}
-	idx := bucketIndex(f, h.scale)
-	if delta := side.downscaleNeeded(idx, h.scale, h.maxSize); delta > 0 {
+	switch current := h.scale.Load(); {
+	case current < scale:
+		// Downscaled since: buckets nest, so the coarser index is a shift.
+		idx >>= scale - current
+		scale = current
+	case current > scale:
+		// Reset to MaxScale since (rare): index again.
+		idx, scale = bucketIndex(abs, current), current
+	}
+	if delta := side.downscaleNeeded(idx, scale, h.maxSize); delta > 0 {
 		// Both ranges share the scale, so both are merged.
 		h.pos.downscale(delta)
 		h.neg.downscale(delta)
-		h.scale -= delta
+		h.scale.Store(scale - delta)
 		idx >>= delta
 	}
 	side.add(idx, 1, h.maxSize)
@@ -122,7 +144,7 @@ func (h *Histogram[N]) Collect(dst *metricdata.ExponentialHistogramDataPoint[N],
 	} else {
 		dst.Min, dst.Max = metricdata.NewExtrema(h.min), metricdata.NewExtrema(h.max)
 	}
-	dst.Scale = h.scale
+	dst.Scale = h.scale.Load()
 	dst.ZeroCount = h.zeroCount
 	dst.ZeroThreshold = 0
 	dst.PositiveBucket.Offset, dst.PositiveBucket.Counts = h.pos.appendTo(dst.PositiveBucket.Counts)
