@@ -1,0 +1,52 @@
+package benchmarks
+
+// attrCase is how a hot-path workload passes attributes with each measurement.
+type attrCase int
+
+const (
+	// noAttrs measures with the empty attribute set.
+	noAttrs attrCase = iota
+	// precomputedSet passes a 3-attribute set built once, through a pre-made
+	// option slice (metric.WithAttributeSet); client_golang looks the series up
+	// per call with WithLabelValues and constant label values.
+	precomputedSet
+	// perCallAttrs builds the 3-attribute option on every call
+	// (metric.WithAttributes; client_golang: a prometheus.Labels map per call).
+	perCallAttrs
+	// rotatingSets cycles through rotationSize distinct pre-built 3-attribute sets.
+	rotatingSets
+	// bound measures through a handle bound once to the 3-attribute set
+	// (client_golang: the Counter returned by WithLabelValues; fastmeter: Bind).
+	bound
+)
+
+// attrCases lists every case in the order the report shows them.
+var attrCases = []attrCase{noAttrs, precomputedSet, perCallAttrs, rotatingSets, bound}
+
+// String is the benchmark sub-name of the case.
+func (c attrCase) String() string {
+	switch c {
+	case noAttrs:
+		return "no-attrs"
+	case precomputedSet:
+		return "precomputed-set"
+	case perCallAttrs:
+		return "per-call-attrs"
+	case rotatingSets:
+		return "rotating-1000-sets"
+	case bound:
+		return "bound"
+	}
+	return "unknown"
+}
+
+// seriesFor is the number of distinct series n measurements of the case create.
+func (c attrCase) seriesFor(n int) int {
+	if c == rotatingSets && n < rotationSize {
+		return n
+	}
+	if c == rotatingSets {
+		return rotationSize
+	}
+	return 1
+}
