@@ -72,6 +72,9 @@ type sdk struct {
 	name        string
 	newManual   func(providerConfig) manualHarness
 	newPeriodic func(periodicConfig) periodicHarness
+	// nilOptionCalls construct providers and readers from nil options; the
+	// keys are the same for every SDK (see TestNilInputs).
+	nilOptionCalls map[string]func()
 }
 
 // sdks lists the SDKs every scenario runs against. The official SDK is always
@@ -134,6 +137,20 @@ var officialSDK = sdk{
 			forceFlush:     mp.ForceFlush,
 			shutdown:       mp.Shutdown,
 		}
+	},
+	nilOptionCalls: map[string]func(){
+		"NewMeterProvider(nil)": func() { _ = sdkmetric.NewMeterProvider(nil) },
+		"NewManualReader(nil)":  func() { _ = sdkmetric.NewManualReader(nil) },
+		"NewPeriodicReader(exporter, nil)": func() {
+			_ = sdkmetric.NewPeriodicReader(&recordingExporter{}, nil).Shutdown(context.Background())
+		},
+		"WithReader(nil)":   func() { _ = sdkmetric.NewMeterProvider(sdkmetric.WithReader(nil)) },
+		"WithResource(nil)": func() { _ = sdkmetric.NewMeterProvider(sdkmetric.WithResource(nil)) },
+		"WithView(nil view) then record": func() {
+			mp := sdkmetric.NewMeterProvider(sdkmetric.WithView(nil), sdkmetric.WithReader(sdkmetric.NewManualReader()))
+			c, _ := mp.Meter("nil").Int64Counter("c")
+			c.Add(context.Background(), 1)
+		},
 	},
 }
 
