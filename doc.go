@@ -1,2 +1,25 @@
-// Package fastmeter is a drop-in replacement for go.opentelemetry.io/otel/sdk/metric.
+// Package fastmeter is an OpenTelemetry Metrics SDK for Go and a drop-in
+// replacement for go.opentelemetry.io/otel/sdk/metric:
+//
+//	import sdkmetric "github.com/fastmeter/fastmeter" // was: go.opentelemetry.io/otel/sdk/metric
+//
+// It implements the OpenTelemetry metric API (go.opentelemetry.io/otel/metric),
+// so every instrumented library reports through it, and it reuses the official
+// SDK's exported contract types (Exporter, Producer, View, Stream, Instrument,
+// the Aggregation configurations, the selectors, the errors and metricdata), so
+// exporters, views and producers written for the official SDK work unchanged.
+// Behind that contract everything is fastmeter's own: the MeterProvider, meters
+// and instruments, the readers, and a lock-free aggregation engine (see
+// ARCHITECTURE.md in the repository).
+//
+// A MeterProvider needs at least one Reader to report anything: a ManualReader
+// that the application collects on demand, a PeriodicReader that pushes to an
+// Exporter (for example the official otlpmetricgrpc, otlpmetrichttp or
+// stdoutmetric exporters), or a pull exporter such as
+// github.com/fastmeter/fastmeter/prometheus.
+//
+// Bad input never panics: invalid measurements (NaN or infinite values, negative
+// Counter increments) are dropped and reported through otel.Handle, rate
+// limited, naming the instrument; invalid configuration is reported and replaced
+// by the documented default.
 package fastmeter

@@ -1,0 +1,158 @@
+package fastmeter
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// exportInBatches exports rm in one call, or, when maxPoints > 0, in as many
+// sequential calls as needed so that none carries more than maxPoints data
+// points. A metric with more points than that is split across calls.
+func exportInBatches(ctx context.Context, exp Exporter, rm *metricdata.ResourceMetrics, maxPoints int) error {
+	if maxPoints <= 0 || countPoints(rm) <= maxPoints {
+		return exp.Export(ctx, rm)
+	}
+	batch := metricdata.ResourceMetrics{Resource: rm.Resource}
+	room := maxPoints
+	flush := func() error {
+		if len(batch.ScopeMetrics) == 0 {
+			return nil
+		}
+		err := exp.Export(ctx, &batch)
+		batch.ScopeMetrics = nil
+		room = maxPoints
+		return err
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			for rest := m; ; {
+				part, remaining, ok := splitMetric(rest, room)
+				if ok {
+					appendMetric(&batch, sm, part)
+					room -= pointCount(part.Data)
+				}
+				if !remaining.hasPoints {
+					break
+				}
+				if err := flush(); err != nil {
+					return err
+				}
+				rest = remaining.metric
+			}
+			if room == 0 {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
+}
+
+type remainder struct {
+	metric    metricdata.Metrics
+	hasPoints bool
+}
+
+// appendMetric adds m to the batch under scope sm, reusing the last scope
+// entry when it is the same scope.
+func appendMetric(batch *metricdata.ResourceMetrics, sm metricdata.ScopeMetrics, m metricdata.Metrics) {
+	n := len(batch.ScopeMetrics)
+	if n == 0 || batch.ScopeMetrics[n-1].Scope != sm.Scope {
+		batch.ScopeMetrics = append(batch.ScopeMetrics, metricdata.ScopeMetrics{Scope: sm.Scope})
+		n++
+	}
+	batch.ScopeMetrics[n-1].Metrics = append(batch.ScopeMetrics[n-1].Metrics, m)
+}
+
+func countPoints(rm *metricdata.ResourceMetrics) int {
+	n := 0
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			n += pointCount(m.Data)
+		}
+	}
+	return n
+}
+
+func pointCount(a metricdata.Aggregation) int {
+	switch d := a.(type) {
+	case metricdata.Sum[int64]:
+		return len(d.DataPoints)
+	case metricdata.Sum[float64]:
+		return len(d.DataPoints)
+	case metricdata.Gauge[int64]:
+		return len(d.DataPoints)
+	case metricdata.Gauge[float64]:
+		return len(d.DataPoints)
+	case metricdata.Histogram[int64]:
+		return len(d.DataPoints)
+	case metricdata.Histogram[float64]:
+		return len(d.DataPoints)
+	case metricdata.ExponentialHistogram[int64]:
+		return len(d.DataPoints)
+	case metricdata.ExponentialHistogram[float64]:
+		return len(d.DataPoints)
+	case metricdata.Summary:
+		return len(d.DataPoints)
+	}
+	return 1
+}
+
+// splitMetric returns the first room points of m (ok=false when room is 0)
+// and the rest.
+func splitMetric(m metricdata.Metrics, room int) (metricdata.Metrics, remainder, bool) {
+	if room <= 0 {
+		return metricdata.Metrics{}, remainder{metric: m, hasPoints: pointCount(m.Data) > 0}, false
+	}
+	total := pointCount(m.Data)
+	if total <= room {
+		return m, remainder{}, true
+	}
+	head, tail := m, m
+	head.Data, tail.Data = splitData(m.Data, room)
+	return head, remainder{metric: tail, hasPoints: true}, true
+}
+
+func splitData(a metricdata.Aggregation, k int) (metricdata.Aggregation, metricdata.Aggregation) {
+	switch d := a.(type) {
+	case metricdata.Sum[int64]:
+		h, t := d, d
+		h.DataPoints, t.DataPoints = d.DataPoints[:k:k], d.DataPoints[k:]
+		return h, t
+	case metricdata.Sum[float64]:
+		h, t := d, d
+		h.DataPoints, t.DataPoints = d.DataPoints[:k:k], d.DataPoints[k:]
+		return h, t
+	case metricdata.Gauge[int64]:
+		h, t := d, d
+		h.DataPoints, t.DataPoints = d.DataPoints[:k:k], d.DataPoints[k:]
+		return h, t
+	case metricdata.Gauge[float64]:
+		h, t := d, d
+		h.DataPoints, t.DataPoints = d.DataPoints[:k:k], d.DataPoints[k:]
+		return h, t
+	case metricdata.Histogram[int64]:
+		h, t := d, d
+		h.DataPoints, t.DataPoints = d.DataPoints[:k:k], d.DataPoints[k:]
+		return h, t
+	case metricdata.Histogram[float64]:
+		h, t := d, d
+		h.DataPoints, t.DataPoints = d.DataPoints[:k:k], d.DataPoints[k:]
+		return h, t
+	case metricdata.ExponentialHistogram[int64]:
+		h, t := d, d
+		h.DataPoints, t.DataPoints = d.DataPoints[:k:k], d.DataPoints[k:]
+		return h, t
+	case metricdata.ExponentialHistogram[float64]:
+		h, t := d, d
+		h.DataPoints, t.DataPoints = d.DataPoints[:k:k], d.DataPoints[k:]
+		return h, t
+	case metricdata.Summary:
+		h, t := d, d
+		h.DataPoints, t.DataPoints = d.DataPoints[:k:k], d.DataPoints[k:]
+		return h, t
+	}
+	return a, nil
+}

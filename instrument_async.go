@@ -1,0 +1,213 @@
+package fastmeter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/embedded"
+
+	"github.com/fastmeter/fastmeter/internal/aggregate"
+)
+
+// observable is the shared core of the asynchronous instruments. It keeps
+// its streams per pipeline because callbacks run per reader collection:
+// an observation made while reader i collects feeds only reader i's streams.
+type observable[N aggregate.Number] struct {
+	name    string
+	meter   *meter
+	perPipe [][]aggregate.Measurer[N]
+	bad     badInput
+}
+
+func newObservable[N aggregate.Number](m *meter, name string, perPipe [][]aggregate.Measurer[N]) *observable[N] {
+	return &observable[N]{name: name, meter: m, perPipe: perPipe, bad: badInput{instrument: name}}
+}
+
+func (o *observable[N]) hasStreams() bool {
+	for _, ms := range o.perPipe {
+		if len(ms) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (o *observable[N]) observe(pipe int, v N, opts []metric.ObserveOption) {
+	if !validNumber(v) {
+		o.bad.drop("non-finite value")
+		return
+	}
+	attrs := emptySet
+	if len(opts) > 0 {
+		attrs = metric.NewObserveConfig(opts).Attributes()
+	}
+	for _, m := range o.perPipe[pipe] {
+		m.Measure(context.Background(), v, &attrs)
+	}
+}
+
+type int64Observable struct {
+	metric.Int64Observable
+	*observable[int64]
+	embedded.Int64ObservableCounter
+	embedded.Int64ObservableUpDownCounter
+	embedded.Int64ObservableGauge
+}
+
+type float64Observable struct {
+	metric.Float64Observable
+	*observable[float64]
+	embedded.Float64ObservableCounter
+	embedded.Float64ObservableUpDownCounter
+	embedded.Float64ObservableGauge
+}
+
+// int64Observer is what an instrument's own callbacks observe through.
+type int64Observer struct {
+	embedded.Int64Observer
+	inst *observable[int64]
+	pipe int
+}
+
+func (o int64Observer) Observe(v int64, opts ...metric.ObserveOption) { o.inst.observe(o.pipe, v, opts) }
+
+type float64Observer struct {
+	embedded.Float64Observer
+	inst *observable[float64]
+	pipe int
+}
+
+func (o float64Observer) Observe(v float64, opts ...metric.ObserveOption) {
+	o.inst.observe(o.pipe, v, opts)
+}
+
+// registerInt64Callbacks attaches an instrument's own callbacks to every
+// pipeline that has a stream for it.
+func registerInt64Callbacks(inst *observable[int64], callbacks []metric.Int64Callback) {
+	for pipe, p := range inst.meter.pipes {
+		if len(inst.perPipe[pipe]) == 0 {
+			continue
+		}
+		for _, cb := range callbacks {
+			if cb == nil {
+				continue
+			}
+			obs := int64Observer{inst: inst, pipe: pipe}
+			p.addCallback(func(ctx context.Context) error { return cb(ctx, obs) })
+		}
+	}
+}
+
+func registerFloat64Callbacks(inst *observable[float64], callbacks []metric.Float64Callback) {
+	for pipe, p := range inst.meter.pipes {
+		if len(inst.perPipe[pipe]) == 0 {
+			continue
+		}
+		for _, cb := range callbacks {
+			if cb == nil {
+				continue
+			}
+			obs := float64Observer{inst: inst, pipe: pipe}
+			p.addCallback(func(ctx context.Context) error { return cb(ctx, obs) })
+		}
+	}
+}
+
+// multiObserver is what a Meter.RegisterCallback callback observes through:
+// it accepts only the instruments the callback was registered with.
+type multiObserver struct {
+	embedded.Observer
+	pipe    int
+	int64s  map[*observable[int64]]struct{}
+	float64 map[*observable[float64]]struct{}
+}
+
+func (o multiObserver) ObserveInt64(obsrv metric.Int64Observable, v int64, opts ...metric.ObserveOption) {
+	inst, ok := obsrv.(*int64Observable)
+	if !ok || inst == nil {
+		otel.Handle(fmt.Errorf("fastmeter: ObserveInt64 called with an instrument (%T) that fastmeter did not create; observation dropped", obsrv))
+		return
+	}
+	if _, registered := o.int64s[inst.observable]; !registered {
+		otel.Handle(fmt.Errorf("fastmeter: ObserveInt64 for instrument %q, which is not registered with this callback; observation dropped", inst.name))
+		return
+	}
+	inst.observe(o.pipe, v, opts)
+}
+
+func (o multiObserver) ObserveFloat64(obsrv metric.Float64Observable, v float64, opts ...metric.ObserveOption) {
+	inst, ok := obsrv.(*float64Observable)
+	if !ok || inst == nil {
+		otel.Handle(fmt.Errorf("fastmeter: ObserveFloat64 called with an instrument (%T) that fastmeter did not create; observation dropped", obsrv))
+		return
+	}
+	if _, registered := o.float64[inst.observable]; !registered {
+		otel.Handle(fmt.Errorf("fastmeter: ObserveFloat64 for instrument %q, which is not registered with this callback; observation dropped", inst.name))
+		return
+	}
+	inst.observe(o.pipe, v, opts)
+}
+
+// registration undoes a Meter.RegisterCallback.
+type registration struct {
+	embedded.Registration
+	once    sync.Once
+	entries map[*pipeline]*callbackEntry
+}
+
+// Unregister removes the callback from every reader. It is idempotent.
+func (r *registration) Unregister() error {
+	r.once.Do(func() {
+		for p, e := range r.entries {
+			p.removeCallback(e)
+		}
+	})
+	return nil
+}
+
+// registerMultiCallback implements Meter.RegisterCallback.
+func (m *meter) registerMultiCallback(f metric.Callback, instruments []metric.Observable) (metric.Registration, error) {
+	if f == nil {
+		return &registration{}, errors.New("fastmeter: RegisterCallback with a nil callback")
+	}
+	int64s := map[*observable[int64]]struct{}{}
+	float64s := map[*observable[float64]]struct{}{}
+	var errs error
+	for _, inst := range instruments {
+		switch o := inst.(type) {
+		case *int64Observable:
+			if o.meter != m {
+				errs = errors.Join(errs, fmt.Errorf("fastmeter: instrument %q belongs to another meter; RegisterCallback ignores it", o.name))
+				continue
+			}
+			if o.hasStreams() {
+				int64s[o.observable] = struct{}{}
+			}
+		case *float64Observable:
+			if o.meter != m {
+				errs = errors.Join(errs, fmt.Errorf("fastmeter: instrument %q belongs to another meter; RegisterCallback ignores it", o.name))
+				continue
+			}
+			if o.hasStreams() {
+				float64s[o.observable] = struct{}{}
+			}
+		case nil:
+			continue
+		default:
+			errs = errors.Join(errs, fmt.Errorf("fastmeter: RegisterCallback got an instrument (%T) that fastmeter did not create; ignored", inst))
+		}
+	}
+	reg := &registration{entries: map[*pipeline]*callbackEntry{}}
+	if len(int64s) == 0 && len(float64s) == 0 {
+		return reg, errs // nothing to observe: no callback is run
+	}
+	for pipe, p := range m.pipes {
+		obs := multiObserver{pipe: pipe, int64s: int64s, float64: float64s}
+		reg.entries[p] = p.addCallback(func(ctx context.Context) error { return f(ctx, obs) })
+	}
+	return reg, errs
+}

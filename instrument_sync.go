@@ -1,0 +1,170 @@
+package fastmeter
+
+import (
+	"context"
+	"math"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/embedded"
+
+	"github.com/fastmeter/fastmeter/internal/aggregate"
+)
+
+var emptySet = *attribute.EmptySet()
+
+// syncInstrument is the shared core of the synchronous instruments: the
+// streams it feeds (one per reader × view) and its bad-input reporter.
+// Add/Record → record → Measure on each stream → series cell update.
+type syncInstrument[N aggregate.Number] struct {
+	measures []aggregate.Measurer[N]
+	bad      badInput
+}
+
+func newSyncInstrument[N aggregate.Number](name string, perPipe [][]aggregate.Measurer[N]) *syncInstrument[N] {
+	s := &syncInstrument[N]{bad: badInput{instrument: name}}
+	for _, ms := range perPipe {
+		s.measures = append(s.measures, ms...)
+	}
+	return s
+}
+
+func (s *syncInstrument[N]) record(ctx context.Context, v N, attrs *attribute.Set) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	for _, m := range s.measures {
+		m.Measure(ctx, v, attrs)
+	}
+}
+
+func (s *syncInstrument[N]) enabled() bool { return len(s.measures) > 0 }
+
+// validNumber reports whether v is finite (always true for int64).
+func validNumber[N aggregate.Number](v N) bool {
+	f := float64(v)
+	return !math.IsNaN(f) && !math.IsInf(f, 0)
+}
+
+// add is the Counter/UpDownCounter path. Counters reject negative
+// increments: a counter only grows, and accepting one would corrupt every
+// rate computed downstream.
+func (s *syncInstrument[N]) add(ctx context.Context, v N, monotonic bool, opts []metric.AddOption) {
+	if len(s.measures) == 0 {
+		return
+	}
+	if !validNumber(v) {
+		s.bad.drop("non-finite value")
+		return
+	}
+	if monotonic && v < 0 {
+		s.bad.drop("negative increment to a Counter")
+		return
+	}
+	if len(opts) == 0 {
+		s.record(ctx, v, &emptySet)
+		return
+	}
+	attrs := metric.NewAddConfig(opts).Attributes()
+	s.record(ctx, v, &attrs)
+}
+
+// recordValue is the Histogram/Gauge path.
+func (s *syncInstrument[N]) recordValue(ctx context.Context, v N, opts []metric.RecordOption) {
+	if len(s.measures) == 0 {
+		return
+	}
+	if !validNumber(v) {
+		s.bad.drop("non-finite value")
+		return
+	}
+	if len(opts) == 0 {
+		s.record(ctx, v, &emptySet)
+		return
+	}
+	attrs := metric.NewRecordConfig(opts).Attributes()
+	s.record(ctx, v, &attrs)
+}
+
+type int64Counter struct {
+	embedded.Int64Counter
+	*syncInstrument[int64]
+}
+
+// Add records an increment; negative increments are dropped and reported.
+func (c *int64Counter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
+	c.add(ctx, v, true, opts)
+}
+
+// Enabled reports whether any reader keeps this instrument's data.
+func (c *int64Counter) Enabled(context.Context) bool { return c.enabled() }
+
+type float64Counter struct {
+	embedded.Float64Counter
+	*syncInstrument[float64]
+}
+
+func (c *float64Counter) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
+	c.add(ctx, v, true, opts)
+}
+func (c *float64Counter) Enabled(context.Context) bool { return c.enabled() }
+
+type int64UpDownCounter struct {
+	embedded.Int64UpDownCounter
+	*syncInstrument[int64]
+}
+
+func (c *int64UpDownCounter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
+	c.add(ctx, v, false, opts)
+}
+func (c *int64UpDownCounter) Enabled(context.Context) bool { return c.enabled() }
+
+type float64UpDownCounter struct {
+	embedded.Float64UpDownCounter
+	*syncInstrument[float64]
+}
+
+func (c *float64UpDownCounter) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
+	c.add(ctx, v, false, opts)
+}
+func (c *float64UpDownCounter) Enabled(context.Context) bool { return c.enabled() }
+
+type int64Histogram struct {
+	embedded.Int64Histogram
+	*syncInstrument[int64]
+}
+
+func (h *int64Histogram) Record(ctx context.Context, v int64, opts ...metric.RecordOption) {
+	h.recordValue(ctx, v, opts)
+}
+func (h *int64Histogram) Enabled(context.Context) bool { return h.enabled() }
+
+type float64Histogram struct {
+	embedded.Float64Histogram
+	*syncInstrument[float64]
+}
+
+func (h *float64Histogram) Record(ctx context.Context, v float64, opts ...metric.RecordOption) {
+	h.recordValue(ctx, v, opts)
+}
+func (h *float64Histogram) Enabled(context.Context) bool { return h.enabled() }
+
+type int64Gauge struct {
+	embedded.Int64Gauge
+	*syncInstrument[int64]
+}
+
+func (g *int64Gauge) Record(ctx context.Context, v int64, opts ...metric.RecordOption) {
+	g.recordValue(ctx, v, opts)
+}
+func (g *int64Gauge) Enabled(context.Context) bool { return g.enabled() }
+
+type float64Gauge struct {
+	embedded.Float64Gauge
+	*syncInstrument[float64]
+}
+
+func (g *float64Gauge) Record(ctx context.Context, v float64, opts ...metric.RecordOption) {
+	g.recordValue(ctx, v, opts)
+}
+func (g *float64Gauge) Enabled(context.Context) bool { return g.enabled() }

@@ -1,0 +1,165 @@
+package aggregate
+
+import (
+	"context"
+	"math"
+	"sort"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// histogramCell is an explicit-bucket histogram updated without locks. The
+// count is not stored: it is the sum of the bucket counts, so a collected
+// point's Count always equals the sum of its BucketCounts. Sum, min and max
+// are separate atomics; a point may include a concurrent measurement's
+// bucket but not yet its sum, and the next point then carries the sum.
+// Totals over all collections are exact.
+type histogramCell[N Number] struct {
+	counts []atomic.Uint64 // len(bounds)+1
+	sum    atomicNumber[N]
+	min    atomic.Uint64 // float64 bits; +Inf when empty
+	max    atomic.Uint64 // float64 bits; -Inf when empty
+	ex     exemplarCell[N]
+}
+
+type histogram[N Number] struct {
+	cfg      Config
+	bounds   []float64
+	noMinMax bool
+	table    *seriesTable[histogramCell[N]]
+	collector
+}
+
+// NewHistogram returns an explicit-bucket histogram stream. bounds must be
+// sorted ascending without NaN (the caller validates them).
+func NewHistogram[N Number](cfg Config, bounds []float64, noMinMax bool) Stream[N] {
+	h := &histogram[N]{cfg: cfg, bounds: append([]float64(nil), bounds...), noMinMax: noMinMax}
+	h.lastNanos = cfg.nowNanos()
+	nBuckets := len(bounds) + 1
+	h.table = newSeriesTable(cfg.reclaims(), cfg.CardinalityLimit, func(c *histogramCell[N]) {
+		c.counts = make([]atomic.Uint64, nBuckets)
+		c.min.Store(posInfBits)
+		c.max.Store(negInfBits)
+	}, cfg.nowNanos)
+	return h
+}
+
+// bucketIndex returns the bucket of v: the first bound ≥ v (buckets are
+// upper-inclusive), or the overflow bucket.
+func bucketIndex(bounds []float64, v float64) int {
+	if len(bounds) <= 16 {
+		for i, b := range bounds {
+			if v <= b {
+				return i
+			}
+		}
+		return len(bounds)
+	}
+	return sort.SearchFloat64s(bounds, v)
+}
+
+func (h *histogram[N]) Measure(ctx context.Context, value N, attrs *attribute.Set) {
+	var dropped []attribute.KeyValue
+	if h.cfg.Filter != nil {
+		var fset attribute.Set
+		fset, dropped = h.cfg.filtered(attrs)
+		attrs = &fset
+	}
+	f := float64(value)
+	idx := bucketIndex(h.bounds, f)
+	se := h.table.acquire(attrs)
+	c := &se.cell
+	c.sum.add(value)
+	if !h.noMinMax {
+		atomicMin(&c.min, f)
+		atomicMax(&c.max, f)
+	}
+	c.counts[idx].Add(1)
+	if h.cfg.Exemplars != nil {
+		c.ex.offer(ctx, h.cfg.Exemplars, value, &se.attrs, dropped)
+	}
+	h.table.release(se)
+}
+
+func (h *histogram[N]) Collect(dst *metricdata.Aggregation) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out, _ := (*dst).(metricdata.Histogram[N])
+	out.Temporality = h.cfg.Temporality
+	points := out.DataPoints[:0]
+	nowNanos := h.cfg.nowNanos()
+	now := unixTime(nowNanos)
+	delta := h.cfg.Temporality == metricdata.DeltaTemporality
+	start := unixTime(h.lastNanos)
+	sweep(&h.cfg, h.table, !delta, func(se *series[histogramCell[N]], final bool) bool {
+		points = growPoints(points)
+		p := &points[len(points)-1]
+		if !h.read(&se.cell, p, delta) {
+			points = points[:len(points)-1]
+			return false
+		}
+		p.Attributes = se.attrs
+		p.Time = now
+		if delta {
+			p.StartTime = start
+		} else {
+			p.StartTime = unixTime(se.startNanos)
+		}
+		p.Bounds = h.bounds
+		se.cell.ex.collect(h.cfg.Exemplars, &p.Exemplars)
+		return true
+	})
+	h.lastNanos = nowNanos
+	out.DataPoints = points
+	*dst = out
+	return len(points)
+}
+
+// read copies (delta: takes) the cell into p. It reports false when the
+// cell holds no measurement.
+func (h *histogram[N]) read(c *histogramCell[N], p *metricdata.HistogramDataPoint[N], take bool) bool {
+	counts := p.BucketCounts[:0]
+	var total uint64
+	for i := range c.counts {
+		var n uint64
+		if take {
+			n = c.counts[i].Swap(0)
+		} else {
+			n = c.counts[i].Load()
+		}
+		counts = append(counts, n)
+		total += n
+	}
+	p.BucketCounts = counts
+	var sum N
+	var minBits, maxBits uint64
+	if take {
+		sum = c.sum.swapZero()
+		minBits, maxBits = c.min.Swap(posInfBits), c.max.Swap(negInfBits)
+	} else {
+		sum = c.sum.load()
+		minBits, maxBits = c.min.Load(), c.max.Load()
+	}
+	if total == 0 {
+		if take && sum != 0 {
+			// A measurement whose bucket was taken by the previous
+			// collection left its sum here: carry it to the next.
+			c.sum.add(sum)
+		}
+		return false
+	}
+	p.Count = total
+	p.Sum = sum
+	p.Min, p.Max = metricdata.Extrema[N]{}, metricdata.Extrema[N]{}
+	if !h.noMinMax {
+		if lo := math.Float64frombits(minBits); !math.IsInf(lo, 1) {
+			p.Min = metricdata.NewExtrema(N(lo))
+		}
+		if hi := math.Float64frombits(maxBits); !math.IsInf(hi, -1) {
+			p.Max = metricdata.NewExtrema(N(hi))
+		}
+	}
+	return true
+}

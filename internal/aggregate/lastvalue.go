@@ -1,0 +1,82 @@
+package aggregate
+
+import (
+	"context"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// lastValueCell is a synchronous gauge: the last recorded value. has is set
+// after the first store so a collector racing the series' creation never
+// reports a value that was not recorded.
+type lastValueCell[N Number] struct {
+	value atomicNumber[N]
+	has   atomic.Bool
+	ex    exemplarCell[N]
+}
+
+type lastValue[N Number] struct {
+	cfg   Config
+	table *seriesTable[lastValueCell[N]]
+	collector
+}
+
+// NewLastValue returns a synchronous gauge stream.
+func NewLastValue[N Number](cfg Config) Stream[N] {
+	s := &lastValue[N]{cfg: cfg}
+	s.lastNanos = cfg.nowNanos()
+	s.table = newSeriesTable[lastValueCell[N]](cfg.reclaims(), cfg.CardinalityLimit, nil, cfg.nowNanos)
+	return s
+}
+
+func (s *lastValue[N]) Measure(ctx context.Context, value N, attrs *attribute.Set) {
+	var dropped []attribute.KeyValue
+	if s.cfg.Filter != nil {
+		var fset attribute.Set
+		fset, dropped = s.cfg.filtered(attrs)
+		attrs = &fset
+	}
+	se := s.table.acquire(attrs)
+	se.cell.value.store(value)
+	if !se.cell.has.Load() {
+		se.cell.has.Store(true)
+	}
+	if s.cfg.Exemplars != nil {
+		se.cell.ex.offer(ctx, s.cfg.Exemplars, value, &se.attrs, dropped)
+	}
+	s.table.release(se)
+}
+
+func (s *lastValue[N]) Collect(dst *metricdata.Aggregation) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out, _ := (*dst).(metricdata.Gauge[N])
+	points := out.DataPoints[:0]
+	nowNanos := s.cfg.nowNanos()
+	now := unixTime(nowNanos)
+	delta := s.cfg.Temporality == metricdata.DeltaTemporality
+	start := unixTime(s.lastNanos)
+	sweep(&s.cfg, s.table, !delta, func(se *series[lastValueCell[N]], final bool) bool {
+		if final || !se.cell.has.Load() {
+			return false
+		}
+		points = growPoints(points)
+		p := &points[len(points)-1]
+		p.Attributes = se.attrs
+		p.Time = now
+		p.Value = se.cell.value.load()
+		if delta {
+			p.StartTime = start
+		} else {
+			p.StartTime = unixTime(se.startNanos)
+		}
+		se.cell.ex.collect(s.cfg.Exemplars, &p.Exemplars)
+		return true
+	})
+	s.lastNanos = nowNanos
+	out.DataPoints = points
+	*dst = out
+	return len(points)
+}

@@ -1,0 +1,172 @@
+package aggregate
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// precomputed aggregates the observations of asynchronous instruments.
+// Observations arrive only while the pipeline runs callbacks, under the
+// collection, so a mutex is the simple and cheap choice here.
+//
+// Observable counters and up-down counters report the cumulative value the
+// callback observed: several observations of one attribute set within a
+// cycle add up (they are parts of one total, e.g. after an attribute
+// filter), cumulative readers report the total, delta readers the change
+// since the previous report of that set. Observable gauges keep the last
+// observation. Sets not observed in a cycle are not reported.
+type precomputed[N Number] struct {
+	cfg       Config
+	isSum     bool
+	monotonic bool
+
+	mu       sync.Mutex
+	observed map[attribute.Distinct][]*obsPoint[N] // this cycle; slice: hash collisions
+	count    int
+	overflow *obsPoint[N]
+	reported map[attribute.Distinct][]*obsPoint[N] // last cycle's totals (delta sums)
+	start    time.Time
+	created  time.Time
+}
+
+type obsPoint[N Number] struct {
+	attrs attribute.Set
+	value N
+}
+
+// NewPrecomputedSum returns the stream of an ObservableCounter (monotonic)
+// or ObservableUpDownCounter.
+func NewPrecomputedSum[N Number](cfg Config, monotonic bool) Stream[N] {
+	return newPrecomputed[N](cfg, true, monotonic)
+}
+
+// NewPrecomputedLastValue returns the stream of an ObservableGauge.
+func NewPrecomputedLastValue[N Number](cfg Config) Stream[N] {
+	return newPrecomputed[N](cfg, false, false)
+}
+
+func newPrecomputed[N Number](cfg Config, isSum, monotonic bool) *precomputed[N] {
+	now := cfg.now()
+	return &precomputed[N]{
+		cfg: cfg, isSum: isSum, monotonic: monotonic,
+		observed: map[attribute.Distinct][]*obsPoint[N]{},
+		reported: map[attribute.Distinct][]*obsPoint[N]{},
+		start:    now, created: now,
+	}
+}
+
+func (p *precomputed[N]) Measure(_ context.Context, value N, attrs *attribute.Set) {
+	set := *attrs
+	if p.cfg.Filter != nil {
+		set, _ = p.cfg.filtered(attrs)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pt := p.point(set)
+	if p.isSum {
+		pt.value += value
+	} else {
+		pt.value = value
+	}
+}
+
+// point returns this cycle's point for set, creating it within the
+// cardinality limit. Called with mu held.
+func (p *precomputed[N]) point(set attribute.Set) *obsPoint[N] {
+	key := set.Equivalent()
+	if pt := findObs(p.observed[key], &set); pt != nil {
+		return pt
+	}
+	if limit := p.cfg.CardinalityLimit; limit > 0 && p.count >= limit-1 {
+		if p.overflow == nil {
+			p.overflow = &obsPoint[N]{attrs: overflowSet}
+		}
+		return p.overflow
+	}
+	pt := &obsPoint[N]{attrs: set}
+	p.observed[key] = append(p.observed[key], pt)
+	p.count++
+	return pt
+}
+
+func findObs[N Number](points []*obsPoint[N], set *attribute.Set) *obsPoint[N] {
+	for _, pt := range points {
+		if pt.attrs.Equals(set) {
+			return pt
+		}
+	}
+	return nil
+}
+
+func (p *precomputed[N]) Collect(dst *metricdata.Aggregation) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.cfg.now()
+	delta := p.cfg.Temporality == metricdata.DeltaTemporality
+	startOf := p.created
+	if delta {
+		startOf = p.start
+	}
+	emit := func(yield func(pt *obsPoint[N], value N)) {
+		for _, pts := range p.observed {
+			for _, pt := range pts {
+				yield(pt, p.valueOf(pt, delta))
+			}
+		}
+		if p.overflow != nil {
+			yield(p.overflow, p.valueOf(p.overflow, delta))
+		}
+	}
+	var n int
+	if p.isSum {
+		out, _ := (*dst).(metricdata.Sum[N])
+		out.Temporality = p.cfg.Temporality
+		out.IsMonotonic = p.monotonic
+		points := out.DataPoints[:0]
+		emit(func(pt *obsPoint[N], v N) {
+			points = growPoints(points)
+			dp := &points[len(points)-1]
+			dp.Attributes, dp.StartTime, dp.Time, dp.Value, dp.Exemplars = pt.attrs, startOf, now, v, dp.Exemplars[:0]
+		})
+		out.DataPoints = points
+		n = len(points)
+		*dst = out
+	} else {
+		out, _ := (*dst).(metricdata.Gauge[N])
+		points := out.DataPoints[:0]
+		emit(func(pt *obsPoint[N], v N) {
+			points = growPoints(points)
+			dp := &points[len(points)-1]
+			dp.Attributes, dp.StartTime, dp.Time, dp.Value, dp.Exemplars = pt.attrs, startOf, now, v, dp.Exemplars[:0]
+		})
+		out.DataPoints = points
+		n = len(points)
+		*dst = out
+	}
+	// The next cycle starts empty: sets not observed again are not reported.
+	p.reported, p.observed = p.observed, p.reported
+	clear(p.observed)
+	if p.overflow != nil {
+		p.reported[overflowSet.Equivalent()] = []*obsPoint[N]{p.overflow}
+		p.overflow = nil
+	}
+	p.count = 0
+	p.start = now
+	return n
+}
+
+// valueOf is what a point reports: the observation, or for delta sums its
+// change since the set's previous report.
+func (p *precomputed[N]) valueOf(pt *obsPoint[N], delta bool) N {
+	if !delta || !p.isSum {
+		return pt.value
+	}
+	if prev := findObs(p.reported[pt.attrs.Equivalent()], &pt.attrs); prev != nil {
+		return pt.value - prev.value
+	}
+	return pt.value
+}

@@ -1,0 +1,100 @@
+package aggregate
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// sumCell is a synchronous sum: one atomic number.
+type sumCell[N Number] struct {
+	value atomicNumber[N]
+	ex    exemplarCell[N]
+}
+
+// sum aggregates Counter and UpDownCounter measurements.
+type sum[N Number] struct {
+	cfg       Config
+	monotonic bool
+	table     *seriesTable[sumCell[N]]
+	collector
+	createdNanos int64
+}
+
+// NewSum returns a synchronous sum stream.
+func NewSum[N Number](cfg Config, monotonic bool) Stream[N] {
+	now := cfg.nowNanos()
+	s := &sum[N]{cfg: cfg, monotonic: monotonic, createdNanos: now}
+	s.lastNanos = now
+	s.table = newSeriesTable[sumCell[N]](cfg.reclaims(), cfg.CardinalityLimit, nil, cfg.nowNanos)
+	return s
+}
+
+func (s *sum[N]) Measure(ctx context.Context, value N, attrs *attribute.Set) {
+	if s.cfg.Filter != nil {
+		fset, dropped := s.cfg.filtered(attrs)
+		s.measure(ctx, value, &fset, dropped)
+		return
+	}
+	s.measure(ctx, value, attrs, nil)
+}
+
+func (s *sum[N]) measure(ctx context.Context, value N, attrs *attribute.Set, dropped []attribute.KeyValue) {
+	se := s.table.acquire(attrs)
+	se.cell.value.add(value)
+	if s.cfg.Exemplars != nil {
+		se.cell.ex.offer(ctx, s.cfg.Exemplars, value, &se.attrs, dropped)
+	}
+	s.table.release(se)
+}
+
+func (s *sum[N]) Collect(dst *metricdata.Aggregation) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out, _ := (*dst).(metricdata.Sum[N])
+	out.Temporality = s.cfg.Temporality
+	out.IsMonotonic = s.monotonic
+	points := out.DataPoints[:0]
+	nowNanos := s.cfg.nowNanos()
+	now := unixTime(nowNanos)
+	delta := s.cfg.Temporality == metricdata.DeltaTemporality
+	deltaStart := unixTime(s.lastNanos)
+	sweep(&s.cfg, s.table, !delta, func(se *series[sumCell[N]], final bool) bool {
+		var v N
+		if delta {
+			v = se.cell.value.swapZero()
+		} else {
+			v = se.cell.value.load()
+		}
+		if final && v == 0 {
+			return false
+		}
+		points = growPoints(points)
+		p := &points[len(points)-1]
+		p.Attributes = se.attrs
+		p.Time = now
+		p.Value = v
+		if delta {
+			p.StartTime = deltaStart
+		} else {
+			p.StartTime = unixTime(se.startNanos)
+		}
+		se.cell.ex.collect(s.cfg.Exemplars, &p.Exemplars)
+		return true
+	})
+	s.lastNanos = nowNanos
+	out.DataPoints = points
+	*dst = out
+	return len(points)
+}
+
+// growPoints extends points by one element, reusing the element's old
+// storage (its exemplar slice) when the backing array already has it.
+func growPoints[T any](points []T) []T {
+	if len(points) < cap(points) {
+		return points[:len(points)+1]
+	}
+	var zero T
+	return append(points, zero)
+}

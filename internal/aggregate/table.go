@@ -1,0 +1,228 @@
+package aggregate
+
+import (
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel/attribute"
+)
+
+var (
+	hashSeed = maphash.MakeSeed()
+	emptyKey = attribute.EmptySet().Equivalent()
+	// overflowSet is the attribute set that receives measurements past a
+	// stream's cardinality limit, as the specification names it.
+	overflowSet = attribute.NewSet(attribute.Bool("otel.metric.overflow", true))
+)
+
+// setHash spreads the API's precomputed Distinct into a table hash. It never
+// looks at the attributes themselves: that work was done once, by the API,
+// when the set was built.
+func setHash(key attribute.Distinct) uint64 {
+	return maphash.Comparable(hashSeed, key)
+}
+
+// slotArray is one generation of the open-addressing table. Readers load it
+// once and probe it without locks; a grown or compacted table is a new
+// slotArray published with one atomic store.
+type slotArray[C any] struct {
+	mask  uint64
+	slots []atomic.Pointer[series[C]]
+}
+
+func newSlotArray[C any](live int) *slotArray[C] {
+	size := 8
+	for size < 2*live+2 { // load factor ≤ 1/2 keeps probe chains short
+		size <<= 1
+	}
+	return &slotArray[C]{mask: uint64(size - 1), slots: make([]atomic.Pointer[series[C]], size)}
+}
+
+// find returns the series for set, or nil.
+func (a *slotArray[C]) find(h uint64, set *attribute.Set) (*series[C], uint64) {
+	for i := h & a.mask; ; i = (i + 1) & a.mask {
+		s := a.slots[i].Load()
+		if s == nil {
+			return nil, i
+		}
+		if s.hash == h && s.attrs.Equals(set) {
+			return s, i
+		}
+	}
+}
+
+// seriesTable maps attribute sets to series for one stream.
+type seriesTable[C any] struct {
+	arr   atomic.Pointer[slotArray[C]]
+	empty atomic.Pointer[series[C]] // the empty set's series: no lookup
+	// overflow receives measurements past the cardinality limit; it is
+	// never retired.
+	overflow atomic.Pointer[series[C]]
+
+	reclaim bool // writers bracket updates with enter/leave
+	limit   int  // cardinality limit including the overflow series; ≤ 0: none
+	initFn  func(*C)
+	nowFn   func() int64
+
+	mu   sync.Mutex // inserts, replacement of dead series, compaction
+	live int        // series in arr that are not dead (under mu)
+}
+
+func newSeriesTable[C any](reclaim bool, limit int, initCell func(*C), now func() int64) *seriesTable[C] {
+	t := &seriesTable[C]{reclaim: reclaim, limit: limit, initFn: initCell, nowFn: now}
+	t.arr.Store(newSlotArray[C](0))
+	return t
+}
+
+// acquire returns the live series for set, creating it (or routing to the
+// overflow series) when needed. For reclaiming tables the caller must call
+// release(s) after updating the cell.
+func (t *seriesTable[C]) acquire(set *attribute.Set) *series[C] {
+	key := set.Equivalent()
+	if key == emptyKey {
+		if s := t.empty.Load(); s != nil && (!t.reclaim || s.enter()) {
+			return s
+		}
+		return t.acquireSlow(set, setHash(key))
+	}
+	h := setHash(key)
+	if s, _ := t.arr.Load().find(h, set); s != nil && (!t.reclaim || s.enter()) {
+		return s
+	}
+	return t.acquireSlow(set, h)
+}
+
+func (t *seriesTable[C]) release(s *series[C]) {
+	if t.reclaim {
+		s.leave()
+	}
+}
+
+func (t *seriesTable[C]) acquireSlow(set *attribute.Set, h uint64) *series[C] {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for {
+		arr := t.arr.Load()
+		s, slot := arr.find(h, set)
+		switch {
+		case s != nil && !s.dead():
+			if !t.reclaim || s.enter() {
+				return s
+			}
+			continue // retired between the check and enter: look again
+		case s != nil: // dead: replace in place, keeping probe chains intact
+			fresh := t.newSeries(set, h)
+			arr.slots[slot].Store(fresh)
+			t.live++
+			t.noteEmpty(fresh)
+			return t.entered(fresh)
+		}
+		if t.limit > 0 && t.live >= t.limit-1 {
+			return t.entered(t.overflowSeries())
+		}
+		if 2*(t.live+1)+2 > len(arr.slots) {
+			t.grow(arr)
+			continue
+		}
+		fresh := t.newSeries(set, h)
+		arr.slots[slot].Store(fresh)
+		t.live++
+		t.noteEmpty(fresh)
+		return t.entered(fresh)
+	}
+}
+
+func (t *seriesTable[C]) entered(s *series[C]) *series[C] {
+	if t.reclaim {
+		s.enter() // fresh or overflow series: never dead
+	}
+	return s
+}
+
+func (t *seriesTable[C]) noteEmpty(s *series[C]) {
+	if s.attrs.Equivalent() == emptyKey {
+		t.empty.Store(s)
+	}
+}
+
+func (t *seriesTable[C]) newSeries(set *attribute.Set, h uint64) *series[C] {
+	s := &series[C]{hash: h, attrs: *set, startNanos: t.nowFn()}
+	if t.initFn != nil {
+		t.initFn(&s.cell)
+	}
+	return s
+}
+
+// overflowSeries returns the series for measurements past the limit. Called
+// with mu held.
+func (t *seriesTable[C]) overflowSeries() *series[C] {
+	if s := t.overflow.Load(); s != nil {
+		return s
+	}
+	s := t.newSeries(&overflowSet, setHash(overflowSet.Equivalent()))
+	t.overflow.Store(s)
+	return s
+}
+
+// grow publishes a larger copy of arr, dropping dead series. Called with mu held.
+func (t *seriesTable[C]) grow(arr *slotArray[C]) {
+	t.rebuild(arr, t.live+1)
+}
+
+func (t *seriesTable[C]) rebuild(arr *slotArray[C], capacityFor int) {
+	next := newSlotArray[C](capacityFor)
+	live := 0
+	for i := range arr.slots {
+		s := arr.slots[i].Load()
+		if s == nil || s.dead() {
+			continue
+		}
+		_, slot := next.find(s.hash, &s.attrs)
+		next.slots[slot].Store(s)
+		live++
+	}
+	t.live = live
+	t.arr.Store(next)
+}
+
+// compact drops retired series so memory follows the active set. Called by
+// the collector after a sweep that retired something.
+func (t *seriesTable[C]) compact() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	arr := t.arr.Load()
+	live := 0
+	for i := range arr.slots {
+		if s := arr.slots[i].Load(); s != nil && !s.dead() {
+			live++
+		}
+	}
+	if e := t.empty.Load(); e != nil && e.dead() {
+		t.empty.Store(nil)
+	}
+	// Shrink only when the table is mostly empty, so a stream whose active
+	// set oscillates does not reallocate every interval.
+	if len(arr.slots) > 8 && 8*live+8 < len(arr.slots) {
+		t.rebuild(arr, live)
+		return
+	}
+	// Same size: rebuilding in place is still needed to drop dead entries
+	// without breaking the probe chains of live ones.
+	t.rebuild(arr, max(live, (len(arr.slots)-2)/2))
+}
+
+// each calls visit for every series currently in the table, then for the
+// overflow series. Series inserted concurrently may be visited now or at the
+// next call, never twice in one call.
+func (t *seriesTable[C]) each(visit func(*series[C])) {
+	arr := t.arr.Load()
+	for i := range arr.slots {
+		if s := arr.slots[i].Load(); s != nil {
+			visit(s)
+		}
+	}
+	if s := t.overflow.Load(); s != nil {
+		visit(s)
+	}
+}

@@ -1,0 +1,211 @@
+package fastmeter
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/embedded"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+
+	"github.com/fastmeter/fastmeter/internal/aggregate"
+)
+
+// meter creates instruments for one instrumentation scope.
+type meter struct {
+	embedded.Meter
+
+	scope instrumentation.Scope
+	pipes []*pipeline
+
+	mu sync.Mutex
+	// instruments returns the same instrument for an identical
+	// registration, so re-creating one (a common pattern) neither leaks
+	// nor duplicates streams.
+	instruments map[instrumentKey]any
+	// firstByName detects conflicting registrations of one name.
+	firstByName map[string]instrumentKey
+}
+
+// instrumentKey is an instrument's identity.
+type instrumentKey struct {
+	name, description, unit string
+	kind                    InstrumentKind
+	number                  string
+}
+
+var _ metric.Meter = (*meter)(nil)
+
+func newMeter(scope instrumentation.Scope, pipes []*pipeline) *meter {
+	return &meter{
+		scope:       scope,
+		pipes:       pipes,
+		instruments: map[instrumentKey]any{},
+		firstByName: map[string]instrumentKey{},
+	}
+}
+
+// instrument returns the cached instrument for key, or builds one with
+// create. The name error (if any) is returned either way, with a working
+// instrument.
+func instrument[T any](m *meter, key instrumentKey, create func(spec instrumentSpec) (T, error), advisory []float64) (T, error) {
+	nameErr := validateInstrumentName(key.name)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cached, ok := m.instruments[key]; ok {
+		return cached.(T), nameErr
+	}
+	lower := strings.ToLower(key.name)
+	if first, ok := m.firstByName[lower]; ok && first != key {
+		otel.Handle(fmt.Errorf("fastmeter: meter %q: instrument %q registered again with a different identity (first %+v, now %+v); both are kept", m.scope.Name, key.name, first, key))
+	} else if !ok {
+		m.firstByName[lower] = key
+	}
+	spec := instrumentSpec{
+		Instrument: Instrument{
+			Name: key.name, Description: key.description, Kind: key.kind, Unit: key.unit, Scope: m.scope,
+		},
+		number:         key.number,
+		advisoryBounds: advisory,
+	}
+	inst, err := create(spec)
+	if err != nil {
+		otel.Handle(err)
+	}
+	m.instruments[key] = inst
+	return inst, errors.Join(nameErr, err)
+}
+
+func syncCreate[N aggregate.Number, T any](m *meter, wrap func(*syncInstrument[N]) T) func(instrumentSpec) (T, error) {
+	return func(spec instrumentSpec) (T, error) {
+		perPipe, err := buildStreams[N](m.pipes, m.scope, spec)
+		return wrap(newSyncInstrument(spec.Name, perPipe)), err
+	}
+}
+
+func key(name, description, unit string, kind InstrumentKind, number string) instrumentKey {
+	return instrumentKey{name: name, description: description, unit: unit, kind: kind, number: number}
+}
+
+// Int64Counter returns the Counter named name, creating it on first use.
+func (m *meter) Int64Counter(name string, options ...metric.Int64CounterOption) (metric.Int64Counter, error) {
+	c := metric.NewInt64CounterConfig(options...)
+	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindCounter, "int64"),
+		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64Counter { return &int64Counter{syncInstrument: s} }), nil)
+}
+
+// Int64UpDownCounter returns the UpDownCounter named name.
+func (m *meter) Int64UpDownCounter(name string, options ...metric.Int64UpDownCounterOption) (metric.Int64UpDownCounter, error) {
+	c := metric.NewInt64UpDownCounterConfig(options...)
+	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindUpDownCounter, "int64"),
+		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64UpDownCounter { return &int64UpDownCounter{syncInstrument: s} }), nil)
+}
+
+// Int64Histogram returns the Histogram named name.
+func (m *meter) Int64Histogram(name string, options ...metric.Int64HistogramOption) (metric.Int64Histogram, error) {
+	c := metric.NewInt64HistogramConfig(options...)
+	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindHistogram, "int64"),
+		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64Histogram { return &int64Histogram{syncInstrument: s} }), c.ExplicitBucketBoundaries())
+}
+
+// Int64Gauge returns the Gauge named name.
+func (m *meter) Int64Gauge(name string, options ...metric.Int64GaugeOption) (metric.Int64Gauge, error) {
+	c := metric.NewInt64GaugeConfig(options...)
+	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindGauge, "int64"),
+		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64Gauge { return &int64Gauge{syncInstrument: s} }), nil)
+}
+
+// Float64Counter returns the Counter named name.
+func (m *meter) Float64Counter(name string, options ...metric.Float64CounterOption) (metric.Float64Counter, error) {
+	c := metric.NewFloat64CounterConfig(options...)
+	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindCounter, "float64"),
+		syncCreate(m, func(s *syncInstrument[float64]) metric.Float64Counter { return &float64Counter{syncInstrument: s} }), nil)
+}
+
+// Float64UpDownCounter returns the UpDownCounter named name.
+func (m *meter) Float64UpDownCounter(name string, options ...metric.Float64UpDownCounterOption) (metric.Float64UpDownCounter, error) {
+	c := metric.NewFloat64UpDownCounterConfig(options...)
+	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindUpDownCounter, "float64"),
+		syncCreate(m, func(s *syncInstrument[float64]) metric.Float64UpDownCounter {
+			return &float64UpDownCounter{syncInstrument: s}
+		}), nil)
+}
+
+// Float64Histogram returns the Histogram named name.
+func (m *meter) Float64Histogram(name string, options ...metric.Float64HistogramOption) (metric.Float64Histogram, error) {
+	c := metric.NewFloat64HistogramConfig(options...)
+	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindHistogram, "float64"),
+		syncCreate(m, func(s *syncInstrument[float64]) metric.Float64Histogram { return &float64Histogram{syncInstrument: s} }), c.ExplicitBucketBoundaries())
+}
+
+// Float64Gauge returns the Gauge named name.
+func (m *meter) Float64Gauge(name string, options ...metric.Float64GaugeOption) (metric.Float64Gauge, error) {
+	c := metric.NewFloat64GaugeConfig(options...)
+	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindGauge, "float64"),
+		syncCreate(m, func(s *syncInstrument[float64]) metric.Float64Gauge { return &float64Gauge{syncInstrument: s} }), nil)
+}
+
+func int64ObservableCreate(m *meter, callbacks []metric.Int64Callback) func(instrumentSpec) (*int64Observable, error) {
+	return func(spec instrumentSpec) (*int64Observable, error) {
+		perPipe, err := buildStreams[int64](m.pipes, m.scope, spec)
+		inst := &int64Observable{observable: newObservable(m, spec.Name, perPipe)}
+		registerInt64Callbacks(inst.observable, callbacks)
+		return inst, err
+	}
+}
+
+func float64ObservableCreate(m *meter, callbacks []metric.Float64Callback) func(instrumentSpec) (*float64Observable, error) {
+	return func(spec instrumentSpec) (*float64Observable, error) {
+		perPipe, err := buildStreams[float64](m.pipes, m.scope, spec)
+		inst := &float64Observable{observable: newObservable(m, spec.Name, perPipe)}
+		registerFloat64Callbacks(inst.observable, callbacks)
+		return inst, err
+	}
+}
+
+// Int64ObservableCounter returns the ObservableCounter named name. Callbacks
+// given here apply only when the instrument is first created; use
+// RegisterCallback to add callbacks later.
+func (m *meter) Int64ObservableCounter(name string, options ...metric.Int64ObservableCounterOption) (metric.Int64ObservableCounter, error) {
+	c := metric.NewInt64ObservableCounterConfig(options...)
+	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindObservableCounter, "int64"), int64ObservableCreate(m, c.Callbacks()), nil)
+}
+
+// Int64ObservableUpDownCounter returns the ObservableUpDownCounter named name.
+func (m *meter) Int64ObservableUpDownCounter(name string, options ...metric.Int64ObservableUpDownCounterOption) (metric.Int64ObservableUpDownCounter, error) {
+	c := metric.NewInt64ObservableUpDownCounterConfig(options...)
+	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindObservableUpDownCounter, "int64"), int64ObservableCreate(m, c.Callbacks()), nil)
+}
+
+// Int64ObservableGauge returns the ObservableGauge named name.
+func (m *meter) Int64ObservableGauge(name string, options ...metric.Int64ObservableGaugeOption) (metric.Int64ObservableGauge, error) {
+	c := metric.NewInt64ObservableGaugeConfig(options...)
+	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindObservableGauge, "int64"), int64ObservableCreate(m, c.Callbacks()), nil)
+}
+
+// Float64ObservableCounter returns the ObservableCounter named name.
+func (m *meter) Float64ObservableCounter(name string, options ...metric.Float64ObservableCounterOption) (metric.Float64ObservableCounter, error) {
+	c := metric.NewFloat64ObservableCounterConfig(options...)
+	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindObservableCounter, "float64"), float64ObservableCreate(m, c.Callbacks()), nil)
+}
+
+// Float64ObservableUpDownCounter returns the ObservableUpDownCounter named name.
+func (m *meter) Float64ObservableUpDownCounter(name string, options ...metric.Float64ObservableUpDownCounterOption) (metric.Float64ObservableUpDownCounter, error) {
+	c := metric.NewFloat64ObservableUpDownCounterConfig(options...)
+	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindObservableUpDownCounter, "float64"), float64ObservableCreate(m, c.Callbacks()), nil)
+}
+
+// Float64ObservableGauge returns the ObservableGauge named name.
+func (m *meter) Float64ObservableGauge(name string, options ...metric.Float64ObservableGaugeOption) (metric.Float64ObservableGauge, error) {
+	c := metric.NewFloat64ObservableGaugeConfig(options...)
+	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindObservableGauge, "float64"), float64ObservableCreate(m, c.Callbacks()), nil)
+}
+
+// RegisterCallback registers f to observe the given observable instruments
+// at every collection, until the returned Registration is unregistered.
+func (m *meter) RegisterCallback(f metric.Callback, instruments ...metric.Observable) (metric.Registration, error) {
+	return m.registerMultiCallback(f, instruments)
+}

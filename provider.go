@@ -1,0 +1,103 @@
+package fastmeter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/embedded"
+	"go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+)
+
+// MeterProvider creates Meters and coordinates the life cycle of the
+// readers: ForceFlush and Shutdown. All its meters share its resource, views
+// and readers.
+type MeterProvider struct {
+	embedded.MeterProvider
+
+	cfg   providerConfig
+	pipes []*pipeline
+
+	mu     sync.Mutex
+	meters map[instrumentation.Scope]*meter
+
+	shutdown     atomic.Bool
+	shutdownOnce sync.Once
+}
+
+var _ metric.MeterProvider = (*MeterProvider)(nil)
+
+// NewMeterProvider returns a MeterProvider configured by options. Without
+// WithReader it measures nothing; without WithResource it uses
+// resource.Default().
+func NewMeterProvider(options ...Option) *MeterProvider {
+	mp := &MeterProvider{cfg: newProviderConfig(options), meters: map[instrumentation.Scope]*meter{}}
+	for _, r := range mp.cfg.readers {
+		p := newPipeline(r, &mp.cfg)
+		if err := r.register(p); err != nil {
+			otel.Handle(err)
+			continue
+		}
+		mp.pipes = append(mp.pipes, p)
+	}
+	return mp
+}
+
+// Meter returns the Meter for the instrumentation scope name (with the
+// options' version, schema URL and attributes), the same one for the same
+// scope. After Shutdown it returns a Meter that does nothing.
+func (mp *MeterProvider) Meter(name string, options ...metric.MeterOption) metric.Meter {
+	if mp.shutdown.Load() {
+		return noop.Meter{}
+	}
+	if name == "" {
+		otel.Handle(errors.New("fastmeter: Meter called with an empty name; the instrumentation scope should name the instrumenting library"))
+	}
+	c := metric.NewMeterConfig(options...)
+	scope := instrumentation.Scope{
+		Name:       name,
+		Version:    c.InstrumentationVersion(),
+		SchemaURL:  c.SchemaURL(),
+		Attributes: c.InstrumentationAttributes(),
+	}
+	mp.mu.Lock()
+	defer mp.mu.Unlock()
+	if m, ok := mp.meters[scope]; ok {
+		return m
+	}
+	m := newMeter(scope, mp.pipes)
+	mp.meters[scope] = m
+	return m
+}
+
+// ForceFlush flushes every reader that can flush (a PeriodicReader exports
+// now), honouring ctx.
+func (mp *MeterProvider) ForceFlush(ctx context.Context) error {
+	var err error
+	for _, p := range mp.pipes {
+		if f, ok := p.reader.(interface{ ForceFlush(context.Context) error }); ok {
+			err = errors.Join(err, f.ForceFlush(ctx))
+		}
+	}
+	return err
+}
+
+// Shutdown shuts every reader down (a PeriodicReader exports one last time),
+// honouring ctx. Measurements made afterwards are not exported. Only the
+// first call does anything; later calls return an error.
+func (mp *MeterProvider) Shutdown(ctx context.Context) error {
+	err := fmt.Errorf("fastmeter: MeterProvider already shut down: %w", ErrReaderShutdown)
+	mp.shutdownOnce.Do(func() {
+		mp.shutdown.Store(true)
+		err = nil
+		for _, p := range mp.pipes {
+			err = errors.Join(err, p.reader.Shutdown(ctx))
+		}
+	})
+	return err
+}

@@ -1,0 +1,145 @@
+package fastmeter
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/sdk/metric/exemplar"
+	"go.opentelemetry.io/otel/sdk/resource"
+)
+
+// defaultCardinalityLimit is the specification's default series limit per
+// stream.
+const defaultCardinalityLimit = 2000
+
+// providerConfig is what the Options of NewMeterProvider build.
+type providerConfig struct {
+	res              *resource.Resource
+	readers          []Reader
+	views            []View
+	exemplarFilter   exemplar.Filter
+	cardinalityLimit int
+}
+
+func newProviderConfig(opts []Option) providerConfig {
+	cfg := providerConfig{
+		res:              resource.Default(),
+		exemplarFilter:   exemplarFilterFromEnv(),
+		cardinalityLimit: defaultCardinalityLimit,
+	}
+	for _, o := range opts {
+		if o == nil {
+			otel.Handle(errors.New("fastmeter: nil Option passed to NewMeterProvider; ignored"))
+			continue
+		}
+		cfg = o.apply(cfg)
+	}
+	return cfg
+}
+
+// Option applies a configuration value to a MeterProvider.
+type Option interface {
+	apply(providerConfig) providerConfig
+}
+
+type optionFunc func(providerConfig) providerConfig
+
+func (f optionFunc) apply(c providerConfig) providerConfig { return f(c) }
+
+// WithResource associates a Resource with the MeterProvider: the entity
+// producing the telemetry. It is merged over the resource described by the
+// OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME environment variables. By
+// default resource.Default() is used.
+func WithResource(res *resource.Resource) Option {
+	return optionFunc(func(c providerConfig) providerConfig {
+		if res == nil {
+			return c
+		}
+		merged, err := resource.Merge(resource.Environment(), res)
+		if err != nil {
+			otel.Handle(fmt.Errorf("fastmeter: merging resources: %w", err))
+		}
+		if merged != nil {
+			c.res = merged
+		}
+		return c
+	})
+}
+
+// WithReader associates a Reader with the MeterProvider. Without a Reader
+// the provider measures nothing.
+func WithReader(r Reader) Option {
+	return optionFunc(func(c providerConfig) providerConfig {
+		if r == nil {
+			otel.Handle(errors.New("fastmeter: nil Reader passed to WithReader; ignored"))
+			return c
+		}
+		c.readers = append(c.readers, r)
+		return c
+	})
+}
+
+// WithView associates views with the MeterProvider. Views are appended to
+// those already configured; an instrument matched by no view gets the default
+// stream.
+func WithView(views ...View) Option {
+	return optionFunc(func(c providerConfig) providerConfig {
+		for _, v := range views {
+			if v == nil {
+				otel.Handle(errors.New("fastmeter: nil View passed to WithView; ignored"))
+				continue
+			}
+			c.views = append(c.views, v)
+		}
+		return c
+	})
+}
+
+// WithExemplarFilter sets the filter deciding which measurements are offered
+// to exemplar reservoirs. The default is exemplar.TraceBasedFilter, or what
+// OTEL_METRICS_EXEMPLAR_FILTER says (always_on, always_off, trace_based).
+// exemplar.AlwaysOffFilter disables exemplars at no cost per measurement.
+func WithExemplarFilter(filter exemplar.Filter) Option {
+	return optionFunc(func(c providerConfig) providerConfig {
+		if filter == nil {
+			otel.Handle(errors.New("fastmeter: nil exemplar filter passed to WithExemplarFilter; keeping the current filter"))
+			return c
+		}
+		c.exemplarFilter = filter
+		return c
+	})
+}
+
+// WithCardinalityLimit sets the provider-wide limit on the number of series
+// (attribute sets) one stream keeps, the overflow series included. Past it,
+// measurements go to the series with the attribute otel.metric.overflow=true.
+// The default is 2000; zero or negative means no limit. Readers override it
+// per instrument kind with WithCardinalityLimitSelector.
+func WithCardinalityLimit(limit int) Option {
+	return optionFunc(func(c providerConfig) providerConfig {
+		c.cardinalityLimit = limit
+		return c
+	})
+}
+
+// exemplarFilterFromEnv reads OTEL_METRICS_EXEMPLAR_FILTER.
+func exemplarFilterFromEnv() exemplar.Filter {
+	v, ok := os.LookupEnv("OTEL_METRICS_EXEMPLAR_FILTER")
+	if !ok {
+		return exemplar.TraceBasedFilter
+	}
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "always_on":
+		return exemplar.AlwaysOnFilter
+	case "always_off":
+		return exemplar.AlwaysOffFilter
+	case "trace_based", "":
+		return exemplar.TraceBasedFilter
+	default:
+		otel.Handle(fmt.Errorf("fastmeter: OTEL_METRICS_EXEMPLAR_FILTER=%q is not one of always_on, always_off, trace_based; using trace_based", v))
+		return exemplar.TraceBasedFilter
+	}
+}

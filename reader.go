@@ -1,0 +1,199 @@
+package fastmeter
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// Reader is the interface between the SDK and an exporter. The SDK drives
+// ForceFlush and Shutdown through it; the exporter (or the application)
+// drives Collect.
+//
+// Reader has unexported methods: the readers are ManualReader,
+// PeriodicReader and readers built on them (a pull exporter embeds a
+// ManualReader). Warning: methods may be added in minor releases.
+type Reader interface {
+	// Collect gathers all metric data of the Reader's provider and
+	// producers into rm. It returns an error after Shutdown, before the
+	// reader is registered, when rm is nil, or when ctx is done.
+	// It is safe for concurrent use.
+	Collect(ctx context.Context, rm *metricdata.ResourceMetrics) error
+	// Shutdown flushes what the reader holds and releases its resources,
+	// honouring ctx. Later calls to Collect return ErrReaderShutdown.
+	Shutdown(ctx context.Context) error
+
+	// register connects the reader to its provider's pipeline.
+	register(source) error
+	// settings is the reader's temporality, aggregation and cardinality
+	// configuration, read by the provider when it builds streams.
+	settings() *readerSettings
+}
+
+// source is what a reader collects from: a provider's pipeline for it.
+type source interface {
+	produce(ctx context.Context, rm *metricdata.ResourceMetrics) error
+}
+
+// readerSettings is the configuration every reader shares.
+type readerSettings struct {
+	temporality TemporalitySelector
+	aggregation AggregationSelector
+	cardinality CardinalityLimitSelector
+	producers   []Producer
+}
+
+func (s *readerSettings) temporalityOf(k InstrumentKind) metricdata.Temporality {
+	return s.temporality(k)
+}
+
+func (s *readerSettings) aggregationOf(k InstrumentKind) Aggregation {
+	return s.aggregation(k)
+}
+
+// limitOf resolves the reader's cardinality limit for k, falling back to the
+// provider's.
+func (s *readerSettings) limitOf(k InstrumentKind, providerLimit int) int {
+	if s.cardinality == nil {
+		return providerLimit
+	}
+	limit, fallback := s.cardinality(k)
+	if fallback {
+		return providerLimit
+	}
+	return limit
+}
+
+// ManualReaderOption applies a configuration value to a ManualReader.
+type ManualReaderOption interface {
+	applyManual(readerSettings) readerSettings
+}
+
+// PeriodicReaderOption applies a configuration value to a PeriodicReader.
+type PeriodicReaderOption interface {
+	applyPeriodic(periodicSettings) periodicSettings
+}
+
+// ReaderOption applies to both ManualReader and PeriodicReader.
+type ReaderOption interface {
+	PeriodicReaderOption
+	ManualReaderOption
+}
+
+type manualOptionFunc func(readerSettings) readerSettings
+
+func (f manualOptionFunc) applyManual(s readerSettings) readerSettings { return f(s) }
+
+type sharedOptionFunc func(readerSettings) readerSettings
+
+func (f sharedOptionFunc) applyManual(s readerSettings) readerSettings { return f(s) }
+func (f sharedOptionFunc) applyPeriodic(s periodicSettings) periodicSettings {
+	s.readerSettings = f(s.readerSettings)
+	return s
+}
+
+// WithTemporalitySelector sets the temporality a ManualReader uses per
+// instrument kind. The default is DefaultTemporalitySelector (cumulative).
+func WithTemporalitySelector(selector TemporalitySelector) ManualReaderOption {
+	return manualOptionFunc(func(s readerSettings) readerSettings {
+		if selector != nil {
+			s.temporality = selector
+		}
+		return s
+	})
+}
+
+// WithAggregationSelector sets the aggregation a ManualReader uses per
+// instrument kind when no view chooses one. The default is
+// DefaultAggregationSelector.
+func WithAggregationSelector(selector AggregationSelector) ManualReaderOption {
+	return manualOptionFunc(func(s readerSettings) readerSettings {
+		if selector != nil {
+			s.aggregation = selector
+		}
+		return s
+	})
+}
+
+// WithProducer adds an external Producer whose ScopeMetrics are appended to
+// every collection of the reader (for example a bridge from another metrics
+// library).
+func WithProducer(p Producer) ReaderOption {
+	return sharedOptionFunc(func(s readerSettings) readerSettings {
+		if p != nil {
+			s.producers = append(s.producers, p)
+		}
+		return s
+	})
+}
+
+// WithCardinalityLimitSelector sets the reader's cardinality limit per
+// instrument kind; it overrides the provider's WithCardinalityLimit. The
+// selector returns (limit, false) to set a limit (≤ 0: unlimited) or
+// (0, true) to use the provider's.
+func WithCardinalityLimitSelector(selector CardinalityLimitSelector) ReaderOption {
+	return sharedOptionFunc(func(s readerSettings) readerSettings {
+		s.cardinality = selector
+		return s
+	})
+}
+
+func defaultReaderSettings() readerSettings {
+	return readerSettings{
+		temporality: DefaultTemporalitySelector,
+		aggregation: DefaultAggregationSelector,
+	}
+}
+
+// readerCore is the registration and shutdown state both readers share.
+type readerCore struct {
+	cfg      readerSettings
+	src      atomic.Pointer[sourceBox]
+	shutdown atomic.Bool
+	once     sync.Once
+}
+
+type sourceBox struct{ s source }
+
+var errAlreadyRegistered = errors.New("fastmeter: reader is already registered with a MeterProvider; a reader serves one provider")
+
+func (r *readerCore) register(s source) error {
+	if !r.src.CompareAndSwap(nil, &sourceBox{s: s}) {
+		return errAlreadyRegistered
+	}
+	return nil
+}
+
+func (r *readerCore) settings() *readerSettings { return &r.cfg }
+
+// collect gathers the provider's data and then the external producers'.
+func (r *readerCore) collect(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	if rm == nil {
+		return errors.New("fastmeter: Collect needs a non-nil *metricdata.ResourceMetrics")
+	}
+	if r.shutdown.Load() {
+		return ErrReaderShutdown
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	box := r.src.Load()
+	if box == nil {
+		return ErrReaderNotRegistered
+	}
+	err := box.s.produce(ctx, rm)
+	for _, p := range r.cfg.producers {
+		if ctx.Err() != nil {
+			return errors.Join(err, ctx.Err())
+		}
+		sm, perr := p.Produce(ctx)
+		if perr != nil {
+			err = errors.Join(err, perr)
+		}
+		rm.ScopeMetrics = append(rm.ScopeMetrics, sm...)
+	}
+	return err
+}

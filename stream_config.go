@@ -1,0 +1,235 @@
+package fastmeter
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/metric/exemplar"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/fastmeter/fastmeter/internal/aggregate"
+)
+
+// instrumentSpec is everything stream building needs to know about an
+// instrument.
+type instrumentSpec struct {
+	Instrument
+	number         string    // "int64" or "float64"
+	advisoryBounds []float64 // metric.WithExplicitBucketBoundaries, nil if absent
+}
+
+// resolvedStream is one stream an instrument produces for one reader: the
+// view's Stream with the aggregation decided.
+type resolvedStream struct {
+	Stream
+	aggregation Aggregation
+	config      aggregate.Config
+}
+
+// resolveStreams applies the provider's views to an instrument for pipeline
+// p: every matching view yields a stream; no match yields the default
+// stream. Invalid aggregations are reported in err and replaced by the
+// instrument kind's default, so a configuration mistake never loses data.
+func resolveStreams(p *pipeline, spec instrumentSpec) (streams []resolvedStream, err error) {
+	matched := false
+	for _, view := range p.provider.views {
+		s, ok := view(spec.Instrument)
+		if !ok {
+			continue
+		}
+		matched = true
+		rs, rerr := resolveStream(p, spec, s, true)
+		err = errors.Join(err, rerr)
+		streams = append(streams, rs)
+	}
+	if !matched {
+		rs, rerr := resolveStream(p, spec, Stream{Name: spec.Name, Description: spec.Description, Unit: spec.Unit}, false)
+		err = errors.Join(err, rerr)
+		streams = append(streams, rs)
+	}
+	return streams, err
+}
+
+func resolveStream(p *pipeline, spec instrumentSpec, s Stream, fromView bool) (resolvedStream, error) {
+	kind := spec.Kind
+	agg := s.Aggregation
+	chosenByView := fromView && agg != nil && !isDefault(agg)
+	if agg == nil || isDefault(agg) {
+		agg = p.settings.aggregationOf(kind)
+		if agg == nil || isDefault(agg) {
+			agg = DefaultAggregationSelector(kind)
+		}
+	}
+	var err error
+	if h, ok := agg.(AggregationExplicitBucketHistogram); ok && !chosenByView && spec.advisoryBounds != nil {
+		if verr := validateBounds(spec.advisoryBounds); verr != nil {
+			err = fmt.Errorf("fastmeter: instrument %q: advisory bucket boundaries ignored: %w", spec.Name, verr)
+		} else {
+			h.Boundaries = append([]float64(nil), spec.advisoryBounds...)
+			agg = h
+		}
+	}
+	if verr := validateAggregation(kind, agg); verr != nil {
+		def := DefaultAggregationSelector(kind)
+		err = errors.Join(err, fmt.Errorf("fastmeter: instrument %q, stream %q: %w; using the default aggregation %T instead", spec.Name, s.Name, verr, def))
+		agg = def
+	}
+	temporality := p.settings.temporalityOf(kind)
+	if temporality != metricdata.DeltaTemporality && temporality != metricdata.CumulativeTemporality {
+		err = errors.Join(err, fmt.Errorf("fastmeter: instrument %q: the reader chose invalid temporality %v; using cumulative", spec.Name, temporality))
+		temporality = metricdata.CumulativeTemporality
+	}
+	cfg := aggregate.Config{
+		Temporality:      temporality,
+		Filter:           s.AttributeFilter,
+		CardinalityLimit: p.settings.limitOf(kind, p.provider.cardinalityLimit),
+		Exemplars:        exemplarConfig(p.provider.exemplarFilter, s, agg, spec.Name, temporality),
+	}
+	return resolvedStream{Stream: s, aggregation: agg, config: cfg}, err
+}
+
+func isDefault(a Aggregation) bool {
+	_, ok := a.(AggregationDefault)
+	return ok
+}
+
+func isObservable(k InstrumentKind) bool {
+	switch k {
+	case InstrumentKindObservableCounter, InstrumentKindObservableUpDownCounter, InstrumentKindObservableGauge:
+		return true
+	}
+	return false
+}
+
+// isMonotonic reports whether a sum over the kind only grows.
+func isMonotonic(k InstrumentKind) bool {
+	switch k {
+	case InstrumentKindCounter, InstrumentKindObservableCounter, InstrumentKindHistogram:
+		return true
+	}
+	return false
+}
+
+// validateAggregation checks an aggregation's parameters and that it fits
+// the instrument kind: observable instruments report pre-aggregated values,
+// which only Sum, LastValue and Drop can represent.
+func validateAggregation(kind InstrumentKind, agg Aggregation) error {
+	switch a := agg.(type) {
+	case AggregationDrop, AggregationSum, AggregationLastValue:
+		return nil
+	case AggregationExplicitBucketHistogram:
+		if isObservable(kind) {
+			return fmt.Errorf("aggregation %T is not compatible with instrument kind %v", agg, kind)
+		}
+		return validateBounds(a.Boundaries)
+	case AggregationBase2ExponentialHistogram:
+		if isObservable(kind) {
+			return fmt.Errorf("aggregation %T is not compatible with instrument kind %v", agg, kind)
+		}
+		return validateExponential(a)
+	default:
+		return fmt.Errorf("unknown aggregation %T", agg)
+	}
+}
+
+// validateBounds requires strictly increasing, non-NaN boundaries.
+func validateBounds(bounds []float64) error {
+	for i, b := range bounds {
+		if math.IsNaN(b) {
+			return fmt.Errorf("invalid histogram boundaries %v: boundary %d is NaN", bounds, i)
+		}
+		if i > 0 && !(bounds[i-1] < b) {
+			return fmt.Errorf("invalid histogram boundaries %v: they must be strictly increasing, but boundary %d (%v) follows %v", bounds, i, b, bounds[i-1])
+		}
+	}
+	return nil
+}
+
+func validateExponential(a AggregationBase2ExponentialHistogram) error {
+	if a.MaxSize < 2 {
+		return fmt.Errorf("invalid exponential histogram: MaxSize %d is below the minimum of 2", a.MaxSize)
+	}
+	if a.MaxScale < -10 || a.MaxScale > 20 {
+		return fmt.Errorf("invalid exponential histogram: MaxScale %d is outside [-10, 20]", a.MaxScale)
+	}
+	return nil
+}
+
+// exemplarConfig returns nil when the filter can never pass, so the stream
+// skips exemplars without even calling the filter.
+func exemplarConfig(filter exemplar.Filter, s Stream, agg Aggregation, name string, temporality metricdata.Temporality) *aggregate.ExemplarConfig {
+	if filter == nil || sameFunc(filter, exemplar.AlwaysOffFilter) {
+		return nil
+	}
+	if _, drop := agg.(AggregationDrop); drop {
+		return nil
+	}
+	selector := s.ExemplarReservoirProviderSelector
+	if selector == nil {
+		selector = DefaultExemplarReservoirProviderSelector
+	}
+	provider := selector(agg)
+	if provider == nil {
+		return nil
+	}
+	return &aggregate.ExemplarConfig{
+		Filter:   filter,
+		Provider: provider,
+		Delta:    temporality == metricdata.DeltaTemporality,
+		Name:     name,
+	}
+}
+
+func sameFunc(a, b exemplar.Filter) bool {
+	return reflect.ValueOf(a).Pointer() == reflect.ValueOf(b).Pointer()
+}
+
+// newAggregateStream builds the engine stream for a resolved stream, or nil
+// for Drop.
+func newAggregateStream[N aggregate.Number](kind InstrumentKind, rs resolvedStream) aggregate.Stream[N] {
+	cfg := rs.config
+	switch a := rs.aggregation.(type) {
+	case AggregationSum:
+		if isObservable(kind) {
+			return aggregate.NewPrecomputedSum[N](cfg, isMonotonic(kind))
+		}
+		return aggregate.NewSum[N](cfg, isMonotonic(kind))
+	case AggregationLastValue:
+		if isObservable(kind) {
+			return aggregate.NewPrecomputedLastValue[N](cfg)
+		}
+		return aggregate.NewLastValue[N](cfg)
+	case AggregationExplicitBucketHistogram:
+		return aggregate.NewHistogram[N](cfg, a.Boundaries, a.NoMinMax)
+	case AggregationBase2ExponentialHistogram:
+		return newExponentialStream[N](cfg, a)
+	}
+	return nil
+}
+
+// buildStreams creates an instrument's streams in every pipeline and
+// registers them for collection. It returns the measurers per pipeline (in
+// pipeline order) and any configuration error.
+func buildStreams[N aggregate.Number](pipes []*pipeline, scope instrumentation.Scope, spec instrumentSpec) ([][]aggregate.Measurer[N], error) {
+	perPipe := make([][]aggregate.Measurer[N], len(pipes))
+	var err error
+	for i, p := range pipes {
+		streams, rerr := resolveStreams(p, spec)
+		err = errors.Join(err, rerr)
+		for _, rs := range streams {
+			st := newAggregateStream[N](spec.Kind, rs)
+			if st == nil {
+				continue
+			}
+			perPipe[i] = append(perPipe[i], st)
+			p.addStream(scope, streamIdentity{
+				name: rs.Name, description: rs.Description, unit: rs.Unit,
+				kind: spec.Kind, number: spec.number,
+			}, st.Collect)
+		}
+	}
+	return perPipe, err
+}
