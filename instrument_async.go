@@ -73,7 +73,9 @@ type int64Observer struct {
 	pipe int
 }
 
-func (o int64Observer) Observe(v int64, opts ...metric.ObserveOption) { o.inst.observe(o.pipe, v, opts) }
+func (o int64Observer) Observe(v int64, opts ...metric.ObserveOption) {
+	o.inst.observe(o.pipe, v, opts)
+}
 
 type float64Observer struct {
 	embedded.Float64Observer

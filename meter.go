@@ -101,7 +101,9 @@ func (m *meter) Int64Counter(name string, options ...metric.Int64CounterOption) 
 func (m *meter) Int64UpDownCounter(name string, options ...metric.Int64UpDownCounterOption) (metric.Int64UpDownCounter, error) {
 	c := metric.NewInt64UpDownCounterConfig(options...)
 	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindUpDownCounter, "int64"),
-		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64UpDownCounter { return &int64UpDownCounter{syncInstrument: s} }), nil)
+		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64UpDownCounter {
+			return &int64UpDownCounter{syncInstrument: s}
+		}), nil)
 }
 
 // Int64Histogram returns the Histogram named name.
