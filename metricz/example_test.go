@@ -1,0 +1,52 @@
+package metricz_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/fastmeter/fastmeter/metricz"
+)
+
+// The Handler is both the page and the Reader that feeds it: pass it to the
+// provider and mount it on a mux. The example reads the JSON a script would.
+func Example() {
+	page := metricz.New(metricz.WithInterval(time.Second))
+	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(page))
+	defer func() { _ = provider.Shutdown(context.Background()) }()
+
+	mux := http.NewServeMux()
+	mux.Handle("/debug/metricz", page)
+
+	requests, _ := provider.Meter("shop").Int64Counter("orders", metric.WithUnit("{order}"))
+	requests.Add(context.Background(), 3, metric.WithAttributes(attribute.String("country", "FR")))
+
+	_ = page.Refresh(context.Background()) // collect now instead of waiting a second
+
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/metricz?format=json", nil))
+	var doc struct {
+		Scopes []struct {
+			Name        string
+			Instruments []struct {
+				Name, Kind string
+				Series     []struct {
+					Attributes []struct{ Key, Value string }
+					Value      float64
+				}
+			}
+		}
+	}
+	_ = json.Unmarshal(rec.Body.Bytes(), &doc)
+	in := doc.Scopes[0].Instruments[0]
+	s := in.Series[0]
+	fmt.Printf("%s / %s (%s): %s=%s → %v\n", doc.Scopes[0].Name, in.Name, in.Kind, s.Attributes[0].Key, s.Attributes[0].Value, s.Value)
+	// Output: shop / orders (counter): country=FR → 3
+}
