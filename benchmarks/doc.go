@@ -1,7 +1,8 @@
 // Package benchmarks runs the same metric workloads, in one process, against
 // fastmeter, the official OpenTelemetry Go SDK (go.opentelemetry.io/otel/sdk/metric
-// v1.47.0, ManualReader with defaults) and prometheus/client_golang, so that every
-// speed claim fastmeter makes can be checked side by side.
+// v1.47.0, ManualReader, defaults except the cardinality limit) and
+// prometheus/client_golang, so that every speed claim fastmeter makes can be
+// checked side by side.
 //
 // Each library is one small adapter (a [library] that builds a [pipeline]); each
 // workload is written once per instrumentation API: the OpenTelemetry loops are

@@ -154,7 +154,7 @@ func setBenchtime(t *testing.T, value string) (restore func()) {
 // TestPopulateCreatesDistinctSeries checks the series the collect, memory and
 // export workloads create.
 func TestPopulateCreatesDistinctSeries(t *testing.T) {
-	const n = 1000
+	const n = maxPopulatedSeries
 	for _, lib := range libraries() {
 		for _, kind := range []instrumentKind{counter, histogram} {
 			t.Run(lib.Name()+"/"+kind.String(), func(t *testing.T) {

@@ -21,6 +21,7 @@ func (fastmeterSDK) NewPipeline(temporality metricdata.Temporality) (pipeline, e
 	reader := fastmeter.NewManualReader(fastmeter.WithTemporalitySelector(temporalityFor(temporality)))
 	mp := fastmeter.NewMeterProvider(
 		fastmeter.WithReader(reader),
+		fastmeter.WithCardinalityLimit(cardinalityLimit),
 		fastmeter.WithView(fastmeter.NewView(expHistogramView())),
 	)
 	// Bind (issue 3) is not in fastmeter yet: fill in a binder once

@@ -6,8 +6,8 @@ import (
 )
 
 // officialSDK is go.opentelemetry.io/otel/sdk/metric v1.47.0 with a
-// ManualReader and every other setting at its default (trace-based exemplar
-// filter, default cardinality limit).
+// ManualReader and every setting but the cardinality limit (see
+// cardinalityLimit) at its default, e.g. the trace-based exemplar filter.
 type officialSDK struct{}
 
 func (officialSDK) Name() string { return "official" }
@@ -16,6 +16,7 @@ func (officialSDK) NewPipeline(temporality metricdata.Temporality) (pipeline, er
 	reader := sdkmetric.NewManualReader(sdkmetric.WithTemporalitySelector(temporalityFor(temporality)))
 	mp := sdkmetric.NewMeterProvider(
 		sdkmetric.WithReader(reader),
+		sdkmetric.WithCardinalityLimit(cardinalityLimit),
 		sdkmetric.WithView(sdkmetric.NewView(expHistogramView())),
 	)
 	// The official SDK has no Bind: the bound case is reported as not available.

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// result is one benchmark's medians across every run of it.
+type result struct {
+	// Workload is the top-level benchmark without "Benchmark" (e.g. "CounterAdd").
+	Workload string
+	// Library is the second name element ("fastmeter", "official", "prometheus", "api").
+	Library string
+	// Case is the rest of the name (e.g. "precomputed-set/serial").
+	Case string
+	// Median maps a unit ("ns/op", "B/op", "allocs/op", "B/series", ...) to
+	// the median of its values.
+	Median map[string]float64
+	// Runs is how many runs the medians are taken over.
+	Runs int
+}
+
+// results holds every parsed benchmark, in first-seen order.
+type results struct {
+	list   []*result
+	byName map[string]*result
+	// CPU is the "cpu:" line go test printed.
+	CPU string
+}
+
+// get returns the result for workload/library/case, or nil.
+func (rs *results) get(workload, library, kase string) *result {
+	return rs.byName[workload+"/"+library+"/"+kase]
+}
+
+// value returns one median and whether it was measured.
+func (rs *results) value(workload, library, kase, unit string) (float64, bool) {
+	r := rs.get(workload, library, kase)
+	if r == nil {
+		return 0, false
+	}
+	v, ok := r.Median[unit]
+	return v, ok
+}
+
+// procsSuffix is the "-GOMAXPROCS" go test appends to benchmark names. The
+// suite never ends a name element with a number, so stripping it is safe.
+var procsSuffix = regexp.MustCompile(`-\d+$`)
+
+// parseBenchOutput reads `go test -bench` output (any number of -count runs)
+// and returns medians per benchmark.
+func parseBenchOutput(r io.Reader) (*results, error) {
+	samples := map[string]map[string][]float64{}
+	rs := &results{byName: map[string]*result{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if cpu, ok := strings.CutPrefix(line, "cpu: "); ok {
+			rs.CPU = cpu
+			continue
+		}
+		fields := strings.Fields(line)
+		if len(fields) < 4 || !strings.HasPrefix(fields[0], "Benchmark") {
+			continue
+		}
+		if _, err := strconv.Atoi(fields[1]); err != nil {
+			continue // not a result line
+		}
+		name := procsSuffix.ReplaceAllString(strings.TrimPrefix(fields[0], "Benchmark"), "")
+		parts := strings.SplitN(name, "/", 3)
+		if len(parts) < 2 {
+			continue // not in Benchmark<Workload>/<library>/... form
+		}
+		res := rs.byName[name]
+		if res == nil {
+			res = &result{Workload: parts[0], Library: parts[1], Median: map[string]float64{}}
+			if len(parts) == 3 {
+				res.Case = parts[2]
+			}
+			rs.byName[name] = res
+			rs.list = append(rs.list, res)
+			samples[name] = map[string][]float64{}
+		}
+		res.Runs++
+		for i := 2; i+1 < len(fields); i += 2 {
+			v, err := strconv.ParseFloat(fields[i], 64)
+			if err != nil {
+				continue
+			}
+			unit := fields[i+1]
+			samples[name][unit] = append(samples[name][unit], v)
+		}
+	}
+	for name, units := range samples {
+		for unit, vs := range units {
+			rs.byName[name].Median[unit] = median(vs)
+		}
+	}
+	return rs, sc.Err()
+}
+
+// median of vs (the mean of the two middle values for an even count).
+func median(vs []float64) float64 {
+	s := append([]float64(nil), vs...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}

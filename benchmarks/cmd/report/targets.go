@@ -1,0 +1,175 @@
+package main
+
+import (
+	"fmt"
+	"math"
+)
+
+// Library names as they appear in benchmark names.
+const (
+	libFastmeter  = "fastmeter"
+	libOfficial   = "official"
+	libPrometheus = "prometheus"
+	libAPI        = "api"
+)
+
+// verdict of one target.
+type verdict string
+
+const (
+	pass        verdict = "PASS"
+	miss        verdict = "MISS"
+	notMeasured verdict = "NOT MEASURED"
+)
+
+// targetResult is one DESIGN.md §5 target with what this run measured.
+type targetResult struct {
+	Target   string
+	Measured string
+	Verdict  verdict
+}
+
+// checkTargets evaluates every DESIGN.md §5 target against the medians.
+// Hot-path targets use the serial precomputed-set benchmarks unless they say
+// otherwise.
+func checkTargets(rs *results) []targetResult {
+	return []targetResult{
+		speedupTarget(rs, "Counter.Add, no attributes: ≥ 6× faster than official",
+			"CounterAdd", "no-attrs/serial", 6, false),
+		speedupTarget(rs, "Counter.Add, precomputed 3-attribute set: ≥ 8× faster, 0 allocs",
+			"CounterAdd", "precomputed-set/serial", 8, true),
+		speedupTarget(rs, "Histogram.Record (explicit), precomputed set: ≥ 8× faster",
+			"HistogramRecord", "precomputed-set/serial", 8, false),
+		apiFloorTarget(rs),
+		parallelTarget(rs),
+		collectTarget(rs),
+		memoryTarget(rs, "counter"),
+		memoryTarget(rs, "histogram"),
+		boundTarget(rs),
+	}
+}
+
+func speedupTarget(rs *results, target, workload, kase string, min float64, zeroAllocs bool) targetResult {
+	t := targetResult{Target: target, Verdict: notMeasured}
+	fm, ok1 := rs.value(workload, libFastmeter, kase, "ns/op")
+	of, ok2 := rs.value(workload, libOfficial, kase, "ns/op")
+	if !ok1 || !ok2 {
+		t.Measured = missingNote(ok1, ok2)
+		return t
+	}
+	speedup := of / fm
+	t.Measured = fmt.Sprintf("%.1f× (%s vs %s ns/op)", speedup, num(fm), num(of))
+	t.Verdict = verdictOf(speedup >= min)
+	if zeroAllocs {
+		allocs, _ := rs.value(workload, libFastmeter, kase, "allocs/op")
+		t.Measured += fmt.Sprintf(", %s allocs/op", num(allocs))
+		if allocs != 0 {
+			t.Verdict = miss
+		}
+	}
+	return t
+}
+
+func apiFloorTarget(rs *results) targetResult {
+	t := targetResult{Target: "Counter.Add with WithAttributes(3) per call: within 20 ns of the API floor", Verdict: notMeasured}
+	fm, ok1 := rs.value("CounterAdd", libFastmeter, "per-call-attrs/serial", "ns/op")
+	floor, ok2 := rs.value("APIFloor", libAPI, "with-attributes-3/serial", "ns/op")
+	if !ok1 || !ok2 {
+		t.Measured = missingNote(ok1, ok2)
+		return t
+	}
+	t.Measured = fmt.Sprintf("+%s ns (%s vs floor %s ns/op)", num(fm-floor), num(fm), num(floor))
+	t.Verdict = verdictOf(fm-floor <= 20)
+	return t
+}
+
+func parallelTarget(rs *results) targetResult {
+	t := targetResult{Target: "Two goroutines on one series (RunParallel, precomputed set): per-op cost ≤ serial", Verdict: notMeasured}
+	serial, ok1 := rs.value("CounterAdd", libFastmeter, "precomputed-set/serial", "ns/op")
+	parallel, ok2 := rs.value("CounterAdd", libFastmeter, "precomputed-set/parallel", "ns/op")
+	if !ok1 || !ok2 {
+		t.Measured = "fastmeter not measured"
+		return t
+	}
+	t.Measured = fmt.Sprintf("parallel %s vs serial %s ns/op", num(parallel), num(serial))
+	t.Verdict = verdictOf(parallel <= serial)
+	return t
+}
+
+func collectTarget(rs *results) targetResult {
+	t := targetResult{Target: "Collect 1000 histogram series (cumulative): ≥ 10× faster, allocs independent of series count", Verdict: notMeasured}
+	const kase = "histogram/cumulative/1000-series"
+	fm, ok1 := rs.value("Collect", libFastmeter, kase, "ns/op")
+	of, ok2 := rs.value("Collect", libOfficial, kase, "ns/op")
+	if !ok1 || !ok2 {
+		t.Measured = missingNote(ok1, ok2)
+		return t
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	allocs := ""
+	for _, n := range []string{"1", "100", "1000", "10000"} {
+		a, ok := rs.value("Collect", libFastmeter, "histogram/cumulative/"+n+"-series", "allocs/op")
+		if !ok {
+			continue
+		}
+		lo, hi = math.Min(lo, a), math.Max(hi, a)
+		if allocs != "" {
+			allocs += "/"
+		}
+		allocs += num(a)
+	}
+	speedup := of / fm
+	t.Measured = fmt.Sprintf("%.1f× (%s vs %s ns/op); allocs/op at 1/100/1000/10000 series: %s", speedup, num(fm), num(of), allocs)
+	// "Independent" allows a difference of one allocation for rounding of the
+	// per-op average.
+	t.Verdict = verdictOf(speedup >= 10 && hi-lo <= 1)
+	return t
+}
+
+func memoryTarget(rs *results, kind string) targetResult {
+	t := targetResult{Target: "Memory per " + kind + " series: ≤ ½ of official", Verdict: notMeasured}
+	kase := kind + "/10000-series"
+	fm, ok1 := rs.value("MemoryPerSeries", libFastmeter, kase, "B/series")
+	of, ok2 := rs.value("MemoryPerSeries", libOfficial, kase, "B/series")
+	if !ok1 || !ok2 {
+		t.Measured = missingNote(ok1, ok2)
+		return t
+	}
+	t.Measured = fmt.Sprintf("%s vs %s B/series (ratio %.2f)", num(fm), num(of), fm/of)
+	t.Verdict = verdictOf(fm <= of/2)
+	return t
+}
+
+func boundTarget(rs *results) targetResult {
+	t := targetResult{Target: "Bound Counter.Add: ≤ 1.2× a client_golang pre-bound counter", Verdict: notMeasured}
+	fm, ok1 := rs.value("CounterAdd", libFastmeter, "bound/serial", "ns/op")
+	pr, ok2 := rs.value("CounterAdd", libPrometheus, "bound/serial", "ns/op")
+	if !ok1 {
+		t.Measured = "fastmeter Bind not available (skipped)"
+		return t
+	}
+	if !ok2 {
+		t.Measured = "client_golang not measured"
+		return t
+	}
+	t.Measured = fmt.Sprintf("%.2f× (%s vs %s ns/op)", fm/pr, num(fm), num(pr))
+	t.Verdict = verdictOf(fm <= 1.2*pr)
+	return t
+}
+
+func verdictOf(ok bool) verdict {
+	if ok {
+		return pass
+	}
+	return miss
+}
+
+func missingNote(fastmeterOK, officialOK bool) string {
+	switch {
+	case !fastmeterOK:
+		return "fastmeter not measured"
+	case !officialOK:
+		return "official SDK not measured"
+	}
+	return ""
+}
