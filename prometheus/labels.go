@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/otlptranslator"
 	"go.opentelemetry.io/otel/attribute"
 )
@@ -87,11 +88,47 @@ type labelBuilder struct {
 // the constant labels of its scope, sorted by name, ready to serve.
 func (b *labelBuilder) series(set attribute.Set, constant []labelPair, metric string) []*dto.LabelPair {
 	b.own = b.attributes(b.own[:0], set, metric)
-	if len(constant) == 0 {
-		return toDTO(b.own)
+	labels := b.own
+	if len(constant) > 0 {
+		b.merged = b.mergeConstant(b.merged[:0], b.own, constant, metric)
+		labels = b.merged
 	}
-	b.merged = b.mergeConstant(b.merged[:0], b.own, constant, metric)
-	return toDTO(b.merged)
+	if b.namer.namer.UTF8Allowed {
+		labels = b.dropEscapeClashes(labels, metric)
+	}
+	return toDTO(labels)
+}
+
+// dropEscapeClashes removes, in UTF-8 mode, labels whose names become equal
+// once escaped for a scraper that does not accept UTF-8 (promhttp replaces
+// every invalid character with "_"): "a.b" and "a_b" are two labels to a
+// UTF-8 scraper but one label twice, which no parser accepts, to the others.
+// The first in name order is kept. It works in place.
+func (b *labelBuilder) dropEscapeClashes(labels []labelPair, metric string) []labelPair {
+	needsEscaping := false
+	for _, l := range labels {
+		if !model.LabelName(l.name).IsValidLegacy() {
+			needsEscaping = true
+			break
+		}
+	}
+	if !needsEscaping {
+		return labels
+	}
+	seen := make(map[string]string, len(labels))
+	out := labels[:0]
+	for _, l := range labels {
+		escaped := model.EscapeName(l.name, model.UnderscoreEscaping)
+		if first, ok := seen[escaped]; ok {
+			b.reporter.reportf("escape\x00"+metric+"\x00"+l.name,
+				"metric %q: label %q dropped: it escapes to %q like label %q, which scrapers without UTF-8 support could not parse",
+				metric, l.name, escaped, first)
+			continue
+		}
+		seen[escaped] = l.name
+		out = append(out, l)
+	}
+	return out
 }
 
 // attributes appends the translated attributes of set to dst, sorted by

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/otlptranslator"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
@@ -285,7 +286,7 @@ func addHistogram[N int64 | float64](s *scrape, f *family, hist metricdata.Histo
 	for _, dp := range hist.DataPoints {
 		h, err := explicitHistogram(dp)
 		if err != nil {
-			s.t.reporter.reportf("histogram\x00"+metric, "metric %q: data point %s not served: %v",
+			s.t.reporter.reportf("histogram\x00"+metric+"\x00"+err.Error(), "metric %q: data point %s not served: %v",
 				metric, dp.Attributes.Encoded(attribute.DefaultEncoder()), err)
 			continue
 		}
@@ -370,6 +371,15 @@ func (s *scrape) finish() []*dto.MetricFamily {
 			continue
 		}
 		names := sampleNames(f.mf)
+		if !s.t.cfg.strategy.ShouldEscape() {
+			// promhttp escapes UTF-8 names for scrapers that do not accept
+			// them; two names that escape alike would be one broken family.
+			for _, n := range names {
+				if escaped := model.EscapeName(n, model.UnderscoreEscaping); escaped != n {
+					names = append(names, escaped)
+				}
+			}
+		}
 		var owner *family
 		for _, n := range names {
 			if o, ok := claimed[n]; ok && o != f {
