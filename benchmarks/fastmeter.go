@@ -1,15 +1,9 @@
-//go:build fastmeter
-
 package benchmarks
 
 import (
 	"github.com/fastmeter/fastmeter"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
-
-// The build tag keeps this adapter out until the root package exports the SDK
-// API; it is removed once `go doc github.com/fastmeter/fastmeter NewManualReader` works.
-func init() { fastmeterLibraries = append(fastmeterLibraries, fastmeterSDK{}) }
 
 // fastmeterSDK is github.com/fastmeter/fastmeter configured exactly like
 // officialSDK: a ManualReader, defaults everywhere else.

@@ -59,13 +59,7 @@ type totals struct {
 	Count uint64
 }
 
-// libraries lists the libraries under test, fastmeter first when it is built in.
+// libraries lists the libraries under test, in the order the report shows them.
 func libraries() []library {
-	libs := append([]library(nil), fastmeterLibraries...)
-	return append(libs, officialSDK{}, clientGolang{})
-}
-
-// otelLibraries lists the libraries driven through the OpenTelemetry API.
-func otelLibraries() []library {
-	return append(append([]library(nil), fastmeterLibraries...), officialSDK{})
+	return []library{fastmeterSDK{}, officialSDK{}, clientGolang{}}
 }
