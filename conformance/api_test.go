@@ -29,7 +29,7 @@ func int64Point(v int64, kvs ...attribute.KeyValue) metricdata.DataPoint[int64] 
 func TestCallbacks(t *testing.T) {
 	ctx := context.Background()
 	forEachSDK(t, func(t *testing.T, s sdk) {
-		t.Run("per-instrument callbacks all run", func(t *testing.T) {
+		run(t, "per-instrument callbacks all run", func(t *testing.T) {
 			h := s.manual(t, providerConfig{})
 			_, err := h.provider.Meter("cb").Int64ObservableCounter("obs",
 				metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
@@ -48,7 +48,7 @@ func TestCallbacks(t *testing.T) {
 			metricdatatest.AssertEqual(t, want[0], h.collectMetrics(t)[0], metricdatatest.IgnoreTimestamp())
 		})
 
-		t.Run("RegisterCallback and Unregister", func(t *testing.T) {
+		run(t, "RegisterCallback and Unregister", func(t *testing.T) {
 			h := s.manual(t, providerConfig{})
 			meter := h.provider.Meter("cb")
 			counter, err := meter.Int64ObservableCounter("counter")
@@ -89,7 +89,7 @@ func TestCallbacks(t *testing.T) {
 			}
 		})
 
-		t.Run("callback error is reported, other data kept", func(t *testing.T) {
+		run(t, "callback error is reported, other data kept", func(t *testing.T) {
 			h := s.manual(t, providerConfig{})
 			meter := h.provider.Meter("cb")
 			_, err := meter.Int64ObservableGauge("failing", metric.WithInt64Callback(
@@ -255,7 +255,7 @@ func TestConflictingDuplicates(t *testing.T) {
 	}
 	forEachSDK(t, func(t *testing.T, s sdk) {
 		for _, tc := range cases {
-			t.Run(tc.name, func(t *testing.T) {
+			run(t, tc.name, func(t *testing.T) {
 				h := s.manual(t, providerConfig{})
 				// A name unique to this SDK and case, so the warning found in
 				// the shared global log is this one.
@@ -291,7 +291,7 @@ func TestInvalidInstrumentNames(t *testing.T) {
 	}
 	forEachSDK(t, func(t *testing.T, s sdk) {
 		for _, in := range allInstruments {
-			t.Run(in.String(), func(t *testing.T) {
+			run(t, in.String(), func(t *testing.T) {
 				h := s.manual(t, providerConfig{})
 				meter := h.provider.Meter("names")
 				for _, tc := range cases {
@@ -339,7 +339,7 @@ func TestEnabled(t *testing.T) {
 	}
 	forEachSDK(t, func(t *testing.T, s sdk) {
 		for _, tc := range cases {
-			t.Run(tc.name, func(t *testing.T) {
+			run(t, tc.name, func(t *testing.T) {
 				h := s.manual(t, tc.cfg)
 				for _, in := range allInstruments {
 					if in.observable() {
@@ -389,7 +389,7 @@ func TestStartTimes(t *testing.T) {
 		for _, temp := range []metricdata.Temporality{metricdata.CumulativeTemporality, metricdata.DeltaTemporality} {
 			for _, kind := range kinds {
 				in := instr{kind: kind}
-				t.Run(temp.String()+"/"+in.String(), func(t *testing.T) {
+				run(t, temp.String()+"/"+in.String(), func(t *testing.T) {
 					before := time.Now()
 					h := s.manual(t, providerConfig{readers: []readerConfig{{
 						temporality: func(sdkmetric.InstrumentKind) metricdata.Temporality { return temp },

@@ -14,11 +14,14 @@ import (
 )
 
 // badValuesKept says, per SDK, whether a bad measurement (NaN, ±Inf, a
-// negative Counter increment) is aggregated as it is (true) or dropped
-// (false). The official SDK does not validate values: it aggregates them, so
-// one NaN turns a sum into NaN for good. fastmeter's policy is recorded in
-// fastmeter_sdk_test.go. Either way the valid measurements must all be kept.
-var badValuesKept = map[string]bool{"official": true}
+// negative Counter increment or observation) of instrument in is aggregated
+// as it is (true) or dropped (false). The official SDK does not validate
+// values: it aggregates them, so one NaN turns a sum into NaN for good.
+// fastmeter's policy is recorded in fastmeter_sdk_test.go. Either way the
+// valid measurements must all be kept.
+var badValuesKept = map[string]func(in instr, bad float64) bool{
+	"official": func(instr, float64) bool { return true },
+}
 
 var (
 	goodSeries = attribute.NewSet(attribute.String("series", "good"))
@@ -89,12 +92,16 @@ func TestBadValues(t *testing.T) {
 	}
 
 	forEachSDK(t, func(t *testing.T, s sdk) {
-		wantKept, ok := badValuesKept[s.name]
+		keeps, ok := badValuesKept[s.name]
 		if !ok {
 			t.Fatalf("badValuesKept has no policy for %s", s.name)
 		}
-		for _, tc := range cases {
-			t.Run(fmt.Sprintf("%v/%v", tc.in, tc.bad), func(t *testing.T) {
+		for i, tc := range cases {
+			run(t, fmt.Sprintf("%v/%v", tc.in, tc.bad), func(t *testing.T) {
+				// Unique, so a report found in the shared global log is this
+				// case's.
+				badName := fmt.Sprintf("bad.%s.%d", s.name, i)
+				wantKept := keeps(tc.in, tc.bad)
 				h := s.manual(t, providerConfig{})
 				meter := h.provider.Meter("bad")
 				// Two instruments, so that each observable has its own
@@ -104,7 +111,7 @@ func TestBadValues(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				bad, _, err := newInstrument(meter, tc.in, "bad", badSeries, func() (float64, bool) { return tc.bad, true })
+				bad, _, err := newInstrument(meter, tc.in, badName, badSeries, func() (float64, bool) { return tc.bad, true })
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -118,7 +125,7 @@ func TestBadValues(t *testing.T) {
 				if p, ok := summarize(goodMetric, goodSeries); !ok || p != (pointSummary{1, 1}) {
 					t.Errorf("valid series changed by a bad value elsewhere: got %+v (present %v), want value 1 count 1", p, ok)
 				}
-				badMetric, _ := findMetric(got, "bad")
+				badMetric, _ := findMetric(got, badName)
 				p, present := summarize(badMetric, badSeries)
 				var kept, dropped bool
 				switch {
@@ -140,6 +147,8 @@ func TestBadValues(t *testing.T) {
 					t.Errorf("%s keeps bad values, but the bad series is %+v (present %v)", s.name, p, present)
 				case !wantKept && !dropped:
 					t.Errorf("%s drops bad values, but the bad series is %+v (present %v)", s.name, p, present)
+				case !wantKept && !globalLogMentions(badName):
+					t.Errorf("%s dropped a bad value of %q silently: nothing sent to otel.Handle or the global logger", s.name, badName)
 				}
 			})
 		}
@@ -217,13 +226,13 @@ func TestNilInputs(t *testing.T) {
 	}
 	forEachSDK(t, func(t *testing.T, s sdk) {
 		for _, tc := range apiCases {
-			t.Run(tc.name, func(t *testing.T) {
+			run(t, tc.name, func(t *testing.T) {
 				h := s.manual(t, providerConfig{})
 				checkPanic(t, s, tc.officialPanic, func() { tc.run(t, h) })
 			})
 		}
 		for name, officialPanic := range officialPanicsOnOption {
-			t.Run(name, func(t *testing.T) {
+			run(t, name, func(t *testing.T) {
 				call, ok := s.nilOptionCalls[name]
 				if !ok {
 					t.Fatalf("adapter %s has no nilOptionCalls[%q]", s.name, name)

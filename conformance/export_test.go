@@ -171,7 +171,7 @@ func TestPeriodicReaderLifecycle(t *testing.T) {
 // export.
 func TestPeriodicReaderContext(t *testing.T) {
 	forEachSDK(t, func(t *testing.T, s sdk) {
-		t.Run("ForceFlush", func(t *testing.T) {
+		run(t, "ForceFlush", func(t *testing.T) {
 			exp := &recordingExporter{block: make(chan struct{})}
 			h := s.periodic(t, periodicConfig{exporter: exp, interval: never})
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -181,7 +181,7 @@ func TestPeriodicReaderContext(t *testing.T) {
 			}
 			close(exp.block) // unstick the export so Shutdown can finish
 		})
-		t.Run("Shutdown", func(t *testing.T) {
+		run(t, "Shutdown", func(t *testing.T) {
 			exp := &recordingExporter{block: make(chan struct{})}
 			h := s.periodic(t, periodicConfig{exporter: exp, interval: never})
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -193,7 +193,7 @@ func TestPeriodicReaderContext(t *testing.T) {
 				t.Errorf("exporter Shutdown called %d times, want 1 even when the final export fails", n)
 			}
 		})
-		t.Run("WithTimeout", func(t *testing.T) {
+		run(t, "WithTimeout", func(t *testing.T) {
 			exp := &recordingExporter{block: make(chan struct{})}
 			defer close(exp.block)
 			h := s.periodic(t, periodicConfig{exporter: exp, interval: never, timeout: 10 * time.Millisecond})
@@ -201,7 +201,7 @@ func TestPeriodicReaderContext(t *testing.T) {
 				t.Errorf("ForceFlush past WithTimeout = %v, want DeadlineExceeded", err)
 			}
 		})
-		t.Run("cancelled context", func(t *testing.T) {
+		run(t, "cancelled context", func(t *testing.T) {
 			exp := &recordingExporter{}
 			h := s.periodic(t, periodicConfig{exporter: exp, interval: never})
 			ctx, cancel := context.WithCancel(context.Background())

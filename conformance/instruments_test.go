@@ -277,7 +277,7 @@ func TestInstrumentMatrix(t *testing.T) {
 	forEachSDK(t, func(t *testing.T, s sdk) {
 		for _, in := range allInstruments {
 			for _, temp := range temporalities {
-				t.Run(in.String()+"/"+temp.name, func(t *testing.T) {
+				run(t, in.String()+"/"+temp.name, func(t *testing.T) {
 					h := s.manual(t, providerConfig{readers: []readerConfig{{temporality: temp.selector}}})
 					var interval atomic.Int64 // the interval observables report for
 					record, _, err := newInstrument(h.provider.Meter("matrix"), in, "inst", testAttrs,
@@ -327,7 +327,7 @@ func TestDefaultTemporalitySelectors(t *testing.T) {
 	}
 	forEachSDK(t, func(t *testing.T, s sdk) {
 		for _, sel := range selectors {
-			t.Run(sel.name, func(t *testing.T) {
+			run(t, sel.name, func(t *testing.T) {
 				h := s.manual(t, providerConfig{readers: []readerConfig{{temporality: sel.selector}}})
 				meter := h.provider.Meter("selectors")
 				for _, in := range allInstruments {

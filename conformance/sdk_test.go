@@ -165,7 +165,7 @@ func readersOrDefault(rs []readerConfig) []readerConfig {
 func forEachSDK(t *testing.T, fn func(t *testing.T, s sdk)) {
 	t.Helper()
 	for _, s := range sdks {
-		t.Run(s.name, func(t *testing.T) { fn(t, s) })
+		run(t, s.name, func(t *testing.T) { fn(t, s) })
 	}
 }
 

@@ -49,7 +49,7 @@ func runViewCases(t *testing.T, cases []viewCase) {
 	t.Helper()
 	forEachSDK(t, func(t *testing.T, s sdk) {
 		for _, tc := range cases {
-			t.Run(tc.name, func(t *testing.T) {
+			run(t, tc.name, func(t *testing.T) {
 				h := s.manual(t, providerConfig{views: tc.views, readers: tc.readers})
 				if gotErr := tc.record(t, h.provider.Meter("views")); gotErr != tc.wantErr {
 					t.Errorf("instrument creation returned an error: %v, want %v", gotErr, tc.wantErr)

@@ -1,0 +1,5 @@
+//go:build fastmeter_known_diff
+
+package conformance
+
+const runKnownDiffs = true
