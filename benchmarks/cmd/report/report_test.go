@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+const sampleOutput = `goos: linux
+cpu: Test CPU
+BenchmarkCounterAdd/fastmeter/no-attrs/serial-2   	1000	  10.0 ns/op	  0 B/op	  0 allocs/op
+BenchmarkCounterAdd/fastmeter/no-attrs/serial-2   	1000	  30.0 ns/op	  0 B/op	  0 allocs/op
+BenchmarkCounterAdd/fastmeter/no-attrs/serial-2   	1000	  20.0 ns/op	  0 B/op	  0 allocs/op
+BenchmarkCounterAdd/official/no-attrs/serial-2    	1000	 130.0 ns/op	  0 B/op	  0 allocs/op
+--- SKIP: BenchmarkCounterAdd/official/bound/serial
+BenchmarkMemoryPerSeries/official/counter/10000-series-2 	 3	 100 ns/op	 630 B/series	 10 B/op	 1 allocs/op
+BenchmarkNoLibrary-2 	 3	 100 ns/op
+PASS
+`
+
+func TestParseTakesMediansAndStripsProcs(t *testing.T) {
+	rs, err := parseBenchOutput(strings.NewReader(sampleOutput))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs.CPU != "Test CPU" {
+		t.Errorf("CPU = %q", rs.CPU)
+	}
+	r := rs.get("CounterAdd", "fastmeter", "no-attrs/serial")
+	if r == nil || r.Runs != 3 || r.Median["ns/op"] != 20 {
+		t.Fatalf("fastmeter no-attrs = %+v", r)
+	}
+	if v, ok := rs.value("MemoryPerSeries", "official", "counter/10000-series", "B/series"); !ok || v != 630 {
+		t.Errorf("B/series = %v, %v (the -2 suffix must go, the -series must stay)", v, ok)
+	}
+	if len(rs.list) != 3 {
+		t.Errorf("%d results, want 3 (names without a library are ignored)", len(rs.list))
+	}
+}
+
+func TestTargetsPassMissAndNotMeasured(t *testing.T) {
+	rs, err := parseBenchOutput(strings.NewReader(sampleOutput))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]verdict{}
+	for _, tr := range checkTargets(rs) {
+		got[tr.Target] = tr.Verdict
+	}
+	if v := got["Counter.Add, no attributes: ≥ 6× faster than official"]; v != pass {
+		t.Errorf("130/20 = 6.5× should pass, got %s", v)
+	}
+	if v := got["Bound Counter.Add: ≤ 1.2× a client_golang pre-bound counter"]; v != notMeasured {
+		t.Errorf("bound without data should be NOT MEASURED, got %s", v)
+	}
+}
+
+func TestMarkdownHasOneTablePerWorkload(t *testing.T) {
+	rs, err := parseBenchOutput(strings.NewReader(sampleOutput))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md bytes.Buffer
+	writeMarkdown(&md, rs, machine{CPUModel: "Test CPU", Cores: 2}, config{count: 3, benchtime: "1x"}, testTime, 0, "")
+	for _, want := range []string{"## CounterAdd", "## MemoryPerSeries", "| **no-attrs/serial** | fastmeter | 20 |", "0.15 (6.5× faster)", "Test CPU"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, md.String())
+		}
+	}
+}
+
+var testTime = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
