@@ -1,9 +1,12 @@
 package prometheus
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/cespare/xxhash/v2"
 	dto "github.com/prometheus/client_model/go"
@@ -30,6 +33,32 @@ type translator struct {
 	metricNamer *metricNamer
 	labelNamer  *labelNamer
 	reporter    *problemReporter
+
+	// known remembers, for the exporter's life, the first metric seen under
+	// each Prometheus name. The SDK does not order scopes the same way on
+	// every collection, so "first in this scrape" would let the winner of
+	// a collision (and the help text served) flip between scrapes; first
+	// ever seen is stable.
+	known    sync.Map // Prometheus name → *knownFamily
+	knownSeq atomic.Uint64
+}
+
+// knownFamily is what the first metric seen under a Prometheus name fixed.
+type knownFamily struct {
+	typ    dto.MetricType
+	help   string
+	origin string
+	seq    uint64 // order of first appearance, for stable collision handling
+}
+
+// claim returns the first-seen description of a Prometheus name, recording
+// the given one if the name is new.
+func (t *translator) claim(name string, typ dto.MetricType, help, origin string) *knownFamily {
+	if k, ok := t.known.Load(name); ok {
+		return k.(*knownFamily)
+	}
+	k, _ := t.known.LoadOrStore(name, &knownFamily{typ: typ, help: help, origin: origin, seq: t.knownSeq.Add(1)})
+	return k.(*knownFamily)
 }
 
 // scrape is the state of translating one collection.
@@ -45,6 +74,7 @@ type scrape struct {
 type family struct {
 	mf       *dto.MetricFamily
 	origin   string // the OpenTelemetry metric (or "resource") that created it
+	seq      uint64 // knownFamily.seq of its name; 0 for target_info
 	reserved bool   // created by the exporter (target_info): nothing may join it
 	// series indexes the family's metrics by a hash of their labels, to
 	// catch two data points that translate to the same series.
@@ -228,31 +258,43 @@ func (s *scrape) addMetric(m *metricdata.Metrics, constant []labelPair) {
 }
 
 // family returns the family a metric joins, creating it when its name is
-// new. It returns nil, after reporting, when the name is taken by a family
-// of another type: serving both would be broken output. When only the help
-// text differs, the first one is kept and the difference reported.
+// new to this scrape. It returns nil, after reporting, when the name belongs
+// to a metric of another type (the first ever seen under that name wins):
+// serving both would be broken output. When only the help text differs, the
+// first one is served and the difference reported.
 func (s *scrape) family(name string, typ dto.MetricType, help, origin string) *family {
-	if f, ok := s.families[name]; ok {
-		if f.reserved || f.mf.GetType() != typ {
-			s.t.reporter.reportf("collision\x00"+name+"\x00"+origin+"\x00"+f.origin,
-				"metric %q (%s) not served: its Prometheus name %q is already used by %q (%s)",
-				origin, typeName(typ), name, f.origin, typeName(f.mf.GetType()))
-			return nil
-		}
-		if f.mf.GetHelp() != help {
-			s.t.reporter.reportf("help\x00"+name+"\x00"+origin+"\x00"+f.origin,
-				"metric %q: description differs from %q, which has the same Prometheus name %q; serving the description of %q",
-				origin, f.origin, name, f.origin)
-		}
+	f, ok := s.families[name]
+	if ok && f.reserved {
+		s.reportCollision(name, typ, origin, f.mf.GetType(), f.origin)
+		return nil
+	}
+	known := s.t.claim(name, typ, help, origin)
+	if known.typ != typ {
+		s.reportCollision(name, typ, origin, known.typ, known.origin)
+		return nil
+	}
+	if known.help != help {
+		s.t.reporter.reportf("help\x00"+name+"\x00"+origin+"\x00"+known.origin,
+			"metric %q: description differs from %q, which has the same Prometheus name %q; serving the description of %q",
+			origin, known.origin, name, known.origin)
+	}
+	if ok {
 		return f
 	}
-	f := &family{
-		mf:     &dto.MetricFamily{Name: new(name), Help: new(help), Type: typ.Enum()},
-		origin: origin,
+	f = &family{
+		mf:     &dto.MetricFamily{Name: new(name), Help: new(known.help), Type: typ.Enum()},
+		origin: known.origin,
+		seq:    known.seq,
 	}
 	s.families[name] = f
 	s.order = append(s.order, f)
 	return f
+}
+
+func (s *scrape) reportCollision(name string, typ dto.MetricType, origin string, ownerTyp dto.MetricType, owner string) {
+	s.t.reporter.reportf("collision\x00"+name+"\x00"+origin+"\x00"+owner,
+		"metric %q (%s) not served: its Prometheus name %q is already used by %q (%s)",
+		origin, typeName(typ), name, owner, typeName(ownerTyp))
 }
 
 func typeName(t dto.MetricType) string { return strings.ToLower(t.String()) }
@@ -364,6 +406,8 @@ func formatLabels(labels []*dto.LabelPair) string {
 // x_total, which OpenMetrics serves as family x) and returns the rest sorted
 // by name.
 func (s *scrape) finish() []*dto.MetricFamily {
+	// Earlier-seen names win, whatever order this collection came in.
+	slices.SortStableFunc(s.order, func(a, b *family) int { return cmp.Compare(a.seq, b.seq) })
 	claimed := make(map[string]*family, 2*len(s.order))
 	out := make([]*dto.MetricFamily, 0, len(s.order))
 	for _, f := range s.order {
