@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 	"go.opentelemetry.io/otel/sdk/resource"
 )
 
@@ -257,4 +258,10 @@ func TestMain(m *testing.M) {
 		recordGlobal(fmt.Sprintf("error handler: %v", err))
 	}))
 	os.Exit(m.Run())
+}
+
+// assertMetric asserts one metric, ignoring timestamps.
+func assertMetric(t *testing.T, want, got metricdata.Metrics) {
+	t.Helper()
+	metricdatatest.AssertEqual(t, want, got, metricdatatest.IgnoreTimestamp())
 }
