@@ -250,6 +250,15 @@ func (h *explicitCopy) toJSON() *histogramJSON {
 			}
 			return lo, hi, h.counts[i]
 		})
+		// The open-ended buckets are drawn over the range actually seen.
+		if n := len(hj.Buckets); n > 0 {
+			if h.hasMin && math.IsInf(float64(hj.Buckets[0].Lo), -1) {
+				hj.Buckets[0].Lo = jsonFloat(h.minV)
+			}
+			if h.hasMax && math.IsInf(float64(hj.Buckets[n-1].Hi), 1) {
+				hj.Buckets[n-1].Hi = jsonFloat(h.maxV)
+			}
+		}
 	}
 	return hj
 }

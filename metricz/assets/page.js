@@ -54,8 +54,9 @@
         return fmt(Number(v.toFixed(1))) + ' ' + units[i];
       }
     }
-    if (!unit || unit === '1') return fmt(v);
-    return fmt(v) + ' ' + unit.replace(/^\{(.*)\}$/, '$1');
+    // A pure annotation such as {request} is already shown in the badge.
+    if (!unit || unit === '1' || /^\{[^}]*\}$/.test(unit)) return fmt(v);
+    return fmt(v) + ' ' + unit.replace(/\{([^}]*)\}/g, '$1');
   }
 
   function attrChip(a) {
@@ -67,7 +68,7 @@
   // sparkline draws the recent points right-aligned on the full history
   // width, so a young series grows from the right; null points are gaps.
   function sparkline(points, history) {
-    const W = 140, H = 28, pad = 3;
+    const W = 200, H = 30, pad = 3;
     const svg = svgEl('svg', { class: 'spark', viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img' });
     svg.appendChild(svgEl('line', { class: 'base', x1: 0, y1: H - 0.5, x2: W, y2: H - 0.5 }));
     const vals = points.filter((p) => p !== null);
@@ -127,7 +128,7 @@
     else s.attributes.forEach((a) => attrs.append(attrChip(a)));
     tr.append(attrs);
 
-    const value = el('td', 'value');
+    const value = el('td', 'val');
     const trend = el('td', 'trend');
     trend.append(sparkline(s.spark, history));
     const h = s.histogram;

@@ -1,0 +1,306 @@
+package metricz
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
+)
+
+// chromiumPath finds Debian's chromium (installed by
+// scripts/install-chromium.sh). Without it the browser test fails in CI and
+// is skipped elsewhere.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	candidates := []string{os.Getenv("CHROMIUM_PATH"), "/usr/bin/chromium", "/usr/bin/chromium-browser"}
+	for _, p := range candidates {
+		if p == "" {
+			continue
+		}
+		if _, err := exec.LookPath(p); err == nil {
+			return p
+		}
+	}
+	msg := "headless Chromium not found (looked for $CHROMIUM_PATH, /usr/bin/chromium); run scripts/install-chromium.sh"
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// startWorkload drives a small web-server-like set of instruments until ctx
+// ends. Latencies grow with time so that percentiles visibly move.
+func startWorkload(ctx context.Context, mp *sdkmetric.MeterProvider) *sync.WaitGroup {
+	meter := mp.Meter("demo/http.server", metric.WithInstrumentationVersion("0.1.0"))
+	requests, _ := meter.Int64Counter("http.server.request.count", metric.WithUnit("{request}"),
+		metric.WithDescription("HTTP requests served, by route and status"))
+	active, _ := meter.Int64UpDownCounter("http.server.active_requests", metric.WithUnit("{request}"),
+		metric.WithDescription("Requests being served right now"))
+	duration, _ := meter.Float64Histogram("http.server.request.duration", metric.WithUnit("s"),
+		metric.WithDescription("Time to serve a request"),
+		metric.WithExplicitBucketBoundaries(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5))
+	size, _ := meter.Int64Histogram("http.server.response.body.size", metric.WithUnit("By"),
+		metric.WithDescription("Size of response bodies"))
+	load, _ := meter.Float64Gauge("demo.client.target_rate", metric.WithUnit("{request}/s"),
+		metric.WithDescription("Request rate the load generator aims for"))
+
+	runtimeMeter := mp.Meter("demo/runtime")
+	_, _ = runtimeMeter.Int64ObservableGauge("go.goroutine.count", metric.WithUnit("{goroutine}"),
+		metric.WithDescription("Live goroutines"),
+		metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+			o.Observe(int64(runtime.NumGoroutine()))
+			return nil
+		}))
+	_, _ = runtimeMeter.Int64ObservableUpDownCounter("go.memory.used", metric.WithUnit("By"),
+		metric.WithDescription("Heap memory in use"),
+		metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			o.Observe(int64(ms.HeapAlloc))
+			return nil
+		}))
+
+	// A series whose attribute value is markup: it must show as text.
+	probe, _ := mp.Meter("zz/security").Int64Counter("xss.probe")
+	probe.Add(ctx, 1, metric.WithAttributes(attribute.String("payload", `<script>window.__metriczXSS=1</script><img src=x onerror="window.__metriczXSS=2">`)))
+
+	routes := []string{"/api/cart", "/api/checkout", "/api/search"}
+	start := time.Now()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rng := rand.New(rand.NewPCG(7, 11))
+		var prevInFlight int64
+		ticker := time.NewTicker(20 * time.Millisecond)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-ticker.C:
+			}
+			elapsed := time.Since(start).Seconds()
+			load.Record(ctx, 200+50*math.Sin(elapsed/3))
+			inFlight := int64(rng.IntN(6))
+			active.Add(ctx, inFlight-prevInFlight)
+			prevInFlight = inFlight
+			for range 5 {
+				route := routes[rng.IntN(len(routes))]
+				status := 200
+				if rng.IntN(20) == 0 {
+					status = 500
+				}
+				attrs := metric.WithAttributes(attribute.String("http.route", route),
+					attribute.String("http.request.method", "GET"), attribute.Int("http.response.status_code", status))
+				requests.Add(ctx, 1, attrs)
+				median := 0.02 * (1 + elapsed/4)
+				duration.Record(ctx, median*math.Exp(rng.NormFloat64()*0.6), metric.WithAttributes(attribute.String("http.route", route)))
+				size.Record(ctx, int64(500+rng.ExpFloat64()*3000))
+			}
+		}
+	}()
+	return &wg
+}
+
+var numberText = regexp.MustCompile(`\d`)
+
+// TestBrowserRendersLiveData loads the page in headless Chromium and checks
+// on the rendered DOM that instruments, values and percentiles appear and
+// then change without a reload. Set METRICZ_SCREENSHOT=<path> (for example
+// ../docs/metricz.png) to save a screenshot of the page.
+func TestBrowserRendersLiveData(t *testing.T) {
+	chromium := chromiumPath(t)
+
+	const history = 40
+	h := New(WithInterval(250*time.Millisecond), WithHistory(history))
+	mp := sdkmetric.NewMeterProvider(
+		sdkmetric.WithReader(h),
+		sdkmetric.WithResource(resource.NewSchemaless(attribute.String("service.name", "checkout"), attribute.String("service.version", "1.4.2"))),
+		sdkmetric.WithView(
+			sdkmetric.NewView(sdkmetric.Instrument{Name: "http.server.request.duration"}, sdkmetric.Stream{}),
+			sdkmetric.NewView(sdkmetric.Instrument{Name: "http.server.request.duration"}, sdkmetric.Stream{
+				Name:        "http.server.request.duration.exponential",
+				Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 160, MaxScale: 20},
+			}),
+		),
+	)
+	workCtx, stopWork := context.WithCancel(context.Background())
+	work := startWorkload(workCtx, mp)
+	t.Cleanup(func() {
+		stopWork()
+		work.Wait()
+		_ = mp.Shutdown(context.Background())
+	})
+
+	mux := http.NewServeMux()
+	mux.Handle("/debug/metricz", h)
+	srv := httptest.NewServer(mux) // listens on 127.0.0.1
+	t.Cleanup(srv.Close)
+
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1360, 1000),
+	)
+	defer cancelAlloc()
+	ctx, cancelCtx := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
+	defer cancelCtx()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	defer cancelTimeout()
+
+	const (
+		counterValue = `[data-instrument="http.server.request.count"] .value`
+		histP50      = `[data-instrument="http.server.request.duration"] .p50`
+		histP99      = `[data-instrument="http.server.request.duration"] .p99`
+		expP99       = `[data-instrument="http.server.request.duration.exponential"] .p99`
+		bars         = `[data-instrument="http.server.request.duration"] svg.buckets rect`
+	)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/debug/metricz"),
+		chromedp.WaitVisible(chromedp.CSS(histP99)),
+		chromedp.WaitVisible(chromedp.CSS(expP99)),
+	); err != nil {
+		t.Fatalf("loading the page: %v", err)
+	}
+
+	// Wait for a collection with data in every percentile cell.
+	var first map[string]string
+	waitFor(t, ctx, "percentiles to be estimated", func() bool {
+		first = readTexts(t, ctx, counterValue, histP50, histP99, expP99)
+		for _, v := range first {
+			if !numberText.MatchString(v) {
+				return false
+			}
+		}
+		return true
+	})
+	t.Logf("first reading: %q", first)
+
+	nBars, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('`+bars+`').length`))
+	if err != nil || nBars < 3 {
+		t.Errorf("histogram bucket bars: %d (%v)", nBars, err)
+	}
+
+	// Live refresh: the values change without a navigation.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__notReloaded = true`)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the counter and the p99 to change", func() bool {
+		now := readTexts(t, ctx, counterValue, histP99)
+		return now[counterValue] != first[counterValue] && now[histP99] != first[histP99] && numberText.MatchString(now[histP99])
+	})
+	notReloaded, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__notReloaded === true`))
+	if err != nil || !notReloaded {
+		t.Errorf("the page reloaded instead of updating in place (%v)", err)
+	}
+
+	// The markup in an attribute value is shown as text and never ran.
+	probeText, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(`[data-instrument="xss.probe"] .attr`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	xss, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__metriczXSS !== undefined`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(probeText, "<script>window.__metriczXSS=1</script>") || xss {
+		t.Errorf("attribute markup: shown as %q, executed: %v", probeText, xss)
+	}
+
+	if path := os.Getenv("METRICZ_SCREENSHOT"); path != "" {
+		// Full sparklines make a better picture.
+		waitFor(t, ctx, "a full history", func() bool {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			return h.store.gen > history+2
+		})
+		// Tall enough to show the histograms too.
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1360, 1700)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(400 * time.Millisecond) // one more page refresh
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot saved to %s (%d bytes)", path, len(png))
+	}
+
+	// The filter box narrows the page.
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#filter`), "runtime")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the filter to hide non-matching instruments", func() bool {
+		shown, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
+			`Array.from(document.querySelectorAll('[data-instrument]')).map(e => e.dataset.instrument)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(shown) == 2 && strings.Join(shown, ",") == "go.goroutine.count,go.memory.used"
+	})
+}
+
+// readTexts returns the text of the first element matching each selector.
+func readTexts(t *testing.T, ctx context.Context, selectors ...string) map[string]string {
+	t.Helper()
+	out := make(map[string]string, len(selectors))
+	for _, sel := range selectors {
+		js := `(() => { const e = document.querySelector(` + jsString(sel) + `); return e ? e.textContent : ''; })()`
+		text, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatalf("reading %s: %v", sel, err)
+		}
+		out[sel] = text
+	}
+	return out
+}
+
+func jsString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+// waitFor polls cond every 100ms until it holds or ctx ends.
+func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("timed out waiting for %s", what)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
