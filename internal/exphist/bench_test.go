@@ -35,6 +35,15 @@ func BenchmarkRecord(b *testing.B) {
 			i++
 		}
 	})
+	b.Run("fastmeter-locked/float64", func(b *testing.B) {
+		h := NewLocked[float64](benchConfig)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			h.Record(benchValues[i&1023])
+			i++
+		}
+	})
 	b.Run("fastmeter/int64", func(b *testing.B) {
 		h := New[int64](benchConfig)
 		b.ReportAllocs()
@@ -68,6 +77,17 @@ func BenchmarkRecordParallel(b *testing.B) {
 			}
 		})
 	})
+	b.Run("fastmeter-locked/float64", func(b *testing.B) {
+		h := NewLocked[float64](benchConfig)
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			i := rand.IntN(1024)
+			for pb.Next() {
+				h.Record(benchValues[i&1023])
+				i++
+			}
+		})
+	})
 	b.Run("official/float64", func(b *testing.B) {
 		hist := officialHistogram(b)
 		ctx := context.Background()
@@ -85,14 +105,18 @@ func BenchmarkRecordParallel(b *testing.B) {
 // BenchmarkCollect measures a delta collection of one busy series into a
 // reused data point.
 func BenchmarkCollect(b *testing.B) {
-	h := New[float64](benchConfig)
-	var dp metricdata.ExponentialHistogramDataPoint[float64]
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, v := range benchValues[:64] {
-			h.Record(v)
-		}
-		h.Collect(&dp, true)
+	for _, kind := range kinds {
+		b.Run(kind, func(b *testing.B) {
+			h := newCell[float64](kind, benchConfig)
+			var dp metricdata.ExponentialHistogramDataPoint[float64]
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, v := range benchValues[:64] {
+					h.Record(v)
+				}
+				h.Collect(&dp, true)
+			}
+		})
 	}
 }
 
