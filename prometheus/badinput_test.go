@@ -12,7 +12,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdkmetric "github.com/fastmeter/fastmeter"
 )
 
 // hostileData is what a buggy bridge or a careless caller can hand the

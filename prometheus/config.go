@@ -5,7 +5,7 @@ import (
 	"github.com/prometheus/otlptranslator"
 	"go.opentelemetry.io/otel/attribute"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdkmetric "github.com/fastmeter/fastmeter"
 )
 
 // config holds the resolved options of one Exporter.

@@ -13,7 +13,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdkmetric "github.com/fastmeter/fastmeter"
 )
 
 // Exporter is a Reader for a fastmeter MeterProvider that serves the

@@ -10,7 +10,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/trace"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdkmetric "github.com/fastmeter/fastmeter"
 )
 
 const (

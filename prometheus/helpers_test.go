@@ -18,7 +18,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/resource"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdkmetric "github.com/fastmeter/fastmeter"
 )
 
 // newTestExporter returns an unregistered exporter wired into a new
