@@ -78,7 +78,7 @@ func apiFloorTarget(rs *results) targetResult {
 		t.Measured = missingNote(ok1, ok2)
 		return t
 	}
-	t.Measured = fmt.Sprintf("+%s ns (%s vs floor %s ns/op)", num(fm-floor), num(fm), num(floor))
+	t.Measured = fmt.Sprintf("%s ns above the floor (%s vs %s ns/op)", num(fm-floor), num(fm), num(floor))
 	t.Verdict = verdictOf(fm-floor <= 20)
 	return t
 }
