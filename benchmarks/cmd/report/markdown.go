@@ -143,7 +143,7 @@ func writeWorkloadTable(w io.Writer, rs *results, workload string) {
 				v, ok1 := rs.value(workload, l, kase, ratioUnit)
 				of, ok2 := rs.value(workload, libOfficial, kase, ratioUnit)
 				switch {
-				case l == libOfficial:
+				case l == libOfficial && ok2:
 					row = append(row, "1")
 				case ok1 && ok2:
 					row = append(row, ratioCell(v, of))
