@@ -41,12 +41,16 @@ func (o *observable[N]) observe(pipe int, v N, opts []metric.ObserveOption) {
 		o.bad.drop("non-finite value")
 		return
 	}
-	attrs := emptySet
-	if len(opts) > 0 {
-		attrs = metric.NewObserveConfig(opts).Attributes()
+	attrs, ok := &emptySet, len(opts) == 0
+	if !ok {
+		attrs, ok = fastObserveAttributes(opts)
+	}
+	if !ok {
+		set := metric.NewObserveConfig(opts).Attributes()
+		attrs = &set
 	}
 	for _, m := range o.perPipe[pipe] {
-		m.Measure(context.Background(), v, &attrs)
+		m.Measure(context.Background(), v, attrs)
 	}
 }
 

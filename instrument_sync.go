@@ -38,6 +38,12 @@ func (s *syncInstrument[N]) record(ctx context.Context, v N, attrs *attribute.Se
 	}
 }
 
+// recordSlow takes the set by value so that only this path, not the fast
+// one, pays for moving it to the heap.
+func (s *syncInstrument[N]) recordSlow(ctx context.Context, v N, attrs attribute.Set) {
+	s.record(ctx, v, &attrs)
+}
+
 func (s *syncInstrument[N]) enabled() bool { return len(s.measures) > 0 }
 
 // validNumber reports whether v is finite (always true for int64).
@@ -65,8 +71,11 @@ func (s *syncInstrument[N]) add(ctx context.Context, v N, monotonic bool, opts [
 		s.record(ctx, v, &emptySet)
 		return
 	}
-	attrs := metric.NewAddConfig(opts).Attributes()
-	s.record(ctx, v, &attrs)
+	if set, ok := fastAddAttributes(opts); ok {
+		s.record(ctx, v, set)
+		return
+	}
+	s.recordSlow(ctx, v, metric.NewAddConfig(opts).Attributes())
 }
 
 // recordValue is the Histogram/Gauge path.
@@ -82,8 +91,11 @@ func (s *syncInstrument[N]) recordValue(ctx context.Context, v N, opts []metric.
 		s.record(ctx, v, &emptySet)
 		return
 	}
-	attrs := metric.NewRecordConfig(opts).Attributes()
-	s.record(ctx, v, &attrs)
+	if set, ok := fastRecordAttributes(opts); ok {
+		s.record(ctx, v, set)
+		return
+	}
+	s.recordSlow(ctx, v, metric.NewRecordConfig(opts).Attributes())
 }
 
 type int64Counter struct {

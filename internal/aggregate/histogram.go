@@ -112,6 +112,11 @@ func (h *histogram[N]) Collect(dst *metricdata.Aggregation) int {
 		return true
 	})
 	h.lastNanos = nowNanos
+	if len(points) == 0 {
+		// Leave *dst alone: the caller's slot may hold another stream's
+		// storage that the next collection reuses.
+		return 0
+	}
 	out.DataPoints = points
 	*dst = out
 	return len(points)

@@ -132,9 +132,10 @@ func (p *precomputed[N]) Collect(dst *metricdata.Aggregation) int {
 			dp := &points[len(points)-1]
 			dp.Attributes, dp.StartTime, dp.Time, dp.Value, dp.Exemplars = pt.attrs, startOf, now, v, dp.Exemplars[:0]
 		})
-		out.DataPoints = points
-		n = len(points)
-		*dst = out
+		if n = len(points); n > 0 {
+			out.DataPoints = points
+			*dst = out
+		}
 	} else {
 		out, _ := (*dst).(metricdata.Gauge[N])
 		points := out.DataPoints[:0]
@@ -143,9 +144,10 @@ func (p *precomputed[N]) Collect(dst *metricdata.Aggregation) int {
 			dp := &points[len(points)-1]
 			dp.Attributes, dp.StartTime, dp.Time, dp.Value, dp.Exemplars = pt.attrs, startOf, now, v, dp.Exemplars[:0]
 		})
-		out.DataPoints = points
-		n = len(points)
-		*dst = out
+		if n = len(points); n > 0 {
+			out.DataPoints = points
+			*dst = out
+		}
 	}
 	// The next cycle starts empty: sets not observed again are not reported.
 	p.reported, p.observed = p.observed, p.reported

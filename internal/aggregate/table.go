@@ -20,8 +20,15 @@ var (
 // looks at the attributes themselves: that work was done once, by the API,
 // when the set was built.
 func setHash(key attribute.Distinct) uint64 {
+	if forceCollisions {
+		return 42
+	}
 	return maphash.Comparable(hashSeed, key)
 }
+
+// forceCollisions makes every set hash alike; tests set it to prove that
+// colliding sets are never merged.
+var forceCollisions = false
 
 // slotArray is one generation of the open-addressing table. Readers load it
 // once and probe it without locks; a grown or compacted table is a new
@@ -112,32 +119,36 @@ func (t *seriesTable[C]) acquireSlow(set *attribute.Set, h uint64) *series[C] {
 			}
 			continue // retired between the check and enter: look again
 		case s != nil: // dead: replace in place, keeping probe chains intact
-			fresh := t.newSeries(set, h)
-			arr.slots[slot].Store(fresh)
-			t.live++
-			t.noteEmpty(fresh)
-			return t.entered(fresh)
+			return t.publish(arr, slot, set, h)
 		}
 		if t.limit > 0 && t.live >= t.limit-1 {
-			return t.entered(t.overflowSeries())
+			o := t.overflowSeries()
+			if t.reclaim {
+				o.enter() // the overflow series is never retired
+			}
+			return o
 		}
 		if 2*(t.live+1)+2 > len(arr.slots) {
 			t.grow(arr)
 			continue
 		}
-		fresh := t.newSeries(set, h)
-		arr.slots[slot].Store(fresh)
-		t.live++
-		t.noteEmpty(fresh)
-		return t.entered(fresh)
+		return t.publish(arr, slot, set, h)
 	}
 }
 
-func (t *seriesTable[C]) entered(s *series[C]) *series[C] {
+// publish stores a fresh series for set in slot and returns it entered.
+// The writer enters before the series becomes visible: a collector that
+// saw it with no writer inside could otherwise retire it before the
+// writer's update, and the update would be lost. Called with mu held.
+func (t *seriesTable[C]) publish(arr *slotArray[C], slot uint64, set *attribute.Set, h uint64) *series[C] {
+	fresh := t.newSeries(set, h)
 	if t.reclaim {
-		s.enter() // fresh or overflow series: never dead
+		fresh.enter()
 	}
-	return s
+	arr.slots[slot].Store(fresh)
+	t.live++
+	t.noteEmpty(fresh)
+	return fresh
 }
 
 func (t *seriesTable[C]) noteEmpty(s *series[C]) {
