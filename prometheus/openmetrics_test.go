@@ -27,28 +27,28 @@ func openMetricsToText(t testing.TB, body []byte) []byte {
 	text = strings.TrimSuffix(text, "# EOF\n")
 	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
 	// OpenMetrics names a counter family without _total and its samples
-	// with it; the text format uses the sample name for both.
-	counters := map[string]bool{}
-	for _, line := range lines {
-		if f := strings.Fields(line); len(f) == 4 && f[0] == "#" && f[1] == "TYPE" && f[3] == "counter" {
-			counters[f[2]] = true
-		}
+	// with it; the text format uses the sample name for both. A family's
+	// HELP line comes right before its TYPE line.
+	isCounterType := func(line, name string) bool {
+		f := strings.Fields(line)
+		return len(f) == 4 && f[0] == "#" && f[1] == "TYPE" && f[2] == name && f[3] == "counter"
 	}
 	var out bytes.Buffer
-	for _, line := range lines {
+	for i, line := range lines {
 		if line == "" {
 			t.Fatalf("empty line in OpenMetrics output")
 		}
 		if strings.HasPrefix(line, "# ") {
-			if f := strings.SplitN(line, " ", 4); len(f) >= 3 && (f[1] == "TYPE" || f[1] == "HELP") && counters[f[2]] {
+			f := strings.SplitN(line, " ", 4)
+			switch {
+			case len(f) >= 3 && f[1] == "HELP" && i+1 < len(lines) && isCounterType(lines[i+1], f[2]),
+				len(f) >= 3 && isCounterType(line, f[2]):
 				f[2] += "_total"
-				line = strings.Join(f, " ")
-			}
-			if f := strings.Fields(line); len(f) == 4 && f[1] == "TYPE" && f[3] == "unknown" {
+			case len(f) == 4 && f[1] == "TYPE" && f[3] == "unknown":
 				// OpenMetrics "unknown" is the text format's "untyped".
-				line = strings.Join(f[:3], " ") + " untyped"
+				f[3] = "untyped"
 			}
-			out.WriteString(line + "\n")
+			out.WriteString(strings.Join(f, " ") + "\n")
 			continue
 		}
 		if i := strings.Index(line, " # {"); i >= 0 {
