@@ -38,6 +38,7 @@ var fastmeterKnownDiffs = map[string]string{
 	"TestAggregationOverrides/fastmeter/incompatible_LastValue_on_a_counter":                  "a view with LastValue on a Counter: fastmeter returns no error and exports a Gauge; official returns an error and makes no stream",
 	"TestAggregationOverrides/fastmeter/reader's_invalid_boundaries_fall_back_to_the_default": "a reader AggregationSelector with non-monotonic boundaries: fastmeter returns an error from instrument creation; official returns none (global.Error) and uses the default aggregation",
 	"TestAggregationOverrides/fastmeter/histogram_of_an_up-down_counter_has_no_sum":           "ExplicitBucketHistogram on an UpDownCounter: fastmeter reports Sum 7; official (spec) reports no sum (0) for instruments that can record negative values",
+	"TestNameCaseInsensitive/fastmeter":                                                       "Int64Counter(\"Case.x\") then Int64Counter(\"case.x\"): fastmeter warns but exports two streams (values 1 and 2); official treats names case-insensitively: one stream under the first-seen name (value 3) and a duplicate warning",
 	"TestViews/fastmeter/two_identical_views:_one_stream":                                     "two views producing the identical stream: fastmeter exports two identical metrics; official de-duplicates to one stream",
 }
 
@@ -67,6 +68,9 @@ var fastmeterSDK = sdk{
 		}
 		if cfg.resource != nil {
 			opts = append(opts, fastmeter.WithResource(cfg.resource))
+		}
+		if cfg.cardinalityLimit != 0 {
+			opts = append(opts, fastmeter.WithCardinalityLimit(cfg.cardinalityLimit))
 		}
 		mp := fastmeter.NewMeterProvider(opts...)
 		h.provider, h.forceFlush, h.shutdown = mp, mp.ForceFlush, mp.Shutdown

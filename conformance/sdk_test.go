@@ -37,6 +37,8 @@ type providerConfig struct {
 	readers  []readerConfig // empty means one reader with default selectors
 	views    []sdkmetric.View
 	resource *resource.Resource // nil means the SDK's default resource
+	// cardinalityLimit, if non-zero, is passed to WithCardinalityLimit.
+	cardinalityLimit int
 }
 
 // manualHarness is a MeterProvider with one or more ManualReaders.
@@ -108,6 +110,9 @@ var officialSDK = sdk{
 		}
 		if cfg.resource != nil {
 			opts = append(opts, sdkmetric.WithResource(cfg.resource))
+		}
+		if cfg.cardinalityLimit != 0 {
+			opts = append(opts, sdkmetric.WithCardinalityLimit(cfg.cardinalityLimit))
 		}
 		mp := sdkmetric.NewMeterProvider(opts...)
 		h.provider, h.forceFlush, h.shutdown = mp, mp.ForceFlush, mp.Shutdown
