@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
+	sdkmetric "github.com/fastmeter/fastmeter"
 	"go.opentelemetry.io/otel/metric"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	officialsdk "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
@@ -102,4 +103,35 @@ func (s *snapshotJSON) instrument(t *testing.T, name string) instrumentJSON {
 	}
 	t.Fatalf("instrument %q not in the snapshot", name)
 	return instrumentJSON{}
+}
+
+// officialExponential records values into a base-2 exponential histogram
+// of the official SDK and returns what it collects. Tests feed it to the
+// Handler through WithProducer, so the page's exponential support is tested
+// on reference data whatever the engine under test supports.
+func officialExponential(t *testing.T, scope, name, unit string, values []float64) []metricdata.ScopeMetrics {
+	t.Helper()
+	reader := officialsdk.NewManualReader()
+	mp := officialsdk.NewMeterProvider(officialsdk.WithReader(reader),
+		officialsdk.WithView(officialsdk.NewView(officialsdk.Instrument{Name: name},
+			officialsdk.Stream{Aggregation: officialsdk.AggregationBase2ExponentialHistogram{MaxSize: 160, MaxScale: 20}})))
+	hist, err := mp.Meter(scope).Float64Histogram(name, metric.WithUnit(unit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range values {
+		hist.Record(context.Background(), v)
+	}
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	return rm.ScopeMetrics
+}
+
+// staticProducer produces the same metrics at every collection.
+type staticProducer []metricdata.ScopeMetrics
+
+func (p staticProducer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
+	return p, nil
 }

@@ -8,9 +8,9 @@ import (
 	"net/http/httptest"
 	"time"
 
+	sdkmetric "github.com/fastmeter/fastmeter"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/fastmeter/fastmeter/metricz"
 )

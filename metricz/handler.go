@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
+	sdkmetric "github.com/fastmeter/fastmeter"
 	"go.opentelemetry.io/otel"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 

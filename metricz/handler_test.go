@@ -11,17 +11,17 @@ import (
 	"testing"
 	"time"
 
+	sdkmetric "github.com/fastmeter/fastmeter"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
 func TestJSONShowsEveryKind(t *testing.T) {
-	env := newTestEnv(t, nil, sdkmetric.WithView(sdkmetric.NewView(
-		sdkmetric.Instrument{Name: "req.duration.exp"},
-		sdkmetric.Stream{Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 160, MaxScale: 20}})))
+	observations := []float64{0.05, 0.15, 0.15, 0.3, 0.7, 2}
+	exponential := officialExponential(t, "reference", "req.duration.exp", "s", observations)
+	env := newTestEnv(t, []Option{WithProducer(staticProducer(exponential))})
 	ctx := context.Background()
 	get := attribute.NewSet(attribute.String("method", "GET"))
 	counter, _ := env.meter.Int64Counter("req.count", metric.WithUnit("{request}"), metric.WithDescription("requests served"))
@@ -29,7 +29,6 @@ func TestJSONShowsEveryKind(t *testing.T) {
 	gauge, _ := env.meter.Int64Gauge("temperature", metric.WithUnit("Cel"))
 	hist, _ := env.meter.Float64Histogram("req.duration", metric.WithUnit("s"),
 		metric.WithExplicitBucketBoundaries(0.1, 0.2, 0.5, 1))
-	expHist, _ := env.meter.Float64Histogram("req.duration.exp", metric.WithUnit("s"))
 	_, _ = env.meter.Int64ObservableGauge("goroutines", metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
 		o.Observe(42)
 		return nil
@@ -40,14 +39,13 @@ func TestJSONShowsEveryKind(t *testing.T) {
 	updown.Add(ctx, 3.5)
 	updown.Add(ctx, -1)
 	gauge.Record(ctx, 21)
-	for _, v := range []float64{0.05, 0.15, 0.15, 0.3, 0.7, 2} {
+	for _, v := range observations {
 		hist.Record(ctx, v, metric.WithAttributeSet(get))
-		expHist.Record(ctx, v)
 	}
 	env.refresh()
 	snap := env.snapshot("")
 
-	if len(snap.Scopes) != 1 || snap.Scopes[0].Name != "metricz.test" || snap.Scopes[0].Version != "1.2.3" {
+	if len(snap.Scopes) != 2 || snap.Scopes[0].Name != "metricz.test" || snap.Scopes[0].Version != "1.2.3" || snap.Scopes[1].Name != "reference" {
 		t.Fatalf("scopes: %+v", snap.Scopes)
 	}
 	if snap.Totals.Series != 7 || snap.Totals.Instruments != 6 || snap.Totals.DroppedSeries != 0 {

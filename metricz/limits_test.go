@@ -7,9 +7,9 @@ import (
 	"sync"
 	"testing"
 
+	sdkmetric "github.com/fastmeter/fastmeter"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
 // addManySeries records n distinct series on one counter.

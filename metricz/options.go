@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	sdkmetric "github.com/fastmeter/fastmeter"
 	"go.opentelemetry.io/otel"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
 // Defaults of the options. They bound the memory the Handler keeps:

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	officialsdk "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
@@ -168,15 +168,19 @@ func exactQuantile(sorted []float64, q float64) float64 {
 // the bucket that holds the exact sample quantile: the best any estimate
 // from buckets can promise.
 func TestQuantileAgainstRecordedData(t *testing.T) {
+	// The reference aggregations are the official SDK's, so this test checks
+	// the estimates against data shaped exactly as exporters receive it.
 	bounds := []float64{0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5}
-	env := newTestEnv(t, nil,
-		sdkmetric.WithView(sdkmetric.NewView(sdkmetric.Instrument{Name: "latency.explicit"},
-			sdkmetric.Stream{Aggregation: sdkmetric.AggregationExplicitBucketHistogram{Boundaries: bounds}})),
-		sdkmetric.WithView(sdkmetric.NewView(sdkmetric.Instrument{Name: "latency.exp"},
-			sdkmetric.Stream{Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 160, MaxScale: 20}})),
+	reader := officialsdk.NewManualReader()
+	mp := officialsdk.NewMeterProvider(officialsdk.WithReader(reader),
+		officialsdk.WithView(officialsdk.NewView(officialsdk.Instrument{Name: "latency.explicit"},
+			officialsdk.Stream{Aggregation: officialsdk.AggregationExplicitBucketHistogram{Boundaries: bounds}})),
+		officialsdk.WithView(officialsdk.NewView(officialsdk.Instrument{Name: "latency.exp"},
+			officialsdk.Stream{Aggregation: officialsdk.AggregationBase2ExponentialHistogram{MaxSize: 160, MaxScale: 20}})),
 	)
-	explicit, _ := env.meter.Float64Histogram("latency.explicit")
-	exp, _ := env.meter.Float64Histogram("latency.exp")
+	meter := mp.Meter("quantile.test")
+	explicit, _ := meter.Float64Histogram("latency.explicit")
+	exp, _ := meter.Float64Histogram("latency.exp")
 
 	rng := rand.New(rand.NewPCG(1, 2))
 	values := make([]float64, 20000)
@@ -187,9 +191,12 @@ func TestQuantileAgainstRecordedData(t *testing.T) {
 	}
 	slices.Sort(values)
 
-	rm := env.collect()
-	hdp := findMetric(t, rm, "latency.explicit").Data.(metricdata.Histogram[float64]).DataPoints[0]
-	edp := findMetric(t, rm, "latency.exp").Data.(metricdata.ExponentialHistogram[float64]).DataPoints[0]
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	hdp := findMetric(t, &rm, "latency.explicit").Data.(metricdata.Histogram[float64]).DataPoints[0]
+	edp := findMetric(t, &rm, "latency.exp").Data.(metricdata.ExponentialHistogram[float64]).DataPoints[0]
 	relWidth := math.Exp2(math.Exp2(-float64(edp.Scale))) - 1 // width of an exponential bucket relative to its lower bound
 
 	for _, q := range []float64{0.5, 0.9, 0.99} {
