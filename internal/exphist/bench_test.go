@@ -2,6 +2,7 @@ package exphist
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -135,4 +136,20 @@ func officialHistogram(b *testing.B) func(context.Context, float64) {
 		b.Fatal(err)
 	}
 	return func(ctx context.Context, v float64) { hist.Record(ctx, v) }
+}
+
+// BenchmarkBucketIndex compares the table lookup (scales up to 10) with the
+// logarithm (above) for placing a value.
+func BenchmarkBucketIndex(b *testing.B) {
+	for _, scale := range []int32{-2, 4, 10, 11, 20} {
+		b.Run(fmt.Sprintf("scale=%d", scale), func(b *testing.B) {
+			var sink int32
+			i := 0
+			for b.Loop() {
+				sink += bucketIndex(benchValues[i&1023], scale)
+				i++
+			}
+			_ = sink
+		})
+	}
 }

@@ -33,17 +33,21 @@ var rootsOfTwo = func() (r [MaxScale + 1]doubleDouble) {
 	return r
 }()
 
-// aboveBoundary reports whether m, in (1, 2), is strictly greater than
-// 2^(k/2^scale) for 0 < k < 2^scale. It builds the boundary as the product of
-// 2^(2^(i-scale)) over the bits i set in k, in double-double arithmetic
-// (at most 20 products, no allocation), and compares exactly.
-func aboveBoundary(m float64, k, scale int32) bool {
+// boundary returns 2^(k/2^scale) for 0 <= k <= 2^scale as the product of
+// 2^(2^(i-scale)) over the bits i set in k, in double-double arithmetic (at
+// most 21 products, no allocation).
+func boundary(k, scale int32) doubleDouble {
 	b := doubleDouble{hi: 1}
-	for i := int32(0); i < scale; i++ {
+	for i := int32(0); i <= scale; i++ {
 		if k&(1<<i) != 0 {
 			b = b.mul(rootsOfTwo[scale-i])
 		}
 	}
-	// m and b.hi are both in [1, 2], so m-b.hi is exact (Sterbenz).
-	return m-b.hi > b.lo
+	return b
+}
+
+// aboveBoundary reports whether m, in (1, 2), is strictly greater than the
+// boundary 2^(k/2^scale).
+func aboveBoundary(m float64, k, scale int32) bool {
+	return above(m, boundary(k, scale))
 }

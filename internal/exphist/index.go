@@ -23,8 +23,10 @@ const boundaryTolerance = 1e-7
 // powers of two belong to the bucket below them.
 //
 // The result is exact for every float64 at every scale: powers of two are
-// recognised from Frexp, and when the logarithm lands too close to a boundary
-// to trust, the value is compared with the boundary computed to ~106 bits.
+// recognised from Frexp; up to tableMaxScale the position within the octave
+// comes from precomputed boundaries, above it from the logarithm, and when
+// that lands too close to a boundary to trust, the value is compared with the
+// boundary computed to ~106 bits.
 func bucketIndex(v float64, scale int32) int32 {
 	// v = frac * 2^exp with frac in [0.5, 1); Frexp normalises subnormals too.
 	frac, exp := math.Frexp(v)
@@ -46,12 +48,21 @@ func bucketIndex(v float64, scale int32) int32 {
 	// Within the octave, m = 2*frac lies strictly in (1, 2) and the sub-bucket
 	// j in [0, 2^scale) satisfies 2^(j/2^scale) < m <= 2^((j+1)/2^scale).
 	m := 2 * frac
+	if scale <= tableMaxScale {
+		return octave<<scale + tableSubBucket(m, scale)
+	}
+	return octave<<scale + logSubBucket(m, scale)
+}
+
+// logSubBucket returns the sub-bucket of m in (1, 2) at scale in [1, 20]
+// from its logarithm, checking the boundary itself when the logarithm is too
+// close to one to trust.
+func logSubBucket(m float64, scale int32) int32 {
 	x := math.Log(m) * log2Scaled[scale]
 	k := math.Round(x)
 	var sub int32
 	if ki := int32(k); math.Abs(x-k) < boundaryTolerance && ki > 0 && ki < int32(1)<<scale {
-		// x is too close to the boundary k to trust its rounding: compare m
-		// with the boundary itself, computed to about 106 bits.
+		// Compare m with the boundary k, computed to about 106 bits.
 		sub = ki - 1
 		if aboveBoundary(m, ki, scale) {
 			sub = ki
@@ -62,7 +73,5 @@ func bucketIndex(v float64, scale int32) int32 {
 		sub = int32(math.Ceil(x)) - 1
 	}
 	// Keep within the octave whatever the rounding did at its ends.
-	last := int32(1)<<scale - 1
-	sub = min(max(sub, 0), last)
-	return octave<<scale + sub
+	return min(max(sub, 0), int32(1)<<scale-1)
 }

@@ -147,3 +147,28 @@ func TestBucketIndexExtremes(t *testing.T) {
 		}
 	}
 }
+
+// TestTableAgreesWithLogarithm cross-checks the two ways of placing a value
+// within its octave, on random values and on the floats around every boundary.
+func TestTableAgreesWithLogarithm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for scale := int32(1); scale <= tableMaxScale; scale++ {
+		check := func(m float64) {
+			if m <= 1 || m >= 2 {
+				return
+			}
+			if a, b := tableSubBucket(m, scale), logSubBucket(m, scale); a != b {
+				t.Fatalf("scale %d, m %v: table %d, logarithm %d", scale, m, a, b)
+			}
+		}
+		for range 20000 {
+			check(1 + rng.Float64())
+		}
+		for k := int32(1); k < 1<<scale; k++ {
+			b := boundary(k, scale).hi
+			for _, m := range []float64{math.Nextafter(b, 0), b, math.Nextafter(b, 2)} {
+				check(m)
+			}
+		}
+	}
+}
