@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -30,6 +31,12 @@ import (
 // calls Export concurrently).
 type recordingExporter struct {
 	temporality sdkmetric.TemporalitySelector // nil = cumulative
+	aggregation sdkmetric.AggregationSelector // nil = default
+	// exportErr is returned by every Export.
+	exportErr error
+	// exported, if set, receives a summary of every export (the reader may
+	// reuse rm); exports that find it full are not recorded.
+	exported chan []exportedMetric
 	// block, if set, makes Export wait until it is closed or ctx is done.
 	block chan struct{}
 	// hold, if set, makes every Export last this long, to widen the window
@@ -57,8 +64,19 @@ func (e *recordingExporter) Temporality(k sdkmetric.InstrumentKind) metricdata.T
 	return metricdata.CumulativeTemporality
 }
 
-func (*recordingExporter) Aggregation(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+func (e *recordingExporter) Aggregation(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+	if e.aggregation != nil {
+		return e.aggregation(k)
+	}
 	return sdkmetric.DefaultAggregationSelector(k)
+}
+
+// exportedMetric summarises one exported metric.
+type exportedMetric struct {
+	name   string
+	kind   string // the metricdata type, e.g. "metricdata.Sum[int64]"
+	points int
+	value  float64 // the sum of the points' values for sums and gauges
 }
 
 func (e *recordingExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
@@ -78,6 +96,36 @@ func (e *recordingExporter) Export(ctx context.Context, rm *metricdata.ResourceM
 		}
 	}
 	// The reader may reuse rm after Export returns: read what is needed now.
+	if e.exported != nil {
+		var summary []exportedMetric
+		for _, m := range flatten(*rm) {
+			em := exportedMetric{name: m.Name, kind: fmt.Sprintf("%T", m.Data)}
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				em.points = len(d.DataPoints)
+				for _, p := range d.DataPoints {
+					em.value += float64(p.Value)
+				}
+			case metricdata.Sum[float64]:
+				em.points = len(d.DataPoints)
+				for _, p := range d.DataPoints {
+					em.value += p.Value
+				}
+			case metricdata.Gauge[int64]:
+				em.points = len(d.DataPoints)
+				for _, p := range d.DataPoints {
+					em.value += float64(p.Value)
+				}
+			case metricdata.Histogram[float64]:
+				em.points = len(d.DataPoints)
+			}
+			summary = append(summary, em)
+		}
+		select {
+		case e.exported <- summary:
+		default: // a full channel must not stall the reader; tests size it
+		}
+	}
 	if m, ok := findMetric(flatten(*rm), "counter"); ok {
 		if s, ok := m.Data.(metricdata.Sum[int64]); ok && len(s.DataPoints) == 1 {
 			e.mu.Lock()
@@ -85,7 +133,7 @@ func (e *recordingExporter) Export(ctx context.Context, rm *metricdata.ResourceM
 			e.mu.Unlock()
 		}
 	}
-	return nil
+	return e.exportErr
 }
 
 func (e *recordingExporter) ForceFlush(context.Context) error {

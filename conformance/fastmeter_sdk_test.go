@@ -84,6 +84,9 @@ var fastmeterSDK = sdk{
 		if cfg.timeout > 0 {
 			ropts = append(ropts, fastmeter.WithTimeout(cfg.timeout))
 		}
+		if cfg.maxExportBatchSize != 0 {
+			ropts = append(ropts, fastmeter.WithMaxExportBatchSize(cfg.maxExportBatchSize))
+		}
 		r := fastmeter.NewPeriodicReader(cfg.exporter, ropts...)
 		opts := []fastmeter.Option{fastmeter.WithReader(r)}
 		if len(cfg.views) > 0 {

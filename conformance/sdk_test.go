@@ -57,8 +57,10 @@ type periodicConfig struct {
 	exporter sdkmetric.Exporter
 	interval time.Duration // zero means the SDK default
 	timeout  time.Duration // zero means the SDK default
-	views    []sdkmetric.View
-	resource *resource.Resource
+	// maxExportBatchSize, if non-zero, is passed to WithMaxExportBatchSize.
+	maxExportBatchSize int
+	views              []sdkmetric.View
+	resource           *resource.Resource
 }
 
 // periodicHarness is a MeterProvider with one PeriodicReader.
@@ -125,6 +127,9 @@ var officialSDK = sdk{
 		}
 		if cfg.timeout > 0 {
 			ropts = append(ropts, sdkmetric.WithTimeout(cfg.timeout))
+		}
+		if cfg.maxExportBatchSize != 0 {
+			ropts = append(ropts, sdkmetric.WithMaxExportBatchSize(cfg.maxExportBatchSize))
 		}
 		r := sdkmetric.NewPeriodicReader(cfg.exporter, ropts...)
 		opts := []sdkmetric.Option{sdkmetric.WithReader(r)}
