@@ -39,6 +39,7 @@ func expectedTotals(kind instrumentKind, attrs attrCase, n int) totals {
 		t.Sum += v
 	}
 	t.Series = attrs.seriesFor(n)
+	t.Aggregation = expectedAggregation(kind)
 	return t
 }
 
@@ -134,7 +135,7 @@ func newWorkload(t *testing.T, lib library, kind instrumentKind, attrs attrCase)
 
 // sameTotals compares totals, allowing float rounding in histogram sums.
 func sameTotals(a, b totals) bool {
-	return a.Series == b.Series && a.Count == b.Count && math.Abs(a.Sum-b.Sum) <= 1e-9*math.Max(1, math.Abs(b.Sum))
+	return a.Aggregation == b.Aggregation && a.Series == b.Series && a.Count == b.Count && math.Abs(a.Sum-b.Sum) <= 1e-9*math.Max(1, math.Abs(b.Sum))
 }
 
 // setBenchtime sets -test.benchtime for testing.Benchmark (which reads only the

@@ -58,11 +58,25 @@ func runHotPath(b *testing.B, lib library, kind instrumentKind, attrs attrCase, 
 		b.Fatal(err)
 	}
 	w.RunSerial(2 * rotationSize) // create every series before timing
+	requireAggregation(b, lib, p, kind)
 	b.ReportAllocs()
 	b.ResetTimer()
 	if parallel {
 		b.RunParallel(w.RunParallel)
 	} else {
 		w.RunSerial(b.N)
+	}
+}
+
+// requireAggregation skips the benchmark when the library did not aggregate
+// the instrument as the workload intends (e.g. ignored the exponential
+// histogram View): its numbers would measure different work.
+func requireAggregation(b *testing.B, lib library, p pipeline, kind instrumentKind) {
+	got, err := p.Totals(kind)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if want := expectedAggregation(kind); got.Aggregation != want {
+		b.Skipf("%s aggregated %v as %q, not %q: not comparable", lib.Name(), kind, got.Aggregation, want)
 	}
 }

@@ -57,6 +57,25 @@ type totals struct {
 	Sum float64
 	// Count is the number of histogram measurements (0 for counters and gauges).
 	Count uint64
+	// Aggregation is what the library aggregated into: "sum", "gauge",
+	// "histogram" (explicit buckets) or "exponential-histogram".
+	Aggregation string
+}
+
+// expectedAggregation is the aggregation each instrument kind must produce for
+// the libraries to be doing the same work.
+func expectedAggregation(kind instrumentKind) string {
+	switch kind {
+	case counter:
+		return "sum"
+	case histogram:
+		return "histogram"
+	case expHistogram:
+		return "exponential-histogram"
+	case gauge:
+		return "gauge"
+	}
+	return "unknown"
 }
 
 // libraries lists the libraries under test, in the order the report shows them.

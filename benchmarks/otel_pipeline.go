@@ -206,23 +206,27 @@ func otelTotals(data metricdata.Aggregation) (totals, error) {
 	var t totals
 	switch d := data.(type) {
 	case metricdata.Sum[int64]:
+		t.Aggregation = "sum"
 		for _, dp := range d.DataPoints {
 			t.Series++
 			t.Sum += float64(dp.Value)
 		}
 	case metricdata.Histogram[float64]:
+		t.Aggregation = "histogram"
 		for _, dp := range d.DataPoints {
 			t.Series++
 			t.Sum += dp.Sum
 			t.Count += dp.Count
 		}
 	case metricdata.ExponentialHistogram[float64]:
+		t.Aggregation = "exponential-histogram"
 		for _, dp := range d.DataPoints {
 			t.Series++
 			t.Sum += dp.Sum
 			t.Count += dp.Count
 		}
 	case metricdata.Gauge[float64]:
+		t.Aggregation = "gauge"
 		for _, dp := range d.DataPoints {
 			t.Series++
 			t.Sum += dp.Value

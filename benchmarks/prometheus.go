@@ -207,10 +207,16 @@ func (p *promPipeline) Totals(kind instrumentKind) (totals, error) {
 func addPromTotals(t *totals, m *dto.Metric) {
 	switch {
 	case m.Counter != nil:
+		t.Aggregation = "sum"
 		t.Sum += m.Counter.GetValue()
 	case m.Gauge != nil:
+		t.Aggregation = "gauge"
 		t.Sum += m.Gauge.GetValue()
 	case m.Histogram != nil:
+		t.Aggregation = "histogram"
+		if m.Histogram.Schema != nil { // only native histograms have a schema
+			t.Aggregation = "exponential-histogram"
+		}
 		t.Sum += m.Histogram.GetSampleSum()
 		t.Count += m.Histogram.GetSampleCount()
 	}

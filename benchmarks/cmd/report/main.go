@@ -98,7 +98,8 @@ func benchOutput(cfg config) ([]byte, error) {
 	if cfg.input != "" {
 		return os.ReadFile(cfg.input)
 	}
-	args := []string{"test", "-run=^$", "-bench=" + cfg.bench, "-benchmem",
+	// -v so that skipped benchmarks print their reason for the report.
+	args := []string{"test", "-v", "-run=^$", "-bench=" + cfg.bench, "-benchmem",
 		fmt.Sprintf("-count=%d", cfg.count), "-benchtime=" + cfg.benchtime, "-timeout=60m"}
 	if cfg.tags != "" {
 		args = append(args, "-tags="+cfg.tags)

@@ -60,6 +60,19 @@ func writeMarkdown(w io.Writer, rs *results, m machine, cfg config, started time
 	for _, workload := range workloadsInOrder(rs) {
 		writeWorkloadTable(w, rs, workload)
 	}
+	writeSkipped(w, rs)
+}
+
+// writeSkipped lists the benchmarks shown as n/a with the reason each gave.
+func writeSkipped(w io.Writer, rs *results) {
+	if len(rs.skippedOrder) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "## Not measured (n/a)\n\n| benchmark | reason |\n|---|---|\n")
+	for _, name := range rs.skippedOrder {
+		fmt.Fprintf(w, "| %s | %s |\n", name, strings.ReplaceAll(rs.Skipped[name], "|", "\\|"))
+	}
+	fmt.Fprintln(w)
 }
 
 // workloadOrder is the order of the tables; other workloads follow in the

@@ -30,6 +30,11 @@ type results struct {
 	byName map[string]*result
 	// CPU is the "cpu:" line go test printed.
 	CPU string
+	// Skipped maps a skipped benchmark (name without "Benchmark") to the
+	// reason it gave; go test prints these only with -v.
+	Skipped map[string]string
+	// skippedOrder lists Skipped's keys in first-seen order.
+	skippedOrder []string
 }
 
 // get returns the result for workload/library/case, or nil.
@@ -55,11 +60,24 @@ var procsSuffix = regexp.MustCompile(`-\d+$`)
 // and returns medians per benchmark.
 func parseBenchOutput(r io.Reader) (*results, error) {
 	samples := map[string]map[string][]float64{}
-	rs := &results{byName: map[string]*result{}}
+	rs := &results{byName: map[string]*result{}, Skipped: map[string]string{}}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	// With -v, a skipped benchmark prints its name, then its log (the
+	// reason), then "--- SKIP: name".
+	lastLog := ""
 	for sc.Scan() {
 		line := sc.Text()
+		if strings.HasPrefix(line, "Benchmark") {
+			lastLog = ""
+		} else if strings.HasPrefix(line, "    ") && strings.Contains(line, ".go:") {
+			lastLog = skipReason(line)
+		}
+		if name, ok := strings.CutPrefix(strings.TrimSpace(line), "--- SKIP: "); ok {
+			name, _, _ = strings.Cut(name, " ")
+			rs.addSkip(procsSuffix.ReplaceAllString(strings.TrimPrefix(name, "Benchmark"), ""), lastLog)
+			continue
+		}
 		if cpu, ok := strings.CutPrefix(line, "cpu: "); ok {
 			rs.CPU = cpu
 			continue
@@ -102,6 +120,24 @@ func parseBenchOutput(r io.Reader) (*results, error) {
 		}
 	}
 	return rs, sc.Err()
+}
+
+// addSkip records a skipped benchmark once.
+func (rs *results) addSkip(name, reason string) {
+	if _, seen := rs.Skipped[name]; seen {
+		return
+	}
+	rs.Skipped[name] = reason
+	rs.skippedOrder = append(rs.skippedOrder, name)
+}
+
+// skipReason extracts the message from a "    file_test.go:12: message" line.
+func skipReason(line string) string {
+	line = strings.TrimSpace(line)
+	if parts := strings.SplitN(line, ": ", 2); len(parts) == 2 && strings.Contains(parts[0], ".go:") {
+		return parts[1]
+	}
+	return line
 }
 
 // median of vs (the mean of the two middle values for an even count).

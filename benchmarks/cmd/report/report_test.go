@@ -13,6 +13,8 @@ BenchmarkCounterAdd/fastmeter/no-attrs/serial-2   	1000	  10.0 ns/op	  0 B/op	  
 BenchmarkCounterAdd/fastmeter/no-attrs/serial-2   	1000	  30.0 ns/op	  0 B/op	  0 allocs/op
 BenchmarkCounterAdd/fastmeter/no-attrs/serial-2   	1000	  20.0 ns/op	  0 B/op	  0 allocs/op
 BenchmarkCounterAdd/official/no-attrs/serial-2    	1000	 130.0 ns/op	  0 B/op	  0 allocs/op
+BenchmarkCounterAdd/official/bound/serial
+    hotpath_test.go:58: official counter bound: not available in this library
 --- SKIP: BenchmarkCounterAdd/official/bound/serial
 BenchmarkMemoryPerSeries/official/counter/10000-series-2 	 3	 100 ns/op	 630 B/series	 10 B/op	 1 allocs/op
 BenchmarkNoLibrary-2 	 3	 100 ns/op
@@ -33,6 +35,9 @@ func TestParseTakesMediansAndStripsProcs(t *testing.T) {
 	}
 	if v, ok := rs.value("MemoryPerSeries", "official", "counter/10000-series", "B/series"); !ok || v != 630 {
 		t.Errorf("B/series = %v, %v (the -2 suffix must go, the -series must stay)", v, ok)
+	}
+	if got := rs.Skipped["CounterAdd/official/bound/serial"]; got != "official counter bound: not available in this library" {
+		t.Errorf("skip reason = %q", got)
 	}
 	if len(rs.list) != 3 {
 		t.Errorf("%d results, want 3 (names without a library are ignored)", len(rs.list))
