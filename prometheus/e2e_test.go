@@ -1,0 +1,351 @@
+package prometheus
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/metric/exemplar"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/resource"
+	"go.opentelemetry.io/otel/trace"
+
+	sdkmetric "github.com/fastmeter/fastmeter"
+)
+
+// prometheusBinary finds Debian's Prometheus server: $PROMETHEUS_BIN, then
+// $PATH, then /usr/bin/prometheus. Without it the end-to-end tests skip,
+// unless $CI is set, where a missing server is a failure
+// (scripts/install-prometheus.sh installs it).
+func prometheusBinary(t *testing.T) string {
+	t.Helper()
+	if bin := os.Getenv("PROMETHEUS_BIN"); bin != "" {
+		return bin
+	}
+	if bin, err := exec.LookPath("prometheus"); err == nil {
+		return bin
+	}
+	if _, err := os.Stat("/usr/bin/prometheus"); err == nil {
+		return "/usr/bin/prometheus"
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("prometheus server not found (CI is set): run scripts/install-prometheus.sh")
+	}
+	t.Skip("prometheus server not found: run scripts/install-prometheus.sh (or set PROMETHEUS_BIN) to run the end-to-end test")
+	return ""
+}
+
+// freeAddr returns a 127.0.0.1 address nobody listens on right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	addr := l.Addr().String()
+	must(t, l.Close())
+	return addr
+}
+
+// promServer is one running Prometheus instance.
+type promServer struct {
+	url string
+	log *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startPrometheus runs bin with a temporary config and data directory,
+// scraping target every second, and stops it when the test ends.
+func startPrometheus(t *testing.T, bin, target string, features ...string) *promServer {
+	t.Helper()
+	dir := t.TempDir()
+	config := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: fastmeter
+    static_configs:
+      - targets: [%q]
+`, target)
+	must(t, os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o600))
+	addr := freeAddr(t)
+	args := []string{
+		"--config.file=" + filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
+		"--web.listen-address=" + addr,
+		"--log.level=warn",
+	}
+	if len(features) > 0 {
+		args = append(args, "--enable-feature="+strings.Join(features, ","))
+	}
+	cmd := exec.Command(bin, args...)
+	log := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = log, log
+	must(t, cmd.Start())
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("prometheus log:\n%s", log.String())
+		}
+	})
+	return &promServer{url: "http://" + addr, log: log}
+}
+
+// get fetches a Prometheus API path and decodes its data field.
+func (p *promServer) get(path string, params url.Values, data any) error {
+	resp, err := http.Get(p.url + path + "?" + params.Encode())
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string          `json:"status"`
+		Error  string          `json:"error"`
+		Data   json.RawMessage `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return fmt.Errorf("%s: status %d: %w", path, resp.StatusCode, err)
+	}
+	if body.Status != "success" {
+		return fmt.Errorf("%s: %s", path, body.Error)
+	}
+	return json.Unmarshal(body.Data, data)
+}
+
+// waitTargetUp waits until Prometheus has scraped the target successfully.
+func (p *promServer) waitTargetUp(t *testing.T) {
+	t.Helper()
+	var last string
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		var data struct {
+			ActiveTargets []struct {
+				Health    string `json:"health"`
+				LastError string `json:"lastError"`
+			} `json:"activeTargets"`
+		}
+		if err := p.get("/api/v1/targets", nil, &data); err == nil && len(data.ActiveTargets) == 1 {
+			if data.ActiveTargets[0].Health == "up" {
+				return
+			}
+			last = data.ActiveTargets[0].Health + ": " + data.ActiveTargets[0].LastError
+		} else if err != nil {
+			last = err.Error()
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("target never came up: %s", last)
+}
+
+// query runs an instant PromQL query and returns the single value.
+func (p *promServer) query(q string) (float64, error) {
+	var data struct {
+		Result []struct {
+			Value [2]any `json:"value"`
+		} `json:"result"`
+	}
+	if err := p.get("/api/v1/query", url.Values{"query": {q}}, &data); err != nil {
+		return 0, err
+	}
+	if len(data.Result) != 1 {
+		return 0, fmt.Errorf("%s: %d results", q, len(data.Result))
+	}
+	s, _ := data.Result[0].Value[1].(string)
+	return strconv.ParseFloat(s, 64)
+}
+
+// eventually polls q until it returns want (within tolerance), as each
+// scrape lands within a second or so.
+func (p *promServer) eventually(t *testing.T, q string, want, tolerance float64) {
+	t.Helper()
+	var got float64
+	var err error
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		got, err = p.query(q)
+		if err == nil && math.Abs(got-want) <= tolerance {
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Errorf("%s = %v (err %v), want %v", q, got, err, want)
+}
+
+// serveExporter serves exp on a 127.0.0.1 port until the test ends.
+func serveExporter(t *testing.T, exp *Exporter) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", exp)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return l.Addr().String()
+}
+
+// TestRealPrometheus is the end-to-end round trip: a real Prometheus 2.42
+// scrapes an instrumented server every second (OpenMetrics, its preferred
+// format) and PromQL sees exactly what was recorded, including
+// histogram_quantile over the classic buckets and exemplars.
+func TestRealPrometheus(t *testing.T) {
+	bin := prometheusBinary(t)
+	ctx := context.Background()
+	exp, err := New(WithoutRegistration())
+	must(t, err)
+	mp := sdkmetric.NewMeterProvider(
+		sdkmetric.WithReader(exp),
+		sdkmetric.WithResource(resource.NewSchemaless(attribute.String("service.name", "e2e-shop"))),
+		sdkmetric.WithExemplarFilter(exemplar.AlwaysOnFilter),
+	)
+	t.Cleanup(func() { _ = mp.Shutdown(ctx) })
+	m := mp.Meter("e2e")
+	requests, err := m.Int64Counter("http.server.requests", metric.WithDescription("Requests served."))
+	must(t, err)
+	inflight, err := m.Int64UpDownCounter("http.server.active_requests")
+	must(t, err)
+	temp, err := m.Float64Gauge("room.temperature", metric.WithUnit("Cel"))
+	must(t, err)
+	latency, err := m.Float64Histogram("http.server.duration", metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.1, 0.25, 0.5, 1))
+	must(t, err)
+
+	sampled := trace.ContextWithSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{0xe2, 0xe0}, SpanID: trace.SpanID{0x5b}, TraceFlags: trace.FlagsSampled,
+	}))
+	get := metric.WithAttributes(attribute.String("http.method", "GET"))
+	post := metric.WithAttributes(attribute.String("http.method", "POST"))
+	requests.Add(sampled, 40, get)
+	requests.Add(ctx, 2, post)
+	inflight.Add(ctx, 5)
+	inflight.Add(ctx, -2)
+	temp.Record(ctx, 21.5)
+	for range 10 {
+		latency.Record(ctx, 0.05)
+	}
+	for range 20 {
+		latency.Record(ctx, 0.2)
+	}
+	for range 10 {
+		latency.Record(ctx, 0.4)
+	}
+
+	prom := startPrometheus(t, bin, serveExporter(t, exp), "exemplar-storage")
+	prom.waitTargetUp(t)
+
+	prom.eventually(t, `http_server_requests_total{http_method="GET",otel_scope_name="e2e"}`, 40, 0)
+	prom.eventually(t, `sum(http_server_requests_total)`, 42, 0)
+	prom.eventually(t, `http_server_active_requests`, 3, 0)
+	prom.eventually(t, `room_temperature_celsius`, 21.5, 0)
+	prom.eventually(t, `http_server_duration_seconds_count`, 40, 0)
+	prom.eventually(t, `http_server_duration_seconds_sum`, 10*0.05+20*0.2+10*0.4, 1e-9)
+	prom.eventually(t, `http_server_duration_seconds_bucket{le="0.25"}`, 30, 0)
+	// Cumulative counts 10 (≤0.1), 30 (≤0.25), 40 (≤0.5): the median is
+	// rank 20, halfway through (0.1, 0.25]; p90 is rank 36, 60% through
+	// (0.25, 0.5].
+	prom.eventually(t, `histogram_quantile(0.5, http_server_duration_seconds_bucket)`, 0.175, 1e-9)
+	prom.eventually(t, `histogram_quantile(0.9, http_server_duration_seconds_bucket)`, 0.4, 1e-9)
+	prom.eventually(t, `target_info{service_name="e2e-shop"}`, 1, 0)
+
+	// Later measurements show up in later scrapes.
+	requests.Add(ctx, 8, get)
+	inflight.Add(ctx, -3)
+	prom.eventually(t, `http_server_requests_total{http_method="GET"}`, 48, 0)
+	prom.eventually(t, `http_server_active_requests`, 0, 0)
+
+	// The exemplar made it through OpenMetrics into Prometheus.
+	var exemplars []struct {
+		Exemplars []struct {
+			Labels map[string]string `json:"labels"`
+			Value  string            `json:"value"`
+		} `json:"exemplars"`
+	}
+	now := time.Now()
+	params := url.Values{"query": {`http_server_requests_total{http_method="GET"}`},
+		"start": {strconv.FormatInt(now.Add(-time.Hour).Unix(), 10)}, "end": {strconv.FormatInt(now.Add(time.Minute).Unix(), 10)}}
+	must(t, prom.get("/api/v1/query_exemplars", params, &exemplars))
+	found := false
+	for _, series := range exemplars {
+		for _, ex := range series.Exemplars {
+			if ex.Labels["trace_id"] == "e2e00000000000000000000000000000" && ex.Labels["span_id"] == "5b00000000000000" {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Errorf("exemplar with the recorded trace link not found: %+v", exemplars)
+	}
+}
+
+// TestRealPrometheusNativeHistograms: with native histograms enabled,
+// Prometheus 2.42 scrapes protobuf and ingests an exponential histogram as a
+// native one; histogram_quantile and histogram_count work on it.
+func TestRealPrometheusNativeHistograms(t *testing.T) {
+	bin := prometheusBinary(t)
+	ctx := context.Background()
+	// Scale 0 (base 2): 4 values in (1, 2], 4 in (2, 4].
+	produced := producer{sms: []metricdata.ScopeMetrics{{
+		Scope: instrumentation.Scope{Name: "native"},
+		Metrics: []metricdata.Metrics{{Name: "job.duration", Unit: "s", Data: metricdata.ExponentialHistogram[float64]{
+			Temporality: metricdata.CumulativeTemporality,
+			DataPoints: []metricdata.ExponentialHistogramDataPoint[float64]{{
+				StartTime: time.Now(), Time: time.Now(), Count: 8, Sum: 20, Scale: 0,
+				PositiveBucket: metricdata.ExponentialBucket{Offset: 0, Counts: []uint64{4, 4}},
+			}},
+		}}},
+	}}}
+	exp, err := New(WithoutRegistration(), WithProducer(produced))
+	must(t, err)
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
+	t.Cleanup(func() { _ = mp.Shutdown(ctx) })
+	c, err := mp.Meter("native").Int64Counter("jobs")
+	must(t, err)
+	c.Add(ctx, 7)
+
+	prom := startPrometheus(t, bin, serveExporter(t, exp), "native-histograms")
+	prom.waitTargetUp(t)
+	prom.eventually(t, `jobs_total`, 7, 0)
+	prom.eventually(t, `histogram_count(job_duration_seconds)`, 8, 0)
+	prom.eventually(t, `histogram_sum(job_duration_seconds)`, 20, 0)
+	// Rank 6 of 8 is halfway through (2, 4].
+	prom.eventually(t, `histogram_quantile(0.75, job_duration_seconds)`, 3, 1e-9)
+}
