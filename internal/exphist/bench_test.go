@@ -27,8 +27,8 @@ var benchValues = func() []float64 {
 var benchConfig = Config{MaxSize: 160, MaxScale: 20}
 
 func BenchmarkRecord(b *testing.B) {
-	b.Run("fastmeter/float64", func(b *testing.B) {
-		h := New[float64](benchConfig)
+	b.Run("fastmeter-lockfree/float64", func(b *testing.B) {
+		h := NewLockFree[float64](benchConfig)
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
@@ -36,8 +36,8 @@ func BenchmarkRecord(b *testing.B) {
 			i++
 		}
 	})
-	b.Run("fastmeter-locked/float64", func(b *testing.B) {
-		h := NewLocked[float64](benchConfig)
+	b.Run("fastmeter/float64", func(b *testing.B) {
+		h := New[float64](benchConfig)
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
@@ -67,8 +67,8 @@ func BenchmarkRecord(b *testing.B) {
 }
 
 func BenchmarkRecordParallel(b *testing.B) {
-	b.Run("fastmeter/float64", func(b *testing.B) {
-		h := New[float64](benchConfig)
+	b.Run("fastmeter-lockfree/float64", func(b *testing.B) {
+		h := NewLockFree[float64](benchConfig)
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			i := rand.IntN(1024)
@@ -78,8 +78,8 @@ func BenchmarkRecordParallel(b *testing.B) {
 			}
 		})
 	})
-	b.Run("fastmeter-locked/float64", func(b *testing.B) {
-		h := NewLocked[float64](benchConfig)
+	b.Run("fastmeter/float64", func(b *testing.B) {
+		h := New[float64](benchConfig)
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			i := rand.IntN(1024)
@@ -103,18 +103,38 @@ func BenchmarkRecordParallel(b *testing.B) {
 	})
 }
 
-// BenchmarkCollect measures a delta collection of one busy series into a
-// reused data point.
+// BenchmarkCollect measures recording an interval's values into one series
+// and taking the delta point into a reused data point (a fresh interval goes
+// through the downscales again), for short and long intervals.
 func BenchmarkCollect(b *testing.B) {
+	for _, perInterval := range []int{64, 1024} {
+		for _, kind := range kinds {
+			b.Run(fmt.Sprintf("%s/values=%d", kind, perInterval), func(b *testing.B) {
+				h := newCell[float64](kind, benchConfig)
+				var dp metricdata.ExponentialHistogramDataPoint[float64]
+				b.ReportAllocs()
+				for b.Loop() {
+					for _, v := range benchValues[:perInterval] {
+						h.Record(v)
+					}
+					h.Collect(&dp, true)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkCollectIdle measures collecting a series that recorded nothing
+// since the last collection.
+func BenchmarkCollectIdle(b *testing.B) {
 	for _, kind := range kinds {
 		b.Run(kind, func(b *testing.B) {
 			h := newCell[float64](kind, benchConfig)
 			var dp metricdata.ExponentialHistogramDataPoint[float64]
+			h.Record(1)
+			h.Collect(&dp, true)
 			b.ReportAllocs()
 			for b.Loop() {
-				for _, v := range benchValues[:64] {
-					h.Record(v)
-				}
 				h.Collect(&dp, true)
 			}
 		})

@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 )
 
-// half is one of a Histogram's two alternating buffers. Writers update it
+// half is one of a LockFreeHistogram's two alternating buffers. Writers update it
 // with atomics while it is hot; once a collection has made it cold and every
 // writer that entered it has left, the collector drains it alone.
 type half[N int64 | float64] struct {

@@ -2,7 +2,6 @@ package exphist
 
 import (
 	"math"
-	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -13,41 +12,25 @@ import (
 // is not usable; create one with [New] or initialise an embedded value with
 // [Histogram.Init].
 //
-// It is safe for concurrent use, and Record takes no lock unless a value
-// falls outside the buckets allocated so far:
+// It is safe for concurrent use. Each Histogram has its own mutex, so series
+// never contend with each other, and the mutex is held only for plain
+// additions: Record computes the bucket index (the costly part) before taking
+// it, at the scale it reads atomically, and under the lock shifts the index if
+// a downscale happened meanwhile (buckets nest, so that is exact) or computes
+// it again after a reset. Collect copies and resets under the same mutex, so
+// every Record lands in exactly one delta.
 //
-//   - Values go to the hot one of two halves (hot/cold double buffering). A
-//     gate word holds the hot half's number in its top bit and counts the
-//     Records that entered it; each half counts the Records that left it.
-//     Collect flips the hot bit and zeroes the count in one atomic swap, which
-//     tells it exactly how many Records entered the now-cold half, waits for
-//     that many to leave, and then drains the half alone. Every Record lands in
-//     exactly one drain; writers never wait for a collection.
-//   - In a half, sum, min, max and the zero count are atomics and buckets are
-//     atomic counters in a fixed window. A value outside the window takes the
-//     half's grow lock and publishes a wider or coarser layout; counts are
-//     never moved, because a writer may still be adding to the old layout, so
-//     the collector drains every generation instead (see layout).
-//   - Drained halves accumulate into a plain state owned by the collector,
-//     which holds the cumulative total (or the delta until it is reset) at the
-//     highest scale at which every value fits, exactly as a serial histogram
-//     would report it.
-//
-// Memory: nothing is allocated until the first non-zero value; then each sign
-// uses up to three arrays of at most about MaxSize counters (hot half, the
-// cold half's reusable spare, the collector's state), about 1.3 KiB each at
-// MaxSize 160.
+// Memory: the struct, plus one bucket array per sign allocated on the first
+// value of that sign and kept across resets (at most MaxSize counters, 8 bytes
+// each). See [LockFreeHistogram] for the lock-free variant and why this one is
+// the default.
 type Histogram[N int64 | float64] struct {
-	cfg settings
-	// gate: bit 63 is the hot half, bits 0..62 count Records that entered it.
-	gate   atomic.Uint64
-	halves [2]half[N]
-
-	collectMu sync.Mutex // serialises collections
-	acc       state[N]   // guarded by collectMu
+	mu    sync.Mutex
+	cfg   settings
+	state state[N]
+	// scale mirrors state.scale for reading outside mu.
+	scale atomic.Int32
 }
-
-const hotBit = 63
 
 // New returns an empty histogram. cfg should be valid (see [Config.Validate]);
 // out-of-range fields are clamped rather than trusted.
@@ -61,9 +44,8 @@ func New[N int64 | float64](cfg Config) *Histogram[N] {
 // embedded in a larger struct. It must not race with other methods.
 func (h *Histogram[N]) Init(cfg Config) {
 	h.cfg = cfg.settings()
-	h.halves[0].init()
-	h.halves[1].init()
-	h.acc.reset(&h.cfg)
+	h.state.reset(&h.cfg)
+	h.scale.Store(h.state.scale)
 }
 
 // Record adds v to the histogram. NaN and ±Inf have no bucket and are ignored.
@@ -72,9 +54,30 @@ func (h *Histogram[N]) Record(v N) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return
 	}
-	hf := &h.halves[h.gate.Add(1)>>hotBit]
-	hf.record(&h.cfg, v, f)
-	hf.done.Add(1)
+	abs := math.Abs(f)
+	var idx int32
+	scale := h.scale.Load()
+	if abs != 0 {
+		idx = bucketIndex(abs, scale)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	zeros := uint64(0)
+	if abs == 0 {
+		zeros = 1
+	}
+	h.state.addStats(&h.cfg, 1, zeros, v, v, v)
+	if abs == 0 {
+		return
+	}
+	if h.state.scale > scale {
+		// Reset to MaxScale since the index was computed (rare): redo it.
+		idx, scale = bucketIndex(abs, h.state.scale), h.state.scale
+	}
+	h.state.addBucket(&h.cfg, f < 0, idx, scale, 1)
+	if h.state.scale != scale {
+		h.scale.Store(h.state.scale)
+	}
 }
 
 // Collect copies the state into dst and reports whether it holds anything:
@@ -88,25 +91,16 @@ func (h *Histogram[N]) Record(v N) {
 // Exemplars are the caller's.
 //
 // With reset (delta temporality) the reported state is taken and the
-// histogram starts afresh, back at MaxScale: every Record is reported by
-// exactly one Collect. Without reset (cumulative) the state is kept.
-// Concurrent Collects are serialised; Records never wait for them.
+// histogram starts afresh, back at MaxScale, atomically with respect to
+// Record: every Record is reported by exactly one Collect. Without reset
+// (cumulative) the state is kept.
 func (h *Histogram[N]) Collect(dst *metricdata.ExponentialHistogramDataPoint[N], reset bool) bool {
-	h.collectMu.Lock()
-	defer h.collectMu.Unlock()
-
-	// Only collectors change the hot bit, and they hold collectMu.
-	hot := h.gate.Load() >> hotBit
-	entered := h.gate.Swap((hot^1)<<hotBit) &^ (1 << hotBit)
-	cold := &h.halves[hot]
-	for cold.done.Load() != entered {
-		runtime.Gosched() // a Record is between its two gate operations
-	}
-	cold.drain(&h.cfg, &h.acc)
-
-	ok := h.acc.writeTo(&h.cfg, dst)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ok := h.state.writeTo(&h.cfg, dst)
 	if ok && reset {
-		h.acc.reset(&h.cfg)
+		h.state.reset(&h.cfg)
+		h.scale.Store(h.state.scale)
 	}
 	return ok
 }

@@ -344,13 +344,13 @@ type cell[N int64 | float64] interface {
 	Collect(*metricdata.ExponentialHistogramDataPoint[N], bool) bool
 }
 
-var kinds = []string{"lockfree", "locked"}
+var kinds = []string{"locked", "lockfree"}
 
 func newCell[N int64 | float64](kind string, cfg Config) cell[N] {
 	if kind == "locked" {
-		return NewLocked[N](cfg)
+		return New[N](cfg)
 	}
-	return New[N](cfg)
+	return NewLockFree[N](cfg)
 }
 
 func forEachKind(t *testing.T, test func(t *testing.T, kind string)) {
@@ -360,7 +360,7 @@ func forEachKind(t *testing.T, test func(t *testing.T, kind string)) {
 }
 
 func TestLazyAllocation(t *testing.T) {
-	h := New[float64](Config{MaxSize: 160, MaxScale: 20})
+	h := NewLockFree[float64](Config{MaxSize: 160, MaxScale: 20})
 	var dp metricdata.ExponentialHistogramDataPoint[float64]
 	allocs := testing.AllocsPerRun(100, func() {
 		h.Record(0)
@@ -380,7 +380,7 @@ func TestLazyAllocation(t *testing.T) {
 func TestInitForEmbedding(t *testing.T) {
 	var series struct {
 		name string
-		hist Histogram[int64]
+		hist LockFreeHistogram[int64]
 	}
 	series.hist.Init(Config{MaxSize: 160, MaxScale: 20})
 	series.hist.Record(5)
