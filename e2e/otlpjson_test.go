@@ -45,6 +45,7 @@ type metricJSON struct {
 	Sum         *sumJSON       `json:"sum"`
 	Gauge       *gaugeJSON     `json:"gauge"`
 	Histogram   *histogramJSON `json:"histogram"`
+	ExpHist     *expHistJSON   `json:"exponentialHistogram"`
 }
 
 type sumJSON struct {
@@ -99,6 +100,31 @@ type histogramPoint struct {
 	Min               *jsonFloat   `json:"min"`
 	Max               *jsonFloat   `json:"max"`
 	Exemplars         []exemplarJS `json:"exemplars"`
+}
+
+type expHistJSON struct {
+	DataPoints             []expHistPoint `json:"dataPoints"`
+	AggregationTemporality int            `json:"aggregationTemporality"`
+}
+
+type expHistPoint struct {
+	Attributes        []keyValue   `json:"attributes"`
+	StartTimeUnixNano jsonUint     `json:"startTimeUnixNano"`
+	TimeUnixNano      jsonUint     `json:"timeUnixNano"`
+	Count             jsonUint     `json:"count"`
+	Sum               *jsonFloat   `json:"sum"`
+	Scale             int32        `json:"scale"`
+	ZeroCount         jsonUint     `json:"zeroCount"`
+	Positive          expBuckets   `json:"positive"`
+	Negative          expBuckets   `json:"negative"`
+	Min               *jsonFloat   `json:"min"`
+	Max               *jsonFloat   `json:"max"`
+	Exemplars         []exemplarJS `json:"exemplars"`
+}
+
+type expBuckets struct {
+	Offset       int32      `json:"offset"`
+	BucketCounts []jsonUint `json:"bucketCounts"`
 }
 
 type exemplarJS struct {

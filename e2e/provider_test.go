@@ -76,7 +76,7 @@ func newExporter(t *testing.T, proto protocol, addr string, pref temporalityName
 }
 
 // newProvider builds a MeterProvider exporting through a PeriodicReader, with
-// the AlwaysOn exemplar filter and the view the workload expects, identified
+// the AlwaysOn exemplar filter and the views the workload expects, identified
 // by the resource attribute test.case=caseName.
 func newProvider(caseName string, exp sdkmetric.Exporter, interval, timeout time.Duration) *sdkmetric.MeterProvider {
 	res := resource.NewSchemaless(
@@ -91,6 +91,10 @@ func newProvider(caseName string, exp sdkmetric.Exporter, interval, timeout time
 		sdkmetric.WithView(sdkmetric.NewView(
 			sdkmetric.Instrument{Name: "e2e.float.histogram"},
 			sdkmetric.Stream{AttributeFilter: attribute.NewAllowKeysFilter("route")},
+		)),
+		sdkmetric.WithView(sdkmetric.NewView(
+			sdkmetric.Instrument{Name: "e2e.float.exponential_histogram"},
+			sdkmetric.Stream{Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: expHistMaxSize, MaxScale: expHistMaxScale}},
 		)),
 	)
 }

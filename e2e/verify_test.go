@@ -16,6 +16,7 @@ type receivedMetric struct {
 	sums   []*sumJSON // one per export
 	gauges []*gaugeJSON
 	hists  []*histogramJSON
+	exps   []*expHistJSON
 }
 
 // casePoints selects what the collector received from the provider whose
@@ -52,6 +53,9 @@ func casePoints(all []resourceMetrics, caseName string) (map[string]*receivedMet
 				}
 				if m.Histogram != nil {
 					r.hists = append(r.hists, m.Histogram)
+				}
+				if m.ExpHist != nil {
+					r.exps = append(r.exps, m.ExpHist)
 				}
 			}
 		}
@@ -91,6 +95,8 @@ func verifyCase(all []resourceMetrics, caseName string, w *workload, temporality
 			err = verifyGauges(want, r)
 		case shapeHistogram:
 			err = verifyHistograms(want, r, temporality)
+		case shapeExpHist:
+			err = verifyExpHistograms(want, r, temporality)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
@@ -317,6 +323,8 @@ func shapeOf(r *receivedMetric) string {
 		return "gauge"
 	case r.meta.Histogram != nil:
 		return "histogram"
+	case r.meta.ExpHist != nil:
+		return "exponential histogram"
 	}
 	return "an unsupported type"
 }

@@ -15,8 +15,9 @@ import (
 )
 
 // The workload records a fixed, known set of measurements into all seven
-// instrument kinds, int64 and float64 (14 instruments), and keeps a ledger of
-// what it recorded so the collector's output can be compared with it.
+// instrument kinds, int64 and float64 (14 instruments, plus a float histogram
+// that a view makes exponential), and keeps a ledger of what it recorded so
+// the collector's output can be compared with it.
 
 const (
 	meterName      = "github.com/fastmeter/fastmeter/e2e"
@@ -63,6 +64,13 @@ const (
 	shapeSum       shape = "sum"
 	shapeGauge     shape = "gauge"
 	shapeHistogram shape = "histogram"
+	shapeExpHist   shape = "exponentialHistogram"
+)
+
+// expHistMaxSize and expHistMaxScale configure the exponential histogram view.
+const (
+	expHistMaxSize  = 160
+	expHistMaxScale = 20
 )
 
 // expectedMetric is the ledger entry of one instrument.
@@ -168,6 +176,13 @@ func newWorkload(t *testing.T, meter metric.Meter) *workload {
 		m.bounds, m.keep = floatHistogramBounds, []attribute.Key{"route"}
 		h, err := meter.Float64Histogram(m.name, metric.WithUnit(m.unit), metric.WithDescription(m.description),
 			metric.WithExplicitBucketBoundaries(floatHistogramBounds...))
+		must(err)
+		w.record[m.name] = func(ctx context.Context, v float64, s attribute.Set) { h.Record(ctx, v, metric.WithAttributeSet(s)) }
+	}
+	{
+		// A view turns this one into a base-2 exponential histogram.
+		m := def("e2e.float.exponential_histogram", "s", shapeExpHist, false, false)
+		h, err := meter.Float64Histogram(m.name, metric.WithUnit(m.unit), metric.WithDescription(m.description))
 		must(err)
 		w.record[m.name] = func(ctx context.Context, v float64, s attribute.Set) { h.Record(ctx, v, metric.WithAttributeSet(s)) }
 	}
@@ -287,7 +302,7 @@ func (w *workload) spanContext(p int) trace.SpanContext {
 }
 
 // recordPhase records every sync measurement of phase p, inside a sampled
-// span, on all eight sync instruments, and enters them in the ledger.
+// span, on all nine sync instruments, and enters them in the ledger.
 func (w *workload) recordPhase(p int) {
 	sc := w.spanContext(p)
 	ctx := trace.ContextWithSpanContext(context.Background(), sc)
@@ -326,7 +341,7 @@ func (w *workload) enter(name string, v float64, set attribute.Set, spanID strin
 		s.total += v
 	case shapeGauge:
 		s.last = v
-	case shapeHistogram:
+	case shapeHistogram, shapeExpHist:
 		if s.count == 0 || v < s.min {
 			s.min = v
 		}
@@ -335,7 +350,9 @@ func (w *workload) enter(name string, v float64, set attribute.Set, spanID strin
 		}
 		s.count++
 		s.total += v
-		s.bucketCounts[bucketIndex(m.bounds, v)]++
+		if m.shape == shapeHistogram {
+			s.bucketCounts[bucketIndex(m.bounds, v)]++
+		}
 	}
 }
 

@@ -53,6 +53,9 @@ gen="$cache/builder-config.gen.yaml"
 sed "s|^dist:|dist:\n  output_path: $work/src|" "$manifest" >"$gen"
 
 export CGO_ENABLED=0
+# The sources live inside the repository's checkout: do not stamp them with
+# its VCS state (that fails where git is missing).
+export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false"
 ldflags="-s -w"
 if ! "$GOBIN/builder" --config "$gen" --ldflags "$ldflags"; then
   # The builder runs its own `go mod tidy`, which can fail against a partial
