@@ -39,6 +39,7 @@ var fastmeterKnownDiffs = map[string]string{
 	"TestAggregationOverrides/fastmeter/reader's_invalid_boundaries_fall_back_to_the_default": "a reader AggregationSelector with non-monotonic boundaries: fastmeter returns an error from instrument creation; official returns none (global.Error) and uses the default aggregation",
 	"TestAggregationOverrides/fastmeter/histogram_of_an_up-down_counter_has_no_sum":           "ExplicitBucketHistogram on an UpDownCounter: fastmeter reports Sum 7; official (spec) reports no sum (0) for instruments that can record negative values",
 	"TestNameCaseInsensitive/fastmeter":                                                       "Int64Counter(\"Case.x\") then Int64Counter(\"case.x\"): fastmeter warns but exports two streams (values 1 and 2); official treats names case-insensitively: one stream under the first-seen name (value 3) and a duplicate warning",
+	"TestConflictingDuplicates/fastmeter/description":                                         "Int64Counter(n, WithDescription(\"one\")) then (n, WithDescription(\"two\")): fastmeter returns the first instrument (one stream, value 3, description \"one\"); official keeps two streams (descriptions \"one\" = 1 and \"two\" = 2) and warns",
 	"TestViews/fastmeter/two_identical_views:_one_stream":                                     "two views producing the identical stream: fastmeter exports two identical metrics; official de-duplicates to one stream",
 }
 
