@@ -2,10 +2,16 @@ package fastmeter
 
 import (
 	"fmt"
+	"strings"
+	"unicode/utf8"
 )
 
-// maxInstrumentNameLength is the specification's limit.
-const maxInstrumentNameLength = 255
+// Limits from the specification.
+const (
+	maxInstrumentNameLength = 255
+	maxUnitLength           = 63
+	maxDescriptionLength    = 1023
+)
 
 // validateInstrumentName checks the specification's instrument name syntax:
 // an ASCII letter, then up to 254 letters, digits, '_', '.', '-' or '/'.
@@ -31,3 +37,44 @@ func validateInstrumentName(name string) error {
 }
 
 func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+// validateUnit checks the specification's unit syntax: at most 63 ASCII
+// characters. An invalid unit is reported and kept as given.
+func validateUnit(instrument, unit string) error {
+	if len(unit) > maxUnitLength {
+		return fmt.Errorf("fastmeter: instrument %q: unit %q is %d characters long, the limit is %d", instrument, unit, len(unit), maxUnitLength)
+	}
+	for i := 0; i < len(unit); i++ {
+		if unit[i] > 0x7f {
+			return fmt.Errorf("fastmeter: instrument %q: unit %q has a non-ASCII byte at %d; units must be ASCII", instrument, unit, i)
+		}
+	}
+	return nil
+}
+
+// sanitizeDescription enforces valid UTF-8 and the 1023-character limit. An
+// invalid description is repaired (invalid bytes become U+FFFD, the excess is
+// cut) rather than kept: exporters such as OTLP cannot encode invalid UTF-8,
+// and one bad description would fail every export of the batch.
+func sanitizeDescription(instrument, desc string) (string, error) {
+	var problems []string
+	if !utf8.ValidString(desc) {
+		desc = strings.ToValidUTF8(desc, "\uFFFD")
+		problems = append(problems, "it is not valid UTF-8 (invalid bytes replaced by U+FFFD)")
+	}
+	if n := utf8.RuneCountInString(desc); n > maxDescriptionLength {
+		cut := 0
+		for i := range desc {
+			if cut == maxDescriptionLength {
+				desc = desc[:i]
+				break
+			}
+			cut++
+		}
+		problems = append(problems, fmt.Sprintf("it is %d characters long, the limit is %d (truncated)", n, maxDescriptionLength))
+	}
+	if problems == nil {
+		return desc, nil
+	}
+	return desc, fmt.Errorf("fastmeter: instrument %q: description repaired: %s", instrument, strings.Join(problems, "; "))
+}

@@ -180,3 +180,21 @@ func (g *float64Gauge) Record(ctx context.Context, v float64, opts ...metric.Rec
 	g.recordValue(ctx, v, opts)
 }
 func (g *float64Gauge) Enabled(context.Context) bool { return g.enabled() }
+
+func (c *int64Counter) core() (*syncInstrument[int64], bool) { return c.syncInstrument, true }
+
+func (c *float64Counter) core() (*syncInstrument[float64], bool) { return c.syncInstrument, true }
+
+func (c *int64UpDownCounter) core() (*syncInstrument[int64], bool) { return c.syncInstrument, false }
+
+func (c *float64UpDownCounter) core() (*syncInstrument[float64], bool) {
+	return c.syncInstrument, false
+}
+
+func (c *int64Histogram) core() (*syncInstrument[int64], bool) { return c.syncInstrument, false }
+
+func (c *float64Histogram) core() (*syncInstrument[float64], bool) { return c.syncInstrument, false }
+
+func (c *int64Gauge) core() (*syncInstrument[int64], bool) { return c.syncInstrument, false }
+
+func (c *float64Gauge) core() (*syncInstrument[float64], bool) { return c.syncInstrument, false }

@@ -25,16 +25,28 @@ type meter struct {
 	// instruments returns the same instrument for an identical
 	// registration, so re-creating one (a common pattern) neither leaks
 	// nor duplicates streams.
-	instruments map[instrumentKey]any
+	instruments map[instrumentKey]registered
 	// firstByName detects conflicting registrations of one name.
 	firstByName map[string]instrumentKey
 }
 
-// instrumentKey is an instrument's identity.
+// instrumentKey is an instrument's identity as the specification defines it
+// for duplicate registration: the name compared case-insensitively, the
+// kind, the unit and the number type. Registrations that differ only in the
+// name's casing or in the description return the first-seen instrument, with
+// its casing and description.
 type instrumentKey struct {
-	name, description, unit string
-	kind                    InstrumentKind
-	number                  string
+	foldedName string
+	unit       string
+	kind       InstrumentKind
+	number     string
+}
+
+// registered is a created instrument and the identity it was created with.
+type registered struct {
+	inst        any
+	name        string
+	description string
 }
 
 var _ metric.Meter = (*meter)(nil)
@@ -43,40 +55,63 @@ func newMeter(scope instrumentation.Scope, pipes []*pipeline) *meter {
 	return &meter{
 		scope:       scope,
 		pipes:       pipes,
-		instruments: map[instrumentKey]any{},
+		instruments: map[instrumentKey]registered{},
 		firstByName: map[string]instrumentKey{},
 	}
 }
 
-// instrument returns the cached instrument for key, or builds one with
-// create. The name error (if any) is returned either way, with a working
-// instrument.
-func instrument[T any](m *meter, key instrumentKey, create func(spec instrumentSpec) (T, error), advisory []float64) (T, error) {
-	nameErr := validateInstrumentName(key.name)
+// instrumentRequest is one call to an instrument constructor.
+type instrumentRequest struct {
+	name, description, unit string
+	kind                    InstrumentKind
+	number                  string
+	advisoryBounds          []float64
+}
+
+// instrument returns the instrument for req, creating it with create on first
+// use. Validation problems are returned (and the instrument still works);
+// duplicate registrations are warned about through otel.Handle.
+func instrument[T any](m *meter, req instrumentRequest, create func(spec instrumentSpec) (T, error)) (T, error) {
+	nameErr := validateInstrumentName(req.name)
+	unitErr := validateUnit(req.name, req.unit)
+	desc, descErr := sanitizeDescription(req.name, req.description)
+	validation := errors.Join(nameErr, unitErr, descErr)
+
+	k := instrumentKey{foldedName: strings.ToLower(req.name), unit: req.unit, kind: req.kind, number: req.number}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if cached, ok := m.instruments[key]; ok {
-		return cached.(T), nameErr
+	if prev, ok := m.instruments[k]; ok {
+		if prev.name != req.name || prev.description != desc {
+			otel.Handle(fmt.Errorf("fastmeter: meter %q: instrument %q registered again as %q with description %q; "+
+				"returning the first registration (name %q, description %q). To report a different description, set it with a View: "+
+				"NewView(Instrument{Name: %q}, Stream{Description: ...})",
+				m.scope.Name, prev.name, req.name, desc, prev.name, prev.description, prev.name))
+		}
+		return prev.inst.(T), validation
 	}
-	lower := strings.ToLower(key.name)
-	if first, ok := m.firstByName[lower]; ok && first != key {
-		otel.Handle(fmt.Errorf("fastmeter: meter %q: instrument %q registered again with a different identity (first %+v, now %+v); both are kept", m.scope.Name, key.name, first, key))
+	if first, ok := m.firstByName[k.foldedName]; ok && first != k {
+		otel.Handle(fmt.Errorf("fastmeter: meter %q: instrument %q registered with conflicting identities (first: kind %v, unit %q, %s; now: kind %v, unit %q, %s); "+
+			"both are kept and both streams exported, which a backend may reject: rename one with a View, e.g. NewView(Instrument{Name: %q, Kind: %v}, Stream{Name: \"new_name\"})",
+			m.scope.Name, req.name, first.kind, first.unit, first.number, k.kind, k.unit, k.number, req.name, k.kind))
 	} else if !ok {
-		m.firstByName[lower] = key
+		m.firstByName[k.foldedName] = k
 	}
 	spec := instrumentSpec{
 		Instrument: Instrument{
-			Name: key.name, Description: key.description, Kind: key.kind, Unit: key.unit, Scope: m.scope,
+			Name: req.name, Description: desc, Kind: req.kind, Unit: req.unit, Scope: m.scope,
 		},
-		number:         key.number,
-		advisoryBounds: advisory,
+		number:         req.number,
+		advisoryBounds: req.advisoryBounds,
 	}
 	inst, err := create(spec)
 	if err != nil {
 		otel.Handle(err)
 	}
-	m.instruments[key] = inst
-	return inst, errors.Join(nameErr, err)
+	if validation != nil {
+		otel.Handle(validation)
+	}
+	m.instruments[k] = registered{inst: inst, name: req.name, description: desc}
+	return inst, errors.Join(validation, err)
 }
 
 func syncCreate[N aggregate.Number, T any](m *meter, wrap func(*syncInstrument[N]) T) func(instrumentSpec) (T, error) {
@@ -86,68 +121,74 @@ func syncCreate[N aggregate.Number, T any](m *meter, wrap func(*syncInstrument[N
 	}
 }
 
-func key(name, description, unit string, kind InstrumentKind, number string) instrumentKey {
-	return instrumentKey{name: name, description: description, unit: unit, kind: kind, number: number}
+func request(name, description, unit string, kind InstrumentKind, number string) instrumentRequest {
+	return instrumentRequest{name: name, description: description, unit: unit, kind: kind, number: number}
+}
+
+func histogramRequest(name, description, unit string, number string, bounds []float64) instrumentRequest {
+	r := request(name, description, unit, InstrumentKindHistogram, number)
+	r.advisoryBounds = bounds
+	return r
 }
 
 // Int64Counter returns the Counter named name, creating it on first use.
 func (m *meter) Int64Counter(name string, options ...metric.Int64CounterOption) (metric.Int64Counter, error) {
 	c := metric.NewInt64CounterConfig(options...)
-	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindCounter, "int64"),
-		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64Counter { return &int64Counter{syncInstrument: s} }), nil)
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindCounter, "int64"),
+		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64Counter { return &int64Counter{syncInstrument: s} }))
 }
 
 // Int64UpDownCounter returns the UpDownCounter named name.
 func (m *meter) Int64UpDownCounter(name string, options ...metric.Int64UpDownCounterOption) (metric.Int64UpDownCounter, error) {
 	c := metric.NewInt64UpDownCounterConfig(options...)
-	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindUpDownCounter, "int64"),
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindUpDownCounter, "int64"),
 		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64UpDownCounter {
 			return &int64UpDownCounter{syncInstrument: s}
-		}), nil)
+		}))
 }
 
 // Int64Histogram returns the Histogram named name.
 func (m *meter) Int64Histogram(name string, options ...metric.Int64HistogramOption) (metric.Int64Histogram, error) {
 	c := metric.NewInt64HistogramConfig(options...)
-	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindHistogram, "int64"),
-		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64Histogram { return &int64Histogram{syncInstrument: s} }), c.ExplicitBucketBoundaries())
+	return instrument(m, histogramRequest(name, c.Description(), c.Unit(), "int64", c.ExplicitBucketBoundaries()),
+		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64Histogram { return &int64Histogram{syncInstrument: s} }))
 }
 
 // Int64Gauge returns the Gauge named name.
 func (m *meter) Int64Gauge(name string, options ...metric.Int64GaugeOption) (metric.Int64Gauge, error) {
 	c := metric.NewInt64GaugeConfig(options...)
-	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindGauge, "int64"),
-		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64Gauge { return &int64Gauge{syncInstrument: s} }), nil)
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindGauge, "int64"),
+		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64Gauge { return &int64Gauge{syncInstrument: s} }))
 }
 
 // Float64Counter returns the Counter named name.
 func (m *meter) Float64Counter(name string, options ...metric.Float64CounterOption) (metric.Float64Counter, error) {
 	c := metric.NewFloat64CounterConfig(options...)
-	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindCounter, "float64"),
-		syncCreate(m, func(s *syncInstrument[float64]) metric.Float64Counter { return &float64Counter{syncInstrument: s} }), nil)
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindCounter, "float64"),
+		syncCreate(m, func(s *syncInstrument[float64]) metric.Float64Counter { return &float64Counter{syncInstrument: s} }))
 }
 
 // Float64UpDownCounter returns the UpDownCounter named name.
 func (m *meter) Float64UpDownCounter(name string, options ...metric.Float64UpDownCounterOption) (metric.Float64UpDownCounter, error) {
 	c := metric.NewFloat64UpDownCounterConfig(options...)
-	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindUpDownCounter, "float64"),
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindUpDownCounter, "float64"),
 		syncCreate(m, func(s *syncInstrument[float64]) metric.Float64UpDownCounter {
 			return &float64UpDownCounter{syncInstrument: s}
-		}), nil)
+		}))
 }
 
 // Float64Histogram returns the Histogram named name.
 func (m *meter) Float64Histogram(name string, options ...metric.Float64HistogramOption) (metric.Float64Histogram, error) {
 	c := metric.NewFloat64HistogramConfig(options...)
-	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindHistogram, "float64"),
-		syncCreate(m, func(s *syncInstrument[float64]) metric.Float64Histogram { return &float64Histogram{syncInstrument: s} }), c.ExplicitBucketBoundaries())
+	return instrument(m, histogramRequest(name, c.Description(), c.Unit(), "float64", c.ExplicitBucketBoundaries()),
+		syncCreate(m, func(s *syncInstrument[float64]) metric.Float64Histogram { return &float64Histogram{syncInstrument: s} }))
 }
 
 // Float64Gauge returns the Gauge named name.
 func (m *meter) Float64Gauge(name string, options ...metric.Float64GaugeOption) (metric.Float64Gauge, error) {
 	c := metric.NewFloat64GaugeConfig(options...)
-	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindGauge, "float64"),
-		syncCreate(m, func(s *syncInstrument[float64]) metric.Float64Gauge { return &float64Gauge{syncInstrument: s} }), nil)
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindGauge, "float64"),
+		syncCreate(m, func(s *syncInstrument[float64]) metric.Float64Gauge { return &float64Gauge{syncInstrument: s} }))
 }
 
 func int64ObservableCreate(m *meter, callbacks []metric.Int64Callback) func(instrumentSpec) (*int64Observable, error) {
@@ -173,37 +214,37 @@ func float64ObservableCreate(m *meter, callbacks []metric.Float64Callback) func(
 // RegisterCallback to add callbacks later.
 func (m *meter) Int64ObservableCounter(name string, options ...metric.Int64ObservableCounterOption) (metric.Int64ObservableCounter, error) {
 	c := metric.NewInt64ObservableCounterConfig(options...)
-	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindObservableCounter, "int64"), int64ObservableCreate(m, c.Callbacks()), nil)
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableCounter, "int64"), int64ObservableCreate(m, c.Callbacks()))
 }
 
 // Int64ObservableUpDownCounter returns the ObservableUpDownCounter named name.
 func (m *meter) Int64ObservableUpDownCounter(name string, options ...metric.Int64ObservableUpDownCounterOption) (metric.Int64ObservableUpDownCounter, error) {
 	c := metric.NewInt64ObservableUpDownCounterConfig(options...)
-	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindObservableUpDownCounter, "int64"), int64ObservableCreate(m, c.Callbacks()), nil)
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableUpDownCounter, "int64"), int64ObservableCreate(m, c.Callbacks()))
 }
 
 // Int64ObservableGauge returns the ObservableGauge named name.
 func (m *meter) Int64ObservableGauge(name string, options ...metric.Int64ObservableGaugeOption) (metric.Int64ObservableGauge, error) {
 	c := metric.NewInt64ObservableGaugeConfig(options...)
-	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindObservableGauge, "int64"), int64ObservableCreate(m, c.Callbacks()), nil)
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableGauge, "int64"), int64ObservableCreate(m, c.Callbacks()))
 }
 
 // Float64ObservableCounter returns the ObservableCounter named name.
 func (m *meter) Float64ObservableCounter(name string, options ...metric.Float64ObservableCounterOption) (metric.Float64ObservableCounter, error) {
 	c := metric.NewFloat64ObservableCounterConfig(options...)
-	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindObservableCounter, "float64"), float64ObservableCreate(m, c.Callbacks()), nil)
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableCounter, "float64"), float64ObservableCreate(m, c.Callbacks()))
 }
 
 // Float64ObservableUpDownCounter returns the ObservableUpDownCounter named name.
 func (m *meter) Float64ObservableUpDownCounter(name string, options ...metric.Float64ObservableUpDownCounterOption) (metric.Float64ObservableUpDownCounter, error) {
 	c := metric.NewFloat64ObservableUpDownCounterConfig(options...)
-	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindObservableUpDownCounter, "float64"), float64ObservableCreate(m, c.Callbacks()), nil)
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableUpDownCounter, "float64"), float64ObservableCreate(m, c.Callbacks()))
 }
 
 // Float64ObservableGauge returns the ObservableGauge named name.
 func (m *meter) Float64ObservableGauge(name string, options ...metric.Float64ObservableGaugeOption) (metric.Float64ObservableGauge, error) {
 	c := metric.NewFloat64ObservableGaugeConfig(options...)
-	return instrument(m, key(name, c.Description(), c.Unit(), InstrumentKindObservableGauge, "float64"), float64ObservableCreate(m, c.Callbacks()), nil)
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableGauge, "float64"), float64ObservableCreate(m, c.Callbacks()))
 }
 
 // RegisterCallback registers f to observe the given observable instruments

@@ -45,11 +45,20 @@ func (e *exponential[N]) Measure(ctx context.Context, value N, attrs *attribute.
 		attrs = &fset
 	}
 	se := e.table.acquire(attrs)
+	e.update(ctx, se, value, dropped)
+	e.table.release(se)
+}
+
+func (e *exponential[N]) update(ctx context.Context, se *series[exponentialCell[N]], value N, dropped []attribute.KeyValue) {
 	se.cell.hist.Record(value)
 	if e.cfg.Exemplars != nil {
 		se.cell.ex.offer(ctx, e.cfg.Exemplars, value, &se.attrs, dropped)
 	}
-	e.table.release(se)
+}
+
+// Bind returns a handle that records into attrs' series directly.
+func (e *exponential[N]) Bind(attrs *attribute.Set) Bound[N] {
+	return newBound(&e.cfg, e.table, attrs, e.update)
 }
 
 func (e *exponential[N]) Collect(dst *metricdata.Aggregation) int {

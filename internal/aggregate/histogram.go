@@ -67,20 +67,32 @@ func (h *histogram[N]) Measure(ctx context.Context, value N, attrs *attribute.Se
 		fset, dropped = h.cfg.filtered(attrs)
 		attrs = &fset
 	}
-	f := float64(value)
-	idx := bucketIndex(h.bounds, f)
 	se := h.table.acquire(attrs)
+	h.update(ctx, se, value, dropped)
+	h.table.release(se)
+}
+
+func (h *histogram[N]) update(ctx context.Context, se *series[histogramCell[N]], value N, dropped []attribute.KeyValue) {
+	f := float64(value)
 	c := &se.cell
 	c.sum.add(value)
 	if !h.noMinMax {
 		atomicMin(&c.min, f)
 		atomicMax(&c.max, f)
 	}
-	c.counts[idx].Add(1)
+	// The bucket count goes last, after the sum: a point's Count is the sum
+	// of its buckets, and a delta swap that falls between the two updates
+	// reports this value's sum one point before its count (totals stay
+	// exact; read() carries a sum whose count is not there yet).
+	c.counts[bucketIndex(h.bounds, f)].Add(1)
 	if h.cfg.Exemplars != nil {
 		c.ex.offer(ctx, h.cfg.Exemplars, value, &se.attrs, dropped)
 	}
-	h.table.release(se)
+}
+
+// Bind returns a handle that records into attrs' series directly.
+func (h *histogram[N]) Bind(attrs *attribute.Set) Bound[N] {
+	return newBound(&h.cfg, h.table, attrs, h.update)
 }
 
 func (h *histogram[N]) Collect(dst *metricdata.Aggregation) int {

@@ -39,6 +39,11 @@ func (s *lastValue[N]) Measure(ctx context.Context, value N, attrs *attribute.Se
 		attrs = &fset
 	}
 	se := s.table.acquire(attrs)
+	s.update(ctx, se, value, dropped)
+	s.table.release(se)
+}
+
+func (s *lastValue[N]) update(ctx context.Context, se *series[lastValueCell[N]], value N, dropped []attribute.KeyValue) {
 	se.cell.value.store(value)
 	if !se.cell.has.Load() {
 		se.cell.has.Store(true)
@@ -46,7 +51,11 @@ func (s *lastValue[N]) Measure(ctx context.Context, value N, attrs *attribute.Se
 	if s.cfg.Exemplars != nil {
 		se.cell.ex.offer(ctx, s.cfg.Exemplars, value, &se.attrs, dropped)
 	}
-	s.table.release(se)
+}
+
+// Bind returns a handle that records into attrs' series directly.
+func (s *lastValue[N]) Bind(attrs *attribute.Set) Bound[N] {
+	return newBound(&s.cfg, s.table, attrs, s.update)
 }
 
 func (s *lastValue[N]) Collect(dst *metricdata.Aggregation) int {

@@ -42,11 +42,22 @@ func (s *sum[N]) Measure(ctx context.Context, value N, attrs *attribute.Set) {
 
 func (s *sum[N]) measure(ctx context.Context, value N, attrs *attribute.Set, dropped []attribute.KeyValue) {
 	se := s.table.acquire(attrs)
+	s.update(ctx, se, value, dropped)
+	s.table.release(se)
+}
+
+// update is the cell update shared by Measure and bound handles.
+func (s *sum[N]) update(ctx context.Context, se *series[sumCell[N]], value N, dropped []attribute.KeyValue) {
 	se.cell.value.add(value)
 	if s.cfg.Exemplars != nil {
 		se.cell.ex.offer(ctx, s.cfg.Exemplars, value, &se.attrs, dropped)
 	}
-	s.table.release(se)
+}
+
+// Bind returns a handle that records into attrs' series without looking it
+// up again.
+func (s *sum[N]) Bind(attrs *attribute.Set) Bound[N] {
+	return newBound(&s.cfg, s.table, attrs, s.update)
 }
 
 func (s *sum[N]) Collect(dst *metricdata.Aggregation) int {

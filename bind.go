@@ -1,0 +1,150 @@
+package fastmeter
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/fastmeter/fastmeter/internal/aggregate"
+)
+
+// Adder is the Add method shared by the API's Counters and UpDownCounters.
+type Adder[N int64 | float64] interface {
+	Add(ctx context.Context, incr N, options ...metric.AddOption)
+}
+
+// Recorder is the Record method shared by the API's Histograms and Gauges.
+type Recorder[N int64 | float64] interface {
+	Record(ctx context.Context, value N, options ...metric.RecordOption)
+}
+
+// BoundAdder adds to one instrument with one attribute set fixed at bind time.
+// Create it with BindAdder; it is safe for concurrent use.
+type BoundAdder[N int64 | float64] struct {
+	inst      *syncInstrument[N]
+	handles   []aggregate.Bound[N]
+	monotonic bool
+	// fallback serves instruments fastmeter did not create.
+	fallback Adder[N]
+	opts     []metric.AddOption
+}
+
+// BoundRecorder records into one instrument with one attribute set fixed at
+// bind time. Create it with BindRecorder; it is safe for concurrent use.
+type BoundRecorder[N int64 | float64] struct {
+	inst     *syncInstrument[N]
+	handles  []aggregate.Bound[N]
+	fallback Recorder[N]
+	opts     []metric.RecordOption
+}
+
+// BindAdder binds a Counter or UpDownCounter to attrs (the specification's
+// Development "Bind" operation): the returned handle's Add skips attribute
+// processing and the series lookup, which makes it the fastest way to record
+// a hot, fixed series. Views (attribute filters included), cardinality limits
+// and exemplars apply exactly as for an unbound Add; a handle bound past the
+// cardinality limit of a cumulative stream records into the overflow series.
+//
+// It works with any implementation of the API: for an instrument fastmeter
+// did not create, the handle calls its Add with a premade attribute option.
+func BindAdder[N int64 | float64](instrument Adder[N], attrs attribute.Set) *BoundAdder[N] {
+	b := &BoundAdder[N]{}
+	switch c := instrument.(type) {
+	case interface {
+		core() (*syncInstrument[N], bool)
+	}:
+		b.inst, b.monotonic = c.core()
+		b.handles = bindAll(b.inst, &attrs)
+	default:
+		b.fallback = instrument
+		b.opts = []metric.AddOption{metric.WithAttributeSet(attrs)}
+	}
+	return b
+}
+
+// Add adds incr to the bound series. As with Counter.Add, a negative increment
+// to a Counter and a non-finite value are dropped and reported.
+func (b *BoundAdder[N]) Add(ctx context.Context, incr N) {
+	if b.fallback != nil {
+		b.fallback.Add(ctx, incr, b.opts...)
+		return
+	}
+	if len(b.handles) == 0 {
+		return
+	}
+	if !validNumber(incr) {
+		b.inst.bad.drop("non-finite value")
+		return
+	}
+	if b.monotonic && incr < 0 {
+		b.inst.bad.drop("negative increment to a Counter")
+		return
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	for _, h := range b.handles {
+		h.MeasureBound(ctx, incr)
+	}
+}
+
+// BindRecorder binds a Histogram or Gauge to attrs; see BindAdder.
+func BindRecorder[N int64 | float64](instrument Recorder[N], attrs attribute.Set) *BoundRecorder[N] {
+	b := &BoundRecorder[N]{}
+	switch c := instrument.(type) {
+	case interface {
+		core() (*syncInstrument[N], bool)
+	}:
+		b.inst, _ = c.core()
+		b.handles = bindAll(b.inst, &attrs)
+	default:
+		b.fallback = instrument
+		b.opts = []metric.RecordOption{metric.WithAttributeSet(attrs)}
+	}
+	return b
+}
+
+// Record records value into the bound series. Non-finite values are dropped
+// and reported.
+func (b *BoundRecorder[N]) Record(ctx context.Context, value N) {
+	if b.fallback != nil {
+		b.fallback.Record(ctx, value, b.opts...)
+		return
+	}
+	if len(b.handles) == 0 {
+		return
+	}
+	if !validNumber(value) {
+		b.inst.bad.drop("non-finite value")
+		return
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	for _, h := range b.handles {
+		h.MeasureBound(ctx, value)
+	}
+}
+
+// bindAll binds every stream of an instrument. Every synchronous stream is a
+// Binder; the type switch keeps a future stream that is not one working
+// through a small adapter rather than silently dropping it.
+func bindAll[N aggregate.Number](inst *syncInstrument[N], attrs *attribute.Set) []aggregate.Bound[N] {
+	handles := make([]aggregate.Bound[N], 0, len(inst.measures))
+	for _, m := range inst.measures {
+		if b, ok := m.(aggregate.Binder[N]); ok {
+			handles = append(handles, b.Bind(attrs))
+			continue
+		}
+		handles = append(handles, &unboundAdapter[N]{m: m, attrs: *attrs})
+	}
+	return handles
+}
+
+type unboundAdapter[N aggregate.Number] struct {
+	m     aggregate.Measurer[N]
+	attrs attribute.Set
+}
+
+func (u *unboundAdapter[N]) MeasureBound(ctx context.Context, v N) { u.m.Measure(ctx, v, &u.attrs) }

@@ -1,0 +1,59 @@
+package aggregate
+
+import (
+	"context"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel/attribute"
+)
+
+// Bound records measurements for one attribute set chosen at bind time: the
+// stream's attribute filter ran once, and the series is found once.
+type Bound[N Number] interface {
+	MeasureBound(ctx context.Context, value N)
+}
+
+// Binder is implemented by the synchronous streams.
+type Binder[N Number] interface {
+	Bind(attrs *attribute.Set) Bound[N]
+}
+
+// bound is the handle of one (stream, attribute set). On a cumulative stream
+// the series can never be removed, so the handle keeps it for good. On a
+// reclaiming stream the series may be retired while the handle is idle; the
+// handle then enters it, sees it dead, and looks up a fresh one — the same
+// protocol as an unbound writer, so no update is lost.
+type bound[N Number, C any] struct {
+	table   *seriesTable[C]
+	attrs   attribute.Set // after the stream's attribute filter
+	dropped []attribute.KeyValue
+	series  atomic.Pointer[series[C]]
+	update  func(ctx context.Context, se *series[C], value N, dropped []attribute.KeyValue)
+}
+
+func newBound[N Number, C any](cfg *Config, t *seriesTable[C], attrs *attribute.Set,
+	update func(context.Context, *series[C], N, []attribute.KeyValue),
+) *bound[N, C] {
+	b := &bound[N, C]{table: t, update: update}
+	b.attrs, b.dropped = cfg.filtered(attrs)
+	if !t.reclaim {
+		// Counts toward the cardinality limit now; past it, the handle
+		// records into the overflow series.
+		b.series.Store(t.acquire(&b.attrs))
+	}
+	return b
+}
+
+func (b *bound[N, C]) MeasureBound(ctx context.Context, value N) {
+	if !b.table.reclaim {
+		b.update(ctx, b.series.Load(), value, b.dropped)
+		return
+	}
+	s := b.series.Load()
+	if s == nil || !s.enter() {
+		s = b.table.acquire(&b.attrs) // returned entered
+		b.series.Store(s)
+	}
+	b.update(ctx, s, value, b.dropped)
+	s.leave()
+}
