@@ -23,6 +23,9 @@ func init() {
 	badValuesKept["fastmeter"] = func(in instr, bad float64) bool {
 		return in.observable() && !math.IsNaN(bad) && !math.IsInf(bad, 0)
 	}
+	// Deliberately stricter than the official SDK: returns an error for a
+	// unit or description breaking the spec's limits (see TestUnitAndDescriptionValidation).
+	validatesUnitsAndDescriptions["fastmeter"] = true
 	for name, reason := range fastmeterKnownDiffs {
 		knownDiffs[name] = reason
 	}
