@@ -19,32 +19,49 @@ const (
 	maxNativeSchema = 8
 )
 
+// histogramCell holds a histogram series' protobuf values in one
+// allocation; bucketCell does the same for each classic bucket.
+type histogramCell struct {
+	metric  dto.Metric
+	hist    dto.Histogram
+	count   uint64
+	sum     float64
+	created timestamppb.Timestamp
+}
+
+type bucketCell struct {
+	bucket dto.Bucket
+	bound  float64
+	count  uint64
+}
+
 // explicitHistogram converts an explicit-bucket data point to a classic
-// Prometheus histogram: cumulative buckets, _sum and _count.
-func explicitHistogram[N int64 | float64](dp metricdata.HistogramDataPoint[N]) (*dto.Histogram, error) {
+// Prometheus histogram series (labels not set): cumulative buckets, _sum
+// and _count.
+func explicitHistogram[N int64 | float64](dp metricdata.HistogramDataPoint[N], a *arenas) (*histogramCell, error) {
 	if len(dp.BucketCounts) != len(dp.Bounds)+1 {
 		return nil, fmt.Errorf("%d bucket counts for %d bounds", len(dp.BucketCounts), len(dp.Bounds))
 	}
-	h := &dto.Histogram{
-		SampleCount: new(dp.Count),
-		SampleSum:   new(float64(dp.Sum)),
-		Bucket:      make([]*dto.Bucket, 0, len(dp.Bounds)),
-	}
-	setCreated(h, dp.StartTime)
-	slab := make([]dto.Bucket, len(dp.Bounds))
-	bounds := make([]float64, len(dp.Bounds))
-	counts := make([]uint64, len(dp.Bounds))
-	var cumulative uint64
 	for i, bound := range dp.Bounds {
-		cumulative += dp.BucketCounts[i]
 		if math.IsNaN(bound) || (i > 0 && bound <= dp.Bounds[i-1]) {
 			return nil, fmt.Errorf("bounds are not strictly increasing: %v", dp.Bounds)
 		}
-		bounds[i], counts[i] = bound, cumulative
-		slab[i].UpperBound, slab[i].CumulativeCount = &bounds[i], &counts[i]
-		h.Bucket = append(h.Bucket, &slab[i])
 	}
-	return h, nil
+	c := a.histograms.one()
+	c.count, c.sum = dp.Count, float64(dp.Sum)
+	c.hist.SampleCount, c.hist.SampleSum = &c.count, &c.sum
+	c.metric.Histogram = &c.hist
+	cells := a.buckets.slice(len(dp.Bounds))
+	c.hist.Bucket = a.bucketPtrs.slice(len(dp.Bounds))
+	var cumulative uint64
+	for i, bound := range dp.Bounds {
+		cumulative += dp.BucketCounts[i]
+		b := &cells[i]
+		b.bound, b.count = bound, cumulative
+		b.bucket.UpperBound, b.bucket.CumulativeCount = &b.bound, &b.count
+		c.hist.Bucket[i] = &b.bucket
+	}
+	return c, nil
 }
 
 // exponentialHistogram converts an exponential data point to a Prometheus

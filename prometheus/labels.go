@@ -72,12 +72,16 @@ func validLabelValue(v string) string {
 // labelPair is one translated label before it becomes a *dto.LabelPair.
 type labelPair struct {
 	name, value string
+	// shared is set for the constant labels of a scope: one protobuf value
+	// is reused by every series of the scope instead of one copy each.
+	shared *dto.LabelPair
 }
 
 // labelBuilder converts attribute sets into sorted, duplicate-free label
 // pairs. It keeps scratch space between calls, so one builder serves one
 // scrape goroutine.
 type labelBuilder struct {
+	arenas   *arenas
 	namer    *labelNamer
 	reporter *problemReporter
 	own      []labelPair // the data point's translated attributes
@@ -96,7 +100,7 @@ func (b *labelBuilder) series(set attribute.Set, constant []labelPair, metric st
 	if b.namer.namer.UTF8Allowed {
 		labels = b.dropEscapeClashes(labels, metric)
 	}
-	return toDTO(labels)
+	return b.toDTO(labels)
 }
 
 // dropEscapeClashes removes, in UTF-8 mode, labels whose names become equal
@@ -183,22 +187,40 @@ func mergeSameNames(pairs []labelPair) []labelPair {
 	return out
 }
 
-// toDTO converts sorted pairs to the protobuf form with two allocations for
-// the whole series instead of three per label.
-func toDTO(pairs []labelPair) []*dto.LabelPair {
+// labelCell holds one label's protobuf form and the strings it points to,
+// so that a series' own labels take a single allocation.
+type labelCell struct {
+	pair        dto.LabelPair
+	name, value string
+}
+
+// toDTO converts sorted pairs to the protobuf form, from the scrape's
+// arenas; the constant labels are shared, not copied.
+func (b *labelBuilder) toDTO(pairs []labelPair) []*dto.LabelPair {
 	if len(pairs) == 0 {
 		return nil
 	}
-	slab := make([]dto.LabelPair, len(pairs))
-	strs := make([]string, 2*len(pairs))
-	out := make([]*dto.LabelPair, len(pairs))
+	out := b.arenas.labelPtrs.slice(len(pairs))
 	for i, p := range pairs {
-		strs[2*i], strs[2*i+1] = p.name, p.value
-		slab[i].Name = &strs[2*i]
-		slab[i].Value = &strs[2*i+1]
-		out[i] = &slab[i]
+		if p.shared != nil {
+			out[i] = p.shared
+			continue
+		}
+		c := b.arenas.labelCells.one()
+		c.name, c.value = p.name, p.value
+		c.pair.Name, c.pair.Value = &c.name, &c.value
+		out[i] = &c.pair
 	}
 	return out
+}
+
+// shareConstant gives each constant label the protobuf value all series
+// of the scope will point to.
+func shareConstant(pairs []labelPair) []labelPair {
+	for i := range pairs {
+		pairs[i].shared = &dto.LabelPair{Name: new(pairs[i].name), Value: new(pairs[i].value)}
+	}
+	return pairs
 }
 
 // mergeConstant merges the sorted series labels with the sorted constant

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cespare/xxhash/v2"
 	dto "github.com/prometheus/client_model/go"
@@ -63,11 +64,30 @@ func (t *translator) claim(name string, typ dto.MetricType, help, origin string)
 
 // scrape is the state of translating one collection.
 type scrape struct {
+	arenas   arenas
 	t        *translator
 	labels   labelBuilder
 	families map[string]*family
 	order    []*family // in the order first seen: earlier wins collisions
 	hashBuf  []byte
+
+	// The start time of consecutive series is usually the same; they share
+	// one protobuf timestamp.
+	lastStart   time.Time
+	lastCreated *timestamppb.Timestamp
+}
+
+// created returns the protobuf form of a series' start time (nil when it
+// is unknown): the previous series' one when equal, else cell filled in.
+func (s *scrape) created(start time.Time, cell *timestamppb.Timestamp) *timestamppb.Timestamp {
+	if start.IsZero() {
+		return nil
+	}
+	if s.lastCreated == nil || !start.Equal(s.lastStart) {
+		cell.Seconds, cell.Nanos = start.Unix(), int32(start.Nanosecond())
+		s.lastStart, s.lastCreated = start, cell
+	}
+	return s.lastCreated
 }
 
 // family is one Prometheus metric family under construction.
@@ -77,8 +97,17 @@ type family struct {
 	seq      uint64 // knownFamily.seq of its name; 0 for target_info
 	reserved bool   // created by the exporter (target_info): nothing may join it
 	// series indexes the family's metrics by a hash of their labels, to
-	// catch two data points that translate to the same series.
-	series map[uint64][]*dto.Metric
+	// catch two data points that translate to the same series; collisions
+	// of the 64-bit hash (never seen in practice) go to moreSeries.
+	series     map[uint64]*dto.Metric
+	moreSeries map[uint64][]*dto.Metric
+}
+
+// reserve sizes the series index for n more series.
+func (f *family) reserve(n int) {
+	if f.series == nil {
+		f.series = make(map[uint64]*dto.Metric, n)
+	}
 }
 
 // translate converts rm. Problems are reported through the translator's
@@ -86,9 +115,9 @@ type family struct {
 func (t *translator) translate(rm *metricdata.ResourceMetrics) []*dto.MetricFamily {
 	s := &scrape{
 		t:        t,
-		labels:   labelBuilder{namer: t.labelNamer, reporter: t.reporter},
 		families: make(map[string]*family),
 	}
+	s.labels = labelBuilder{arenas: &s.arenas, namer: t.labelNamer, reporter: t.reporter}
 	if !t.cfg.withoutTargetInfo {
 		s.addTargetInfo(rm.Resource)
 	}
@@ -99,7 +128,7 @@ func (t *translator) translate(rm *metricdata.ResourceMetrics) []*dto.MetricFami
 	}
 	for i := range rm.ScopeMetrics {
 		sm := &rm.ScopeMetrics[i]
-		constant := s.constantLabels(sm.Scope, resourceLabels)
+		constant := shareConstant(s.constantLabels(sm.Scope, resourceLabels))
 		for j := range sm.Metrics {
 			s.addMetric(&sm.Metrics[j], constant)
 		}
@@ -127,17 +156,17 @@ func (s *scrape) constantLabels(scope instrumentation.Scope, resourceLabels []la
 		if name == "name" || name == "version" || name == "schema_url" {
 			continue // the scope's own fields own these labels
 		}
-		scopeLabels = append(scopeLabels, labelPair{scopeLabelPrefix + name, validLabelValue(kv.Value.Emit())})
+		scopeLabels = append(scopeLabels, labelPair{name: scopeLabelPrefix + name, value: validLabelValue(kv.Value.Emit())})
 	}
 	for _, l := range []labelPair{
-		{otlptranslator.ScopeNameLabelKey, scope.Name},
-		{otlptranslator.ScopeVersionLabelKey, scope.Version},
-		{scopeSchemaLabel, scope.SchemaURL},
+		{name: otlptranslator.ScopeNameLabelKey, value: scope.Name},
+		{name: otlptranslator.ScopeVersionLabelKey, value: scope.Version},
+		{name: scopeSchemaLabel, value: scope.SchemaURL},
 	} {
 		// An empty label is the same as no label to Prometheus; leaving it
 		// out keeps the output short.
 		if l.value != "" {
-			scopeLabels = append(scopeLabels, labelPair{l.name, validLabelValue(l.value)})
+			scopeLabels = append(scopeLabels, labelPair{name: l.name, value: validLabelValue(l.value)})
 		}
 	}
 	slices.SortStableFunc(scopeLabels, compareLabelPairs)
@@ -165,7 +194,7 @@ func (s *scrape) addTargetInfo(res *resource.Resource) {
 	}
 	s.families[otlptranslator.TargetInfoMetricName] = f
 	s.order = append(s.order, f)
-	labels := toDTO(s.labels.attributes(nil, *res.Set(), otlptranslator.TargetInfoMetricName))
+	labels := s.labels.toDTO(s.labels.attributes(nil, *res.Set(), otlptranslator.TargetInfoMetricName))
 	s.addSeries(f, &dto.Metric{Label: labels, Gauge: &dto.Gauge{Value: new(1.0)}})
 }
 
@@ -299,41 +328,68 @@ func (s *scrape) reportCollision(name string, typ dto.MetricType, origin string,
 
 func typeName(t dto.MetricType) string { return strings.ToLower(t.String()) }
 
+// counterCell and gaugeCell hold all the protobuf values of one series, so
+// that it takes one allocation.
+type counterCell struct {
+	metric  dto.Metric
+	counter dto.Counter
+	value   float64
+	created timestamppb.Timestamp
+}
+
+type gaugeCell struct {
+	metric dto.Metric
+	gauge  dto.Gauge
+	value  float64
+}
+
+func (s *scrape) newGauge(labels []*dto.LabelPair, v float64) *dto.Metric {
+	c := s.arenas.gauges.one()
+	c.value = v
+	c.gauge.Value = &c.value
+	c.metric.Label, c.metric.Gauge = labels, &c.gauge
+	return &c.metric
+}
+
 func addSum[N int64 | float64](s *scrape, f *family, sum metricdata.Sum[N], constant []labelPair, metric string) {
+	f.reserve(len(sum.DataPoints))
 	for _, dp := range sum.DataPoints {
-		m := &dto.Metric{Label: s.labels.series(dp.Attributes, constant, metric)}
-		if sum.IsMonotonic {
-			m.Counter = &dto.Counter{Value: new(float64(dp.Value)), Exemplar: latestExemplar(dp.Exemplars, s.t.labelNamer)}
-			if !dp.StartTime.IsZero() {
-				m.Counter.CreatedTimestamp = timestamppb.New(dp.StartTime)
-			}
-		} else {
+		labels := s.labels.series(dp.Attributes, constant, metric)
+		if !sum.IsMonotonic {
 			// Gauges carry no exemplars in any Prometheus format.
-			m.Gauge = &dto.Gauge{Value: new(float64(dp.Value))}
+			s.addSeries(f, s.newGauge(labels, float64(dp.Value)))
+			continue
 		}
-		s.addSeries(f, m)
+		c := s.arenas.counters.one()
+		c.value = float64(dp.Value)
+		c.counter.Value = &c.value
+		c.counter.CreatedTimestamp = s.created(dp.StartTime, &c.created)
+		c.counter.Exemplar = latestExemplar(dp.Exemplars, s.t.labelNamer)
+		c.metric.Label, c.metric.Counter = labels, &c.counter
+		s.addSeries(f, &c.metric)
 	}
 }
 
 func addGauge[N int64 | float64](s *scrape, f *family, gauge metricdata.Gauge[N], constant []labelPair, metric string) {
+	f.reserve(len(gauge.DataPoints))
 	for _, dp := range gauge.DataPoints {
-		s.addSeries(f, &dto.Metric{
-			Label: s.labels.series(dp.Attributes, constant, metric),
-			Gauge: &dto.Gauge{Value: new(float64(dp.Value))},
-		})
+		s.addSeries(f, s.newGauge(s.labels.series(dp.Attributes, constant, metric), float64(dp.Value)))
 	}
 }
 
 func addHistogram[N int64 | float64](s *scrape, f *family, hist metricdata.Histogram[N], constant []labelPair, metric string) {
+	f.reserve(len(hist.DataPoints))
 	for _, dp := range hist.DataPoints {
-		h, err := explicitHistogram(dp)
+		c, err := explicitHistogram(dp, &s.arenas)
 		if err != nil {
 			s.t.reporter.reportf("histogram\x00"+metric+"\x00"+err.Error(), "metric %q: data point %s not served: %v",
 				metric, dp.Attributes.Encoded(attribute.DefaultEncoder()), err)
 			continue
 		}
-		attachBucketExemplars(h, dp.Exemplars, s.t.labelNamer)
-		s.addSeries(f, &dto.Metric{Label: s.labels.series(dp.Attributes, constant, metric), Histogram: h})
+		c.hist.CreatedTimestamp = s.created(dp.StartTime, &c.created)
+		attachBucketExemplars(&c.hist, dp.Exemplars, s.t.labelNamer)
+		c.metric.Label = s.labels.series(dp.Attributes, constant, metric)
+		s.addSeries(f, &c.metric)
 	}
 }
 
@@ -367,18 +423,21 @@ func (s *scrape) addSeries(f *family, m *dto.Metric) {
 	}
 	s.hashBuf = buf
 	h := xxhash.Sum64(buf)
-	if f.series == nil {
-		f.series = make(map[uint64][]*dto.Metric)
-	}
-	for _, other := range f.series[h] {
-		if sameLabels(other.Label, m.Label) {
+	f.reserve(1)
+	if first, ok := f.series[h]; ok {
+		if sameLabels(first.Label, m.Label) || slices.ContainsFunc(f.moreSeries[h], func(o *dto.Metric) bool { return sameLabels(o.Label, m.Label) }) {
 			s.t.reporter.reportf("duplicate\x00"+f.mf.GetName()+"\x00"+string(buf),
 				"metric %q: two data points translate to the same series %s%s; serving the first",
 				f.origin, f.mf.GetName(), formatLabels(m.Label))
 			return
 		}
+		if f.moreSeries == nil {
+			f.moreSeries = make(map[uint64][]*dto.Metric)
+		}
+		f.moreSeries[h] = append(f.moreSeries[h], m)
+	} else {
+		f.series[h] = m
 	}
-	f.series[h] = append(f.series[h], m)
 	f.mf.Metric = append(f.mf.Metric, m)
 }
 
