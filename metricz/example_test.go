@@ -11,6 +11,7 @@ import (
 	sdkmetric "github.com/fastmeter/fastmeter"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/fastmeter/fastmeter/metricz"
 )
@@ -49,4 +50,19 @@ func Example() {
 	s := in.Series[0]
 	fmt.Printf("%s / %s (%s): %s=%s → %v\n", doc.Scopes[0].Name, in.Name, in.Kind, s.Attributes[0].Key, s.Attributes[0].Value, s.Value)
 	// Output: shop / orders (counter): country=FR → 3
+}
+
+// HistogramQuantile estimates percentiles from the buckets a reader or an
+// exporter receives, without the raw observations.
+func ExampleHistogramQuantile() {
+	latency := metricdata.HistogramDataPoint[float64]{
+		Bounds:       []float64{0.01, 0.05, 0.1, 0.5},
+		BucketCounts: []uint64{50, 30, 15, 5, 0}, // 100 requests
+		Count:        100,
+		Max:          metricdata.NewExtrema(0.4),
+	}
+	p50, _ := metricz.HistogramQuantile(latency, 0.5)
+	p99, _ := metricz.HistogramQuantile(latency, 0.99)
+	fmt.Printf("p50 %.3fs p99 %.3fs\n", p50, p99)
+	// Output: p50 0.010s p99 0.340s
 }

@@ -6,10 +6,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	sdkmetric "github.com/fastmeter/fastmeter"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
 // addManySeries records n distinct series on one counter.
@@ -116,6 +118,9 @@ func BenchmarkServeJSON(b *testing.B) {
 		}
 	})
 	b.Run("cached", func(b *testing.B) {
+		if _, err := h.snapshotJSON(""); err != nil { // encode once
+			b.Fatal(err)
+		}
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := h.snapshotJSON(""); err != nil {
@@ -123,4 +128,23 @@ func BenchmarkServeJSON(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkStoreApply100k isolates metricz's own work per collection: 100
+// 000 collected series, 2 000 kept (no SDK collection in the loop).
+func BenchmarkStoreApply100k(b *testing.B) {
+	points := make([]metricdata.DataPoint[int64], 100_000)
+	for i := range points {
+		points[i] = metricdata.DataPoint[int64]{Attributes: attribute.NewSet(attribute.Int("i", i)), Value: int64(i), Time: time.Now()}
+	}
+	rm := &metricdata.ResourceMetrics{ScopeMetrics: []metricdata.ScopeMetrics{{
+		Metrics: []metricdata.Metrics{{Name: "c", Data: metricdata.Sum[int64]{IsMonotonic: true, Temporality: metricdata.CumulativeTemporality, DataPoints: points}}},
+	}}}
+	s := newStore(DefaultMaxSeries, DefaultHistory)
+	s.apply(rm, time.Now(), "")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		s.apply(rm, time.Now(), "")
+	}
 }
