@@ -19,9 +19,20 @@ const defaultCardinalityLimit = 2000
 type providerConfig struct {
 	res              *resource.Resource
 	readers          []Reader
-	views            []View
+	views            []viewEntry
 	exemplarFilter   exemplar.Filter
 	cardinalityLimit int
+	// forgetIdleAfter: cumulative synchronous series idle for this many
+	// collections are removed (0: never).
+	forgetIdleAfter int
+}
+
+// viewEntry is a configured View and, if set with WithViewCardinalityLimit,
+// the cardinality limit of the streams it produces.
+type viewEntry struct {
+	view     View
+	limit    int
+	hasLimit bool
 }
 
 func newProviderConfig(opts []Option) providerConfig {
@@ -92,8 +103,46 @@ func WithView(views ...View) Option {
 				otel.Handle(errors.New("fastmeter: nil View passed to WithView; ignored"))
 				continue
 			}
-			c.views = append(c.views, v)
+			c.views = append(c.views, viewEntry{view: v})
 		}
+		return c
+	})
+}
+
+// WithViewCardinalityLimit adds views, like WithView, whose streams keep at
+// most limit series (the overflow series included; zero or negative means no
+// limit). The specification's precedence applies: a view's limit overrides
+// the reader's (WithCardinalityLimitSelector), which overrides the
+// provider's (WithCardinalityLimit, default 2000). The official SDK's Stream
+// has no field for this, hence a fastmeter option.
+func WithViewCardinalityLimit(limit int, views ...View) Option {
+	return optionFunc(func(c providerConfig) providerConfig {
+		for _, v := range views {
+			if v == nil {
+				otel.Handle(errors.New("fastmeter: nil View passed to WithViewCardinalityLimit; ignored"))
+				continue
+			}
+			c.views = append(c.views, viewEntry{view: v, limit: limit, hasLimit: true})
+		}
+		return c
+	})
+}
+
+// WithForgetIdleSeries makes cumulative synchronous streams remove a series
+// that received no measurement for the given number of consecutive
+// collections, so memory follows the active attribute sets there too (delta
+// streams always do this after one idle interval). If the series is measured
+// again it starts over: a new start time and a value counted from zero, which
+// is how the cumulative data model signals a reset. The trade-off is that a
+// backend sees the series disappear while idle. Zero (the default) keeps
+// cumulative series forever, as the official SDK does.
+func WithForgetIdleSeries(collections int) Option {
+	return optionFunc(func(c providerConfig) providerConfig {
+		if collections < 0 {
+			otel.Handle(fmt.Errorf("fastmeter: WithForgetIdleSeries(%d) is negative; keeping series forever", collections))
+			collections = 0
+		}
+		c.forgetIdleAfter = collections
 		return c
 	})
 }

@@ -35,13 +35,16 @@ type resolvedStream struct {
 // instrument kind's default, so a configuration mistake never loses data.
 func resolveStreams(p *pipeline, spec instrumentSpec) (streams []resolvedStream, err error) {
 	matched := false
-	for _, view := range p.provider.views {
-		s, ok := view(spec.Instrument)
+	for _, entry := range p.provider.views {
+		s, ok := entry.view(spec.Instrument)
 		if !ok {
 			continue
 		}
 		matched = true
 		rs, rerr := resolveStream(p, spec, s, true)
+		if entry.hasLimit {
+			rs.config.CardinalityLimit = entry.limit
+		}
 		err = errors.Join(err, rerr)
 		streams = append(streams, rs)
 	}
@@ -87,6 +90,9 @@ func resolveStream(p *pipeline, spec instrumentSpec, s Stream, fromView bool) (r
 		Filter:           s.AttributeFilter,
 		CardinalityLimit: p.settings.limitOf(kind, p.provider.cardinalityLimit),
 		Exemplars:        exemplarConfig(p.provider.exemplarFilter, s, agg, spec.Name, temporality),
+	}
+	if temporality == metricdata.CumulativeTemporality && !isObservable(kind) {
+		cfg.ForgetIdleAfter = p.provider.forgetIdleAfter
 	}
 	return resolvedStream{Stream: s, aggregation: agg, config: cfg}, err
 }
