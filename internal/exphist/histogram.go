@@ -20,10 +20,14 @@ import (
 // it again after a reset. Collect copies and resets under the same mutex, so
 // every Record lands in exactly one delta.
 //
-// Memory: the struct, plus one bucket array per sign allocated on the first
-// value of that sign and kept across resets (at most MaxSize counters, 8 bytes
-// each). See [LockFreeHistogram] for the lock-free variant and why this one is
-// the default.
+// Memory: the struct (160 bytes), plus one bucket array per sign, allocated
+// on the first value of that sign and kept across resets: at most MaxSize
+// counters of 8 bytes (one more in the corner case described at
+// TestExtremeMagnitudes: MaxSize 2 holding subnormals and huge values, where
+// MinScale cannot go lower and a bucket is added rather than a value lost).
+// Arrays grow by doubling from 8 counters, so a narrow series stays small.
+// See [LockFreeHistogram] for the lock-free variant and why this one is the
+// default.
 type Histogram[N int64 | float64] struct {
 	mu    sync.Mutex
 	cfg   settings

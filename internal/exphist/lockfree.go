@@ -37,7 +37,7 @@ import (
 //
 // It is exact and passes the same tests as Histogram, but measured on two
 // cores it is no faster serially and slower when goroutines share a series
-// (each Record makes about five atomic read-modify-writes on shared cache
+// (each Record makes four atomic read-modify-writes on shared cache
 // lines, against two for a mutex), and a fresh delta interval goes through
 // several layout generations. It is kept for machines and workloads where
 // never blocking writers matters more (a preempted lock holder stalls every
