@@ -149,12 +149,15 @@ func (h *Handler) Refresh(ctx context.Context) error {
 // keeps serving the last collected data.
 func (h *Handler) Shutdown(ctx context.Context) error {
 	h.stopOnce.Do(func() { close(h.stop) })
+	// The Reader first: a collection in progress then ends promptly, and the
+	// loop never waits on the provider that is calling this method.
+	err := h.Reader.Shutdown(ctx)
 	select {
 	case <-h.done:
 	case <-ctx.Done():
-		return ctx.Err()
+		return errors.Join(err, ctx.Err())
 	}
-	return h.Reader.Shutdown(ctx)
+	return err
 }
 
 // ServeHTTP serves the page or its JSON; see Handler for the query
