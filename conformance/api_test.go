@@ -259,7 +259,7 @@ func TestConflictingDuplicates(t *testing.T) {
 				h := s.manual(t, providerConfig{})
 				// A name unique to this SDK and case, so the warning found in
 				// the shared global log is this one.
-				name := "conflict." + s.name + "." + tc.name
+				name := uniqueName("conflict." + s.name + "." + tc.name)
 				want := tc.create(h.provider.Meter("conflict"), name)
 				metricdatatest.AssertEqual(t,
 					metricdata.ScopeMetrics{Scope: instrumentation.Scope{Name: "conflict"}, Metrics: want},

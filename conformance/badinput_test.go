@@ -100,7 +100,7 @@ func TestBadValues(t *testing.T) {
 			run(t, fmt.Sprintf("%v/%v", tc.in, tc.bad), func(t *testing.T) {
 				// Unique, so a report found in the shared global log is this
 				// case's.
-				badName := fmt.Sprintf("bad.%s.%d", s.name, i)
+				badName := uniqueName(fmt.Sprintf("bad.%s.%d", s.name, i))
 				wantKept := keeps(tc.in, tc.bad)
 				h := s.manual(t, providerConfig{})
 				meter := h.provider.Meter("bad")

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -238,6 +239,15 @@ func recordGlobal(line string) {
 	globalLog.mu.Lock()
 	globalLog.lines = append(globalLog.lines, line)
 	globalLog.mu.Unlock()
+}
+
+var nameSequence atomic.Int64
+
+// uniqueName returns prefix with a process-wide sequence number appended, so
+// a message about it found in the shared global log is from this test run
+// (also under -count=N).
+func uniqueName(prefix string) string {
+	return fmt.Sprintf("%s.%d", prefix, nameSequence.Add(1))
 }
 
 // globalLogMentions reports whether any message logged so far contains every
