@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -302,53 +301,34 @@ func checkOutageCase(got []resourceMetrics, c *outageCase, recorded int64) strin
 // deliveredTotal is the counter's value at the collector for caseName: the
 // latest point for cumulative, the sum of all points for delta.
 func deliveredTotal(got []resourceMetrics, caseName string) int64 {
+	points, temporality := outagePoints(got, caseName)
 	var sum, last int64
 	var lastTime jsonUint
-	for _, p := range outagePoints(got, caseName) {
+	for _, p := range points {
 		v := int64(p.value())
 		sum += v
 		if p.TimeUnixNano >= lastTime {
 			last, lastTime = v, p.TimeUnixNano
 		}
 	}
-	if len(outagePoints(got, caseName)) > 0 && isCumulative(got, caseName) {
+	if temporality == temporalityCumulative {
 		return last
 	}
 	return sum
 }
 
-func isCumulative(got []resourceMetrics, caseName string) bool {
-	for _, rm := range got {
-		if attrsMap(rm.Resource.Attributes)["test.case"] != strconv.Quote(caseName) {
-			continue
-		}
-		for _, sm := range rm.ScopeMetrics {
-			for _, m := range sm.Metrics {
-				if m.Name == outageCounter && m.Sum != nil {
-					return m.Sum.AggregationTemporality == temporalityCumulative
-				}
-			}
-		}
-	}
-	return false
-}
-
 // startTimes is the set of start times of the counter's points.
 func startTimes(got []resourceMetrics, caseName string) map[jsonUint]bool {
 	out := map[jsonUint]bool{}
-	for _, p := range outagePoints(got, caseName) {
+	points, _ := outagePoints(got, caseName)
+	for _, p := range points {
 		out[p.StartTimeUnixNano] = true
 	}
 	return out
 }
 
-var outagePointsMu sync.Mutex
-
-// outagePoints returns the counter's points for caseName.
-func outagePoints(got []resourceMetrics, caseName string) []numberPoint {
-	outagePointsMu.Lock()
-	defer outagePointsMu.Unlock()
-	var out []numberPoint
+// outagePoints returns the counter's points for caseName and their temporality.
+func outagePoints(got []resourceMetrics, caseName string) (points []numberPoint, temporality int) {
 	for _, rm := range got {
 		if attrsMap(rm.Resource.Attributes)["test.case"] != strconv.Quote(caseName) {
 			continue
@@ -356,10 +336,11 @@ func outagePoints(got []resourceMetrics, caseName string) []numberPoint {
 		for _, sm := range rm.ScopeMetrics {
 			for _, m := range sm.Metrics {
 				if m.Name == outageCounter && m.Sum != nil {
-					out = append(out, m.Sum.DataPoints...)
+					points = append(points, m.Sum.DataPoints...)
+					temporality = m.Sum.AggregationTemporality
 				}
 			}
 		}
 	}
-	return out
+	return points, temporality
 }
