@@ -489,3 +489,31 @@ func TestConcurrentUseIsExact(t *testing.T) {
 		t.Errorf("total %v, want %d", total, writers*adds)
 	}
 }
+
+// TestExponentialViewOfTheEngine checks the page on an exponential
+// histogram made by the engine under test through a View.
+func TestExponentialViewOfTheEngine(t *testing.T) {
+	env := newTestEnv(t, nil, sdkmetric.WithView(sdkmetric.NewView(
+		sdkmetric.Instrument{Name: "latency"},
+		sdkmetric.Stream{Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 160, MaxScale: 20}})))
+	hist, _ := env.meter.Float64Histogram("latency", metric.WithUnit("s"))
+	for i := 1; i <= 1000; i++ {
+		hist.Record(context.Background(), float64(i)/1000) // 1 ms … 1 s, uniform
+	}
+	env.refresh()
+	in := env.snapshot("").instrument(t, "latency")
+	if in.Kind != "exponential_histogram" || len(in.Series) != 1 || in.Series[0].Histogram == nil {
+		t.Fatalf("instrument: %+v", in)
+	}
+	h := in.Series[0].Histogram
+	width := math.Exp2(math.Exp2(-float64(*h.Scale))) - 1
+	for q, exact := range map[float64]float64{0.5: 0.5, 0.9: 0.9, 0.99: 0.99} {
+		got := map[float64]*jsonFloat{0.5: h.P50, 0.9: h.P90, 0.99: h.P99}[q]
+		if got == nil || math.Abs(float64(*got)-exact)/exact > width {
+			t.Errorf("p%v = %v, want %v within one bucket (%.4f)", q*100, got, exact, width)
+		}
+	}
+	if h.Count != 1000 || len(h.Buckets) == 0 || len(h.Buckets) > maxBars {
+		t.Errorf("count %d, %d bars", h.Count, len(h.Buckets))
+	}
+}
