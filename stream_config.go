@@ -182,10 +182,11 @@ func exemplarConfig(filter exemplar.Filter, s Stream, agg Aggregation, name stri
 		return nil
 	}
 	return &aggregate.ExemplarConfig{
-		Filter:   filter,
-		Provider: provider,
-		Delta:    temporality == metricdata.DeltaTemporality,
-		Name:     name,
+		Filter:     filter,
+		Provider:   provider,
+		Delta:      temporality == metricdata.DeltaTemporality,
+		Name:       name,
+		TraceBased: sameFunc(filter, exemplar.TraceBasedFilter),
 	}
 }
 

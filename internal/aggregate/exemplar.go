@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // ExemplarConfig is a stream's exemplar setup. A stream whose filter can
@@ -23,6 +24,26 @@ type ExemplarConfig struct {
 	Delta bool
 	// Name labels errors from user-supplied reservoirs.
 	Name string
+	// TraceBased marks Filter as exemplar.TraceBasedFilter, which offer
+	// evaluates inline: a context.Background() or context.TODO() carries no
+	// span, so the common no-span case costs two pointer compares.
+	TraceBased bool
+}
+
+var (
+	backgroundCtx = context.Background()
+	todoCtx       = context.TODO()
+)
+
+// admits applies the filter.
+func (cfg *ExemplarConfig) admits(ctx context.Context) bool {
+	if cfg.TraceBased {
+		if ctx == backgroundCtx || ctx == todoCtx {
+			return false
+		}
+		return trace.SpanContextFromContext(ctx).IsSampled()
+	}
+	return cfg.Filter(ctx)
 }
 
 // reservoirBox serialises access to one reservoir: custom reservoirs are not
@@ -42,7 +63,7 @@ type exemplarCell[N Number] struct {
 }
 
 func (c *exemplarCell[N]) offer(ctx context.Context, cfg *ExemplarConfig, value N, attrs *attribute.Set, dropped []attribute.KeyValue) {
-	if !cfg.Filter(ctx) {
+	if !cfg.admits(ctx) {
 		return
 	}
 	box := c.box.Load()

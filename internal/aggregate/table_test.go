@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
@@ -168,4 +169,32 @@ func TestDeltaExactTotalsFewSeries(t *testing.T) {
 			t.Fatalf("round %d: collected %d, want exactly %d", round, collected, writers*perWriter)
 		}
 	}
+}
+
+// A filter that rejects never creates a reservoir: the series' exemplar cell
+// stays a nil pointer, and collecting it does nothing extra.
+func TestRejectedExemplarsAllocateNothing(t *testing.T) {
+	created := 0
+	cfg := cumulativeConfig()
+	cfg.Exemplars = &ExemplarConfig{
+		Filter: func(context.Context) bool { return false },
+		Provider: func(attribute.Set) exemplar.Reservoir {
+			created++
+			return exemplar.NewFixedSizeReservoir(1)
+		},
+	}
+	s := NewSum[int64](cfg, true).(*sum[int64])
+	set := attribute.NewSet(attribute.Int("k", 1))
+	for i := 0; i < 100; i++ {
+		s.Measure(context.Background(), 1, &set)
+	}
+	sumPoints(t, s)
+	if created != 0 {
+		t.Fatalf("%d reservoirs created for rejected measurements", created)
+	}
+	s.table.each(func(se *series[sumCell[int64]]) {
+		if se.cell.ex.box.Load() != nil {
+			t.Fatal("a series holds a reservoir although nothing was offered")
+		}
+	})
 }
