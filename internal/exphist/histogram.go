@@ -53,6 +53,9 @@ func (h *Histogram[N]) Init(cfg Config) {
 }
 
 // Record adds v to the histogram. NaN and ±Inf have no bucket and are ignored.
+// An int64 is placed by its float64 conversion, as in the official SDK (only
+// beyond 2^53 can that move it across a bucket boundary); its sum, minimum
+// and maximum stay exact integers.
 func (h *Histogram[N]) Record(v N) {
 	f := float64(v)
 	if math.IsNaN(f) || math.IsInf(f, 0) {
