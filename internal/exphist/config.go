@@ -19,7 +19,8 @@ const MinSize int32 = 2
 // not meaningful.
 type Config struct {
 	// MaxSize is the maximum number of buckets in each of the positive and
-	// negative ranges.
+	// negative ranges. Values above 2^20 are used as 2^20, bounding the
+	// memory of one series whatever the values recorded.
 	MaxSize int32
 	// MaxScale is the scale a fresh histogram starts at; it only decreases.
 	MaxScale int32

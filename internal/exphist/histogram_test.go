@@ -393,3 +393,17 @@ func TestInitForEmbedding(t *testing.T) {
 		t.Fatalf("min %d", lo)
 	}
 }
+
+// TestHugeMaxSizeStaysBounded records the extremes of float64 with an absurd
+// MaxSize: the series must not try to allocate an array per possible bucket.
+func TestHugeMaxSizeStaysBounded(t *testing.T) {
+	forEachKind(t, func(t *testing.T, kind string) {
+		h := newCell[float64](kind, Config{MaxSize: math.MaxInt32, MaxScale: 20})
+		h.Record(math.SmallestNonzeroFloat64)
+		h.Record(math.MaxFloat64)
+		dp := collect(t, h, true)
+		if n := len(dp.PositiveBucket.Counts); n > int(maxSizeLimit) || dp.Count != 2 {
+			t.Fatalf("%d buckets at scale %d for 2 values", n, dp.Scale)
+		}
+	})
+}
