@@ -90,12 +90,6 @@ var (
 	ErrReaderShutdown = sdkmetric.ErrReaderShutdown
 )
 
-// NewView returns a View that applies the Stream mask to every instrument
-// matching criteria. It is the official SDK's NewView: the Name criterion
-// accepts the "*" and "?" wildcards, and only non-zero fields of criteria and
-// mask are used.
-func NewView(criteria Instrument, mask Stream) View { return sdkmetric.NewView(criteria, mask) }
-
 // DefaultAggregationSelector returns the specification's default aggregation
 // for an instrument kind: Sum for counters and up-down counters, LastValue for
 // gauges, ExplicitBucketHistogram for histograms.

@@ -182,3 +182,7 @@ func TestForgetIdleCumulativeSeries(t *testing.T) {
 	}
 	t.Fatal("the returning series was not reported")
 }
+
+func attrsInt(k string, v int) metric.MeasurementOption {
+	return metric.WithAttributes(attribute.Int(k, v))
+}
