@@ -80,6 +80,10 @@ func startWorkload(ctx context.Context, mp *sdkmetric.MeterProvider) *sync.WaitG
 	// A series whose attribute value is markup: it must show as text.
 	probe, _ := mp.Meter("zz/security").Int64Counter("xss.probe")
 	probe.Add(ctx, 1, metric.WithAttributes(attribute.String("payload", `<script>window.__metriczXSS=1</script><img src=x onerror="window.__metriczXSS=2">`)))
+	many, _ := mp.Meter("zz/security").Int64Counter("zz.many.series")
+	for i := range 60 {
+		many.Add(ctx, 1, metric.WithAttributes(attribute.Int("i", i)))
+	}
 
 	routes := []string{"/api/cart", "/api/checkout", "/api/search"}
 	start := time.Now()
@@ -259,6 +263,19 @@ func TestBrowserRendersLiveData(t *testing.T) {
 		}
 		t.Logf("screenshot saved to %s (%d bytes)", path, len(png))
 	}
+
+	// Big instruments show their first rows until asked for all.
+	const manyRows = `[data-instrument="zz.many.series"] tr`
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('`+manyRows+`').length`)); err != nil || n != 50 {
+		t.Errorf("rows before expanding: %d (%v); want 50", n, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-instrument="zz.many.series"] button.more`))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "all 60 rows after expanding", func() bool {
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('`+manyRows+`').length`))
+		return err == nil && n == 60
+	})
 
 	// The filter box narrows the page.
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#filter`), "runtime")); err != nil {

@@ -7,7 +7,10 @@
 
   const $ = (id) => document.getElementById(id);
   const SVG = 'http://www.w3.org/2000/svg';
-  const state = { data: null, filter: '', paused: false, timer: 0, inflight: false, fetchError: '', debounce: 0 };
+  const state = { data: null, filter: '', paused: false, timer: 0, inflight: false, fetchError: '', debounce: 0, expanded: new Set() };
+  // Rows drawn per instrument until the user asks for all: redrawing
+  // thousands of rows every interval would make the page sluggish.
+  const ROWS_SHOWN = 50;
 
   function el(tag, cls, text) {
     const e = document.createElement(tag);
@@ -158,7 +161,8 @@
     return tr;
   }
 
-  function instrumentCard(inst, history) {
+  function instrumentCard(scope, inst, history) {
+    const key = [scope.name, scope.version, inst.name, inst.kind, inst.unit].join('\u0000');
     const card = el('article', 'instrument');
     card.dataset.instrument = inst.name;
     card.dataset.kind = inst.kind;
@@ -170,9 +174,22 @@
     if (inst.description) card.append(el('p', 'desc', inst.description));
     const table = el('table', 'series');
     const body = el('tbody');
-    inst.series.forEach((s) => body.append(seriesRow(inst, s, history)));
+    const all = state.expanded.has(key);
+    const shown = all ? inst.series : inst.series.slice(0, ROWS_SHOWN);
+    shown.forEach((s) => body.append(seriesRow(inst, s, history)));
     table.append(body);
     card.append(table);
+    if (inst.series.length > ROWS_SHOWN) {
+      const more = el('button', 'more', all
+        ? `Show the first ${ROWS_SHOWN} series only`
+        : `Show all ${fmt(inst.series.length)} series (${fmt(inst.series.length - ROWS_SHOWN)} more)`);
+      more.type = 'button';
+      more.addEventListener('click', () => {
+        if (all) state.expanded.delete(key); else state.expanded.add(key);
+        render();
+      });
+      card.append(more);
+    }
     if (inst.series.length === 0) card.append(el('p', 'desc', 'no series'));
     return card;
   }
@@ -214,7 +231,7 @@
       if (scope.version) h2.append(el('span', 'ver', scope.version));
       h2.append(el('span', 'count', `${scope.instruments.length} instrument${scope.instruments.length === 1 ? '' : 's'}`));
       sec.append(h2);
-      for (const inst of scope.instruments) sec.append(instrumentCard(inst, L.history_points));
+      for (const inst of scope.instruments) sec.append(instrumentCard(scope, inst, L.history_points));
       frag.append(sec);
     }
     if (d.scopes.length === 0) {
@@ -231,7 +248,8 @@
   }
 
   async function refresh(force) {
-    if ((state.paused && !force) || state.inflight) return;
+    // A hidden tab neither fetches nor redraws.
+    if ((state.paused && !force) || state.inflight || (document.hidden && !force)) return;
     state.inflight = true;
     try {
       const r = await fetch(jsonURL(), { cache: 'no-store', headers: { Accept: 'application/json' } });
@@ -286,6 +304,9 @@
       pause.textContent = state.paused ? 'Resume' : 'Pause';
       pause.setAttribute('aria-pressed', String(state.paused));
       render();
+    });
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden) refresh(false);
     });
     render();
     schedule();
