@@ -1,0 +1,85 @@
+package prometheus_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+
+	promclient "github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
+
+	"github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/prometheus"
+)
+
+// Serve a provider's metrics on /metrics with the exporter's own handler.
+func Example() {
+	ctx := context.Background()
+	exporter, err := prometheus.New(prometheus.WithoutRegistration())
+	if err != nil {
+		panic(err)
+	}
+	provider := fastmeter.NewMeterProvider(
+		fastmeter.WithReader(exporter),
+		fastmeter.WithResource(resource.NewSchemaless(attribute.String("service.name", "shop"))),
+	)
+	defer func() { _ = provider.Shutdown(ctx) }()
+
+	orders, _ := provider.Meter("shop").Int64Counter("orders", metric.WithDescription("Orders placed."))
+	orders.Add(ctx, 3, metric.WithAttributes(attribute.String("payment.method", "card")))
+
+	// In a program: http.Handle("/metrics", exporter)
+	server := httptest.NewServer(exporter)
+	defer server.Close()
+	resp, err := http.Get(server.URL + "/metrics")
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(os.Stdout, resp.Body)
+	// Output:
+	// # HELP orders_total Orders placed.
+	// # TYPE orders_total counter
+	// orders_total{otel_scope_name="shop",payment_method="card"} 3
+	// # HELP target_info Target metadata
+	// # TYPE target_info gauge
+	// target_info{service_name="shop"} 1
+}
+
+// Serve fastmeter metrics from an existing client_golang registry, next to
+// the Go runtime metrics.
+func ExampleWithRegisterer() {
+	ctx := context.Background()
+	registry := promclient.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector())
+
+	exporter, err := prometheus.New(prometheus.WithRegisterer(registry))
+	if err != nil {
+		panic(err)
+	}
+	provider := fastmeter.NewMeterProvider(fastmeter.WithReader(exporter))
+	defer func() { _ = provider.Shutdown(ctx) }()
+	jobs, _ := provider.Meter("worker").Int64UpDownCounter("jobs.queued")
+	jobs.Add(ctx, 4)
+
+	// In a program: http.Handle("/metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{EnableOpenMetrics: true}))
+	families, err := registry.Gather()
+	if err != nil {
+		panic(err)
+	}
+	for _, mf := range families {
+		switch mf.GetName() {
+		case "go_goroutines", "jobs_queued":
+			fmt.Println(mf.GetName(), mf.GetType())
+		}
+	}
+	// Output:
+	// go_goroutines GAUGE
+	// jobs_queued GAUGE
+}
