@@ -18,18 +18,10 @@ type buckets struct {
 // real workload cluster within a few buckets of each other.
 const initialCapacity = 8
 
-// span returns the number of buckets a range must cover to include idx, as an
-// int64 because at scale 20 the index range of float64 exceeds int32.
-func (b *buckets) span(idx int32) int64 {
-	if !b.used {
-		return 1
-	}
-	lo, hi := int64(min(b.lo, idx)), int64(max(b.hi, idx))
-	return hi - lo + 1
-}
-
 // downscaleNeeded returns by how much the scale must drop for this range to
-// hold idx within maxSize buckets, never taking the scale below MinScale.
+// hold idx within maxSize buckets, never taking the scale below MinScale. It
+// works in int64 because at scale 20 the indices of float64 span more than
+// 2^31 buckets.
 func (b *buckets) downscaleNeeded(idx int32, scale, maxSize int32) int32 {
 	if !b.used {
 		return 0
@@ -56,8 +48,8 @@ func (b *buckets) add(idx int32, n uint64, maxSize int32) {
 	if b.used {
 		lo, hi = min(b.lo, idx), max(b.hi, idx)
 	}
-	// int64: the distance between indices can exceed int32 at high scales
-	// before downscaling brings it back (only in the MinScale corner case).
+	// In int64: far-apart indices (scale 20 spans more than 2^31 buckets
+	// over float64) must not wrap around.
 	if int64(lo) < int64(b.base) || int64(hi)-int64(b.base) >= int64(len(b.counts)) {
 		b.grow(lo, hi, idx, maxSize)
 	}
@@ -122,18 +114,6 @@ func (b *buckets) downscale(delta int32) {
 		b.counts[(i>>delta)-newBase] += c
 	}
 	b.base, b.lo, b.hi = newBase, b.lo>>delta, b.hi>>delta
-}
-
-// total returns the sum of all counts in the range.
-func (b *buckets) total() uint64 {
-	if !b.used {
-		return 0
-	}
-	var t uint64
-	for _, c := range b.counts[b.lo-b.base : b.hi-b.base+1] {
-		t += c
-	}
-	return t
 }
 
 // appendTo copies the range into dst (reusing its capacity) and returns the
