@@ -1,0 +1,71 @@
+// Package autoconfig builds a ready fastmeter MeterProvider from the
+// standard OpenTelemetry environment variables, so that a service can be
+// pointed at a collector, scraped by Prometheus or silenced without a code
+// change:
+//
+//	mp, err := autoconfig.NewMeterProvider(ctx)
+//	if err != nil {
+//		log.Fatal(err) // names every bad variable and its value
+//	}
+//	defer mp.Shutdown(context.Background()) // flushes and stops exporters and servers
+//	otel.SetMeterProvider(mp)
+//
+// Options (WithExporters, WithInterval, WithResource, ...) override the
+// variable they correspond to; that variable is then not read.
+//
+// # Variables
+//
+//   - OTEL_SDK_DISABLED: "true" gives a provider with no reader (records
+//     and exports nothing, starts nothing) and no other variable is read.
+//   - OTEL_METRICS_EXPORTER: comma-separated list of otlp (default),
+//     prometheus, console, none. Each push exporter (otlp, console) gets
+//     its own periodic reader.
+//   - OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, then OTEL_EXPORTER_OTLP_PROTOCOL:
+//     grpc or http/protobuf (default). http/json is an error: the official
+//     Go exporters cannot send it.
+//   - OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT, _HEADERS, _COMPRESSION (gzip,
+//     none), _TIMEOUT (ms), _INSECURE, _CERTIFICATE, _CLIENT_CERTIFICATE,
+//     _CLIENT_KEY: read by the official otlpmetricgrpc/otlpmetrichttp
+//     exporters, which give the METRICS_ form precedence; autoconfig
+//     validates them first so that a bad value is an error instead of a
+//     log line. Endpoints must be URLs with a scheme (http://host:4317).
+//     With none of the endpoint, insecure or certificate variables and no
+//     exporter option, the exporter sends plaintext to localhost (the
+//     specification's http://localhost:4318, or :4317 for grpc) instead of
+//     the Go exporters' TLS default.
+//   - OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: cumulative
+//     (default), delta, lowmemory. OTLP only.
+//   - OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION:
+//     explicit_bucket_histogram (default), base2_exponential_bucket_histogram
+//     (max size 160, max scale 20). OTLP only.
+//   - OTEL_METRIC_EXPORT_INTERVAL (default 60000) and
+//     OTEL_METRIC_EXPORT_TIMEOUT (default 30000): positive whole
+//     milliseconds; 0, negative and non-numeric values are errors.
+//   - OTEL_METRICS_EXEMPLAR_FILTER: trace_based (default), always_on,
+//     always_off.
+//   - OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES: merged over the detected
+//     resource (service.name fallback, telemetry.sdk.*, host, OS, process
+//     PID/executable/runtime, container ID). Malformed entries are errors.
+//   - OTEL_EXPORTER_PROMETHEUS_HOST (default localhost) and
+//     OTEL_EXPORTER_PROMETHEUS_PORT (default 9464): where the prometheus
+//     exporter serves /metrics. The server belongs to the provider and
+//     stops with its Shutdown. To serve the metrics from your own mux
+//     instead, build the exporter yourself and pass it with WithReader.
+//
+// Enumerated values are case-insensitive. An empty variable counts as
+// unset.
+//
+// # Invalid values
+//
+// An invalid value is an error naming the variable and the value (except
+// headers, whose values usually hold credentials and are never echoed);
+// NewMeterProvider returns all of them together and starts nothing. The
+// only fallbacks are the ones the specification mandates for booleans
+// (OTEL_SDK_DISABLED, OTEL_EXPORTER_OTLP_[METRICS_]INSECURE): a value other
+// than true or false counts as false, with a warning through otel.Handle.
+//
+// Nothing in NewMeterProvider connects to a collector: an unreachable
+// endpoint is discovered by the first export, whose error the periodic
+// reader reports through otel.Handle; export attempts are bounded by the
+// export timeout, and Shutdown returns by its context's deadline.
+package autoconfig

@@ -1,0 +1,169 @@
+package autoconfig
+
+import (
+	"io"
+	"net"
+	"time"
+
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
+	"go.opentelemetry.io/otel/sdk/metric/exemplar"
+	"go.opentelemetry.io/otel/sdk/resource"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+)
+
+// Option overrides what NewMeterProvider would otherwise take from the
+// environment, or adds to it. An option always wins over the variable it
+// replaces, and when it does the variable is not read (so an invalid value
+// in it is not an error).
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// config holds the programmatic choices; a zero field means "take it from
+// the environment".
+type config struct {
+	disabled       *bool
+	exporters      []string
+	exportersSet   bool
+	protocol       string
+	interval       time.Duration
+	intervalSet    bool
+	timeout        time.Duration
+	timeoutSet     bool
+	temporality    sdkmetric.TemporalitySelector
+	aggregation    sdkmetric.AggregationSelector
+	exemplarFilter exemplar.Filter
+	resource       *resource.Resource
+	grpcOptions    []otlpmetricgrpc.Option
+	httpOptions    []otlpmetrichttp.Option
+	consoleWriter  io.Writer
+	promListener   net.Listener
+	readers        []sdkmetric.Reader
+	views          []sdkmetric.View
+	providerOpts   []sdkmetric.Option
+}
+
+func newConfig(opts []Option) *config {
+	c := &config{}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(c)
+		}
+	}
+	return c
+}
+
+// WithDisabled overrides OTEL_SDK_DISABLED. When disabled is true,
+// NewMeterProvider returns a provider without readers: it records and
+// exports nothing and starts no goroutine, server or connection.
+func WithDisabled(disabled bool) Option {
+	return optionFunc(func(c *config) { c.disabled = &disabled })
+}
+
+// WithExporters overrides OTEL_METRICS_EXPORTER. Each name is one of
+// "otlp", "prometheus", "console" or "none" (which must then be alone).
+// Calling it with no names is the same as "none".
+func WithExporters(names ...string) Option {
+	return optionFunc(func(c *config) {
+		c.exporters = append([]string(nil), names...)
+		c.exportersSet = true
+	})
+}
+
+// WithOTLPProtocol overrides OTEL_EXPORTER_OTLP_METRICS_PROTOCOL and
+// OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" or "http/protobuf".
+func WithOTLPProtocol(protocol string) Option {
+	return optionFunc(func(c *config) { c.protocol = protocol })
+}
+
+// WithInterval overrides OTEL_METRIC_EXPORT_INTERVAL: the time between the
+// starts of two exports of every push exporter (otlp, console). It must be
+// positive.
+func WithInterval(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.interval, c.intervalSet = d, true })
+}
+
+// WithTimeout overrides OTEL_METRIC_EXPORT_TIMEOUT: how long one collection
+// and export may take. It must be positive.
+func WithTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.timeout, c.timeoutSet = d, true })
+}
+
+// WithTemporalitySelector overrides
+// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE. It applies to the otlp
+// and console exporters; Prometheus is always cumulative.
+func WithTemporalitySelector(selector sdkmetric.TemporalitySelector) Option {
+	return optionFunc(func(c *config) { c.temporality = selector })
+}
+
+// WithAggregationSelector overrides
+// OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION. It applies to
+// the otlp and console exporters.
+func WithAggregationSelector(selector sdkmetric.AggregationSelector) Option {
+	return optionFunc(func(c *config) { c.aggregation = selector })
+}
+
+// WithExemplarFilter overrides OTEL_METRICS_EXEMPLAR_FILTER.
+func WithExemplarFilter(filter exemplar.Filter) Option {
+	return optionFunc(func(c *config) { c.exemplarFilter = filter })
+}
+
+// WithResource merges res over the resource detected from the environment
+// (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES and the SDK's detectors):
+// attributes of res win over detected ones with the same key.
+func WithResource(res *resource.Resource) Option {
+	return optionFunc(func(c *config) { c.resource = res })
+}
+
+// WithOTLPGRPCOptions adds options to the otlpmetricgrpc exporter used when
+// the protocol is "grpc". They are applied after the OTEL_EXPORTER_OTLP_*
+// variables, so they override them (endpoint, headers, TLS, ...).
+func WithOTLPGRPCOptions(opts ...otlpmetricgrpc.Option) Option {
+	return optionFunc(func(c *config) { c.grpcOptions = append(c.grpcOptions, opts...) })
+}
+
+// WithOTLPHTTPOptions adds options to the otlpmetrichttp exporter used when
+// the protocol is "http/protobuf". They are applied after the
+// OTEL_EXPORTER_OTLP_* variables, so they override them.
+func WithOTLPHTTPOptions(opts ...otlpmetrichttp.Option) Option {
+	return optionFunc(func(c *config) { c.httpOptions = append(c.httpOptions, opts...) })
+}
+
+// WithConsoleWriter makes the console exporter write to w instead of
+// standard output.
+func WithConsoleWriter(w io.Writer) Option {
+	return optionFunc(func(c *config) { c.consoleWriter = w })
+}
+
+// WithPrometheusListener makes the prometheus exporter serve /metrics on l
+// instead of listening on OTEL_EXPORTER_PROMETHEUS_HOST and _PORT. The
+// provider takes ownership of l: its Shutdown closes it. l is closed too if
+// NewMeterProvider fails or does not use the prometheus exporter.
+func WithPrometheusListener(l net.Listener) Option {
+	return optionFunc(func(c *config) { c.promListener = l })
+}
+
+// WithReader adds a reader besides the ones the environment asks for, for
+// example a ManualReader in tests or a pull exporter served by your own
+// HTTP mux.
+func WithReader(r sdkmetric.Reader) Option {
+	return optionFunc(func(c *config) { c.readers = append(c.readers, r) })
+}
+
+// WithView adds views to the provider.
+func WithView(views ...sdkmetric.View) Option {
+	return optionFunc(func(c *config) { c.views = append(c.views, views...) })
+}
+
+// WithMeterProviderOptions passes options to the underlying
+// NewMeterProvider call after everything autoconfig sets, so they win
+// (e.g. WithCardinalityLimit).
+func WithMeterProviderOptions(opts ...sdkmetric.Option) Option {
+	return optionFunc(func(c *config) { c.providerOpts = append(c.providerOpts, opts...) })
+}

@@ -1,0 +1,62 @@
+package autoconfig
+
+import (
+	"context"
+	"fmt"
+
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+)
+
+// newOTLPExporter builds the official exporter for the protocol. The
+// exporter reads the OTEL_EXPORTER_OTLP_* variables itself (validated
+// earlier by checkOTLPEnv); the options built here come after them and the
+// user's exporter options come last, so each layer overrides the previous.
+//
+// The official exporters default to TLS towards localhost, while the
+// specification's default endpoints are http://localhost:4317 and
+// http://localhost:4318, i.e. plaintext to a local collector. autoconfig
+// follows the specification, but only when the user left transport
+// security entirely to the defaults: no endpoint, INSECURE or certificate
+// variable, and no exporter option (an option such as WithEndpoint means
+// the user is configuring the exporter and gets its defaults).
+func newOTLPExporter(ctx context.Context, s settings, c *config) (sdkmetric.Exporter, error) {
+	switch s.protocol {
+	case protocolGRPC:
+		var opts []otlpmetricgrpc.Option
+		if !s.otlpEnv.transportChosen && len(c.grpcOptions) == 0 {
+			opts = append(opts, otlpmetricgrpc.WithInsecure())
+		}
+		if s.temporality != nil {
+			opts = append(opts, otlpmetricgrpc.WithTemporalitySelector(s.temporality))
+		}
+		if s.aggregation != nil {
+			opts = append(opts, otlpmetricgrpc.WithAggregationSelector(s.aggregation))
+		}
+		exp, err := otlpmetricgrpc.New(ctx, append(opts, c.grpcOptions...)...)
+		if err != nil {
+			return nil, fmt.Errorf("autoconfig: otlp exporter (grpc): %w", err)
+		}
+		return exp, nil
+	case protocolHTTPProtobuf:
+		var opts []otlpmetrichttp.Option
+		if !s.otlpEnv.transportChosen && len(c.httpOptions) == 0 {
+			opts = append(opts, otlpmetrichttp.WithInsecure())
+		}
+		if s.temporality != nil {
+			opts = append(opts, otlpmetrichttp.WithTemporalitySelector(s.temporality))
+		}
+		if s.aggregation != nil {
+			opts = append(opts, otlpmetrichttp.WithAggregationSelector(s.aggregation))
+		}
+		exp, err := otlpmetrichttp.New(ctx, append(opts, c.httpOptions...)...)
+		if err != nil {
+			return nil, fmt.Errorf("autoconfig: otlp exporter (http/protobuf): %w", err)
+		}
+		return exp, nil
+	}
+	// resolve accepts no other protocol.
+	return nil, fmt.Errorf("autoconfig: unsupported OTLP protocol %q", s.protocol)
+}

@@ -1,0 +1,182 @@
+package autoconfig
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// The official OTLP exporters read these variables themselves, but they
+// react to a bad value by logging through the global logger (which prints
+// nothing for some of them by default) and ignoring it, or by quietly
+// picking something else (any compression other than "gzip" means none).
+// autoconfig checks them first so that every bad value becomes an error
+// naming the variable. The METRICS_ form of each takes precedence in the
+// exporter; both are checked because the exporter parses both.
+const otlpPrefix = "OTEL_EXPORTER_OTLP_"
+
+// otlpEnv is what the validation learnt that autoconfig itself needs.
+type otlpEnv struct {
+	// transportChosen is true when an endpoint, INSECURE or a certificate
+	// is set: the user chose the transport security, so autoconfig must
+	// not apply its default.
+	transportChosen bool
+}
+
+// checkOTLPEnv validates every OTEL_EXPORTER_OTLP_* variable the exporter
+// for protocol reads. warn receives the documented fallbacks.
+func checkOTLPEnv(protocol otlpProtocol, warn func(error)) (otlpEnv, error) {
+	var env otlpEnv
+	var errs []error
+	for _, setting := range []string{"", "METRICS_"} {
+		name := func(s string) string { return otlpPrefix + setting + s }
+
+		if v, ok := lookupEnv(name("ENDPOINT")); ok {
+			env.transportChosen = true
+			errs = append(errs, checkEndpoint(name("ENDPOINT"), v, protocol))
+		}
+		if v, ok := lookupEnv(name("HEADERS")); ok {
+			errs = append(errs, checkHeaders(name("HEADERS"), v))
+		}
+		if v, ok := lookupEnum(name("COMPRESSION")); ok && v != "gzip" && v != "none" {
+			errs = append(errs, &EnvError{Name: name("COMPRESSION"), Value: v, Reason: "accepted: gzip, none"})
+		}
+		if _, ok := lookupEnv(name("TIMEOUT")); ok {
+			_, err := positiveMillis(name("TIMEOUT"), 0)
+			errs = append(errs, err)
+		}
+		if _, ok := lookupEnv(name("INSECURE")); ok {
+			env.transportChosen = true
+			envBool(name("INSECURE"), warn)
+		}
+		if v, ok := lookupEnv(name("CERTIFICATE")); ok {
+			env.transportChosen = true
+			errs = append(errs, checkCertificate(name("CERTIFICATE"), v))
+		}
+		certName, keyName := name("CLIENT_CERTIFICATE"), name("CLIENT_KEY")
+		cert, certOK := lookupEnv(certName)
+		key, keyOK := lookupEnv(keyName)
+		if certOK || keyOK {
+			env.transportChosen = true
+			errs = append(errs, checkClientCertificate(certName, cert, keyName, key))
+		}
+	}
+	return env, errors.Join(errs...)
+}
+
+// checkEndpoint requires a URL the exporter will use as the user meant it.
+// "localhost:4317" without a scheme is the classic mistake: the Go exporter
+// would parse "localhost" as the scheme and silently use TLS.
+func checkEndpoint(name, raw string, protocol otlpProtocol) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return &EnvError{Name: name, Value: raw, Reason: "not a URL: " + err.Error()}
+	}
+	scheme := strings.ToLower(u.Scheme)
+	switch {
+	case scheme == "http" || scheme == "https":
+		if u.Host == "" {
+			return &EnvError{Name: name, Value: raw, Reason: "the URL has no host"}
+		}
+		if port := u.Port(); port != "" {
+			if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+				return &EnvError{Name: name, Value: raw, Reason: "the port is not a number in 1-65535"}
+			}
+		}
+		return nil
+	case protocol == protocolGRPC && (scheme == "unix" || scheme == "unix-abstract"):
+		return nil
+	}
+	accepted := "http:// or https://"
+	if protocol == protocolGRPC {
+		accepted = "http://, https://, unix: or unix-abstract:"
+	}
+	return &EnvError{Name: name, Value: raw, Reason: fmt.Sprintf(
+		"must be a URL starting with %s (e.g. http://localhost:4318)", accepted)}
+}
+
+// checkHeaders applies the exporter's own rules to a comma-separated list
+// of key=value pairs with percent-encoded values. Values usually carry
+// credentials, so the error shows only the position and the key.
+func checkHeaders(name, raw string) error {
+	pairs := strings.Split(raw, ",")
+	var problems []string
+	for i, pair := range pairs {
+		key, value, found := strings.Cut(pair, "=")
+		key = strings.TrimSpace(key)
+		switch {
+		case strings.TrimSpace(pair) == "":
+			problems = append(problems, fmt.Sprintf("entry %d is empty", i+1))
+		case !found:
+			problems = append(problems, fmt.Sprintf("entry %d has no '='", i+1))
+		case !isHeaderToken(key):
+			problems = append(problems, fmt.Sprintf("entry %d: %q is not a valid header name", i+1, key))
+		default:
+			if _, err := url.PathUnescape(value); err != nil {
+				problems = append(problems, fmt.Sprintf("entry %d (%s): the value has a malformed %%-escape", i+1, key))
+			}
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return &EnvError{Name: name, Value: redacted, Reason: "expected key=value pairs separated by commas, values " +
+		"percent-encoded; " + strings.Join(problems, "; ")}
+}
+
+// isHeaderToken reports whether s is an HTTP header name (an RFC 9110 token).
+func isHeaderToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.ContainsRune("!#$%&'*+-.^_`|~", c):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// checkCertificate requires a readable PEM file holding at least one
+// certificate, the trust root for the collector's certificate.
+func checkCertificate(name, path string) error {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return &EnvError{Name: name, Value: path, Reason: "cannot read the file: " + err.Error()}
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+		return &EnvError{Name: name, Value: path, Reason: "the file holds no PEM certificate"}
+	}
+	return nil
+}
+
+// checkClientCertificate requires both halves of the client key pair: the
+// exporter silently ignores one without the other.
+func checkClientCertificate(certName, certPath, keyName, keyPath string) error {
+	switch {
+	case certPath == "":
+		return &EnvError{Name: certName, Value: "", Reason: keyName + " is set but this is not; set both or neither"}
+	case keyPath == "":
+		return &EnvError{Name: keyName, Value: "", Reason: certName + " is set but this is not; set both or neither"}
+	}
+	certPEM, err := os.ReadFile(certPath)
+	if err != nil {
+		return &EnvError{Name: certName, Value: certPath, Reason: "cannot read the file: " + err.Error()}
+	}
+	keyPEM, err := os.ReadFile(keyPath)
+	if err != nil {
+		return &EnvError{Name: keyName, Value: keyPath, Reason: "cannot read the file: " + err.Error()}
+	}
+	if _, err := tls.X509KeyPair(certPEM, keyPEM); err != nil {
+		return &EnvError{Name: certName, Value: certPath, Reason: "not a valid key pair with " + keyName + ": " + err.Error()}
+	}
+	return nil
+}

@@ -1,0 +1,120 @@
+package autoconfig
+
+import (
+	"errors"
+	"time"
+
+	"go.opentelemetry.io/otel/sdk/metric/exemplar"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+)
+
+// settings is the resolved configuration: every environment variable read
+// and validated, every option applied. Resolving has no side effect, so a
+// configuration with several mistakes is reported as a whole before
+// anything is started.
+type settings struct {
+	exporters []exporterKind
+
+	// Push exporters (otlp, console).
+	interval time.Duration
+	timeout  time.Duration
+
+	// otlp.
+	protocol    otlpProtocol
+	otlpEnv     otlpEnv
+	temporality sdkmetric.TemporalitySelector // nil: exporter default
+	aggregation sdkmetric.AggregationSelector // nil: exporter default
+
+	// console: only the programmatic selectors apply, because the
+	// variables are named for OTLP.
+	consoleTemporality sdkmetric.TemporalitySelector
+	consoleAggregation sdkmetric.AggregationSelector
+
+	// prometheus, when no listener was given.
+	prometheusAddr string
+
+	exemplarFilter exemplar.Filter
+}
+
+// resolve reads the environment for every setting no option overrides.
+// It returns all problems found, joined.
+func resolve(c *config, warn func(error)) (settings, error) {
+	var s settings
+	var errs []error
+	check := func(err error) { errs = append(errs, err) }
+
+	var err error
+	if c.exportersSet {
+		s.exporters, err = parseExporters("WithExporters", "", c.exporters)
+	} else {
+		s.exporters, err = exportersFromEnv()
+	}
+	check(err)
+	uses := func(k exporterKind) bool {
+		for _, e := range s.exporters {
+			if e == k {
+				return true
+			}
+		}
+		return false
+	}
+	pushes := uses(exporterOTLP) || uses(exporterConsole)
+
+	if pushes {
+		if c.intervalSet {
+			s.interval = c.interval
+			check(positiveOption("WithInterval", c.interval))
+		} else {
+			s.interval, err = positiveMillis(envExportInterval, defaultExportInterval)
+			check(err)
+		}
+		if c.timeoutSet {
+			s.timeout = c.timeout
+			check(positiveOption("WithTimeout", c.timeout))
+		} else {
+			s.timeout, err = positiveMillis(envExportTimeout, defaultExportTimeout)
+			check(err)
+		}
+	}
+
+	if uses(exporterOTLP) {
+		if c.protocol != "" {
+			s.protocol, err = parseProtocol("WithOTLPProtocol", c.protocol)
+		} else {
+			s.protocol, err = protocolFromEnv()
+		}
+		check(err)
+		if err == nil {
+			s.otlpEnv, err = checkOTLPEnv(s.protocol, warn)
+			check(err)
+		}
+		s.temporality = c.temporality
+		if s.temporality == nil {
+			s.temporality, err = temporalityFromEnv()
+			check(err)
+		}
+		s.aggregation = c.aggregation
+		if s.aggregation == nil {
+			s.aggregation, err = aggregationFromEnv()
+			check(err)
+		}
+	}
+	s.consoleTemporality, s.consoleAggregation = c.temporality, c.aggregation
+
+	if uses(exporterPrometheus) && c.promListener == nil {
+		s.prometheusAddr, err = prometheusAddrFromEnv()
+		check(err)
+	}
+
+	s.exemplarFilter = c.exemplarFilter
+	if s.exemplarFilter == nil {
+		s.exemplarFilter, err = exemplarFilterFromEnv()
+		check(err)
+	}
+
+	// OTEL_SERVICE_NAME needs no check; OTEL_RESOURCE_ATTRIBUTES does,
+	// and is read even with WithResource, which merges over it.
+	check(checkResourceAttributes())
+	return s, errors.Join(errs...)
+}
