@@ -86,12 +86,19 @@ type labelBuilder struct {
 	reporter *problemReporter
 	own      []labelPair // the data point's translated attributes
 	merged   []labelPair // own merged with the scope's constant labels
+	// reserved is the label name the exposition formats add to the
+	// current metric's samples ("le" for histograms, "quantile" for
+	// summaries), which a series must not carry itself.
+	reserved string
 }
 
 // series returns the labels of one data point: its attributes merged with
 // the constant labels of its scope, sorted by name, ready to serve.
 func (b *labelBuilder) series(set attribute.Set, constant []labelPair, metric string) []*dto.LabelPair {
 	b.own = b.attributes(b.own[:0], set, metric)
+	if b.reserved != "" {
+		b.own = b.dropReserved(b.own, metric)
+	}
 	labels := b.own
 	if len(constant) > 0 {
 		b.merged = b.mergeConstant(b.merged[:0], b.own, constant, metric)
@@ -101,6 +108,19 @@ func (b *labelBuilder) series(set attribute.Set, constant []labelPair, metric st
 		labels = b.dropEscapeClashes(labels, metric)
 	}
 	return b.toDTO(labels)
+}
+
+// dropReserved removes the label named b.reserved: a histogram's "le" or a
+// summary's "quantile" attribute would give every bucket or quantile sample
+// that label twice, which no parser accepts. It works in place.
+func (b *labelBuilder) dropReserved(labels []labelPair, metric string) []labelPair {
+	i := slices.IndexFunc(labels, func(l labelPair) bool { return l.name == b.reserved })
+	if i < 0 {
+		return labels
+	}
+	b.reporter.reportf("reserved\x00"+metric+"\x00"+b.reserved,
+		"metric %q: attribute label %q dropped: the exposition formats use it for the buckets or quantiles of this metric", metric, b.reserved)
+	return slices.Delete(labels, i, i+1)
 }
 
 // dropEscapeClashes removes, in UTF-8 mode, labels whose names become equal

@@ -139,3 +139,31 @@ func TestDuplicateSeriesReported(t *testing.T) {
 	// Both scrape formats still parse.
 	parse(t, scrapeHTTP(t, exp, "", ""))
 }
+
+// TestReservedLabels: an attribute named le on a histogram (or quantile on
+// a summary) would clash with the bucket label; it is dropped and reported,
+// the data point served.
+func TestReservedLabels(t *testing.T) {
+	errs := errorCatcher(t)
+	exp, mp := newTestExporter(t)
+	m := mp.Meter("reserved")
+	h, err := m.Float64Histogram("wait", metric.WithExplicitBucketBoundaries(1))
+	must(t, err)
+	h.Record(context.Background(), 0.5, metric.WithAttributes(attribute.String("le", "x"), attribute.String("ok", "y")))
+	c, err := m.Int64Counter("le.users")
+	must(t, err)
+	c.Add(context.Background(), 1, metric.WithAttributes(attribute.String("le", "x")))
+
+	for _, accept := range []string{acceptText, acceptOpenMetrics, acceptProtobuf} {
+		families := parse(t, scrapeHTTP(t, exp, accept, ""))
+		hist := findSeries(t, families["wait"], map[string]string{"ok": "y"}).GetHistogram()
+		if hist.GetSampleCount() != 1 {
+			t.Errorf("%s: wait = %v", accept, hist)
+		}
+		// A counter may carry le.
+		findSeries(t, families["le_users_total"], map[string]string{"le": "x"})
+	}
+	if !anyContains(errs(), `"wait"`, `"le"`) {
+		t.Errorf("dropped le not reported: %v", errs())
+	}
+}

@@ -262,6 +262,14 @@ func (s *scrape) addMetric(m *metricdata.Metrics, constant []labelPair) {
 	if f == nil {
 		return
 	}
+	switch k.promType {
+	case dto.MetricType_HISTOGRAM:
+		s.labels.reserved = model.BucketLabel
+	case dto.MetricType_SUMMARY:
+		s.labels.reserved = model.QuantileLabel
+	default:
+		s.labels.reserved = ""
+	}
 	switch d := m.Data.(type) {
 	case metricdata.Sum[int64]:
 		addSum(s, f, d, constant, m.Name)
