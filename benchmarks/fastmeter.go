@@ -18,7 +18,5 @@ func (fastmeterSDK) NewPipeline(temporality metricdata.Temporality) (pipeline, e
 		fastmeter.WithCardinalityLimit(cardinalityLimit),
 		fastmeter.WithView(fastmeter.NewView(expHistogramView())),
 	)
-	// Bind (issue 3) is not in fastmeter yet: fill in a binder once
-	// `go doc github.com/fastmeter/fastmeter Bind` shows it.
-	return newOTelPipeline(mp, reader.Collect, mp.Shutdown, nil), nil
+	return newOTelPipeline(mp, reader.Collect, mp.Shutdown, fastmeterBinder{}), nil
 }

@@ -36,21 +36,13 @@ func temporalityFor(t metricdata.Temporality) func(sdkmetric.InstrumentKind) met
 	return func(sdkmetric.InstrumentKind) metricdata.Temporality { return t }
 }
 
-// binder binds instruments to a precomputed attribute set; nil in an SDK
-// without Bind.
+// binder builds the bound-case workloads of an SDK that has a Bind helper;
+// nil for an SDK without one. The loops live with the SDK's adapter because
+// the handle is the SDK's own concrete type: calling it through an interface
+// here would add a dispatch its users do not pay.
 type binder interface {
-	BindCounter(c metric.Int64Counter, set attribute.Set) (boundCounter, error)
-	BindRecorder(r float64Recorder, set attribute.Set) (boundRecorder, error)
-}
-
-// boundCounter is an Int64Counter bound to one attribute set.
-type boundCounter interface {
-	Add(ctx context.Context, incr int64)
-}
-
-// boundRecorder is a histogram or gauge bound to one attribute set.
-type boundRecorder interface {
-	Record(ctx context.Context, value float64)
+	boundCounterWorkload(c metric.Int64Counter, set attribute.Set) workload
+	boundRecorderWorkload(r float64Recorder, set attribute.Set) workload
 }
 
 // float64Recorder is what Float64Histogram and Float64Gauge have in common.
@@ -123,31 +115,25 @@ func (p *otelPipeline) Workload(kind instrumentKind, attrs attrCase) (workload, 
 		if err != nil {
 			return nil, err
 		}
-		w := &otelCounterWorkload{counter: c, attrs: attrs, fx: fx}
 		if attrs == bound {
 			if p.bind == nil {
 				return nil, errNotAvailable
 			}
-			if w.bound, err = p.bind.BindCounter(c, fx.set); err != nil {
-				return nil, err
-			}
+			return p.bind.boundCounterWorkload(c, fx.set), nil
 		}
-		return w, nil
+		return &otelCounterWorkload{counter: c, attrs: attrs, fx: fx}, nil
 	}
 	r, err := p.recorder(kind)
 	if err != nil {
 		return nil, err
 	}
-	w := &otelRecordWorkload{recorder: r, attrs: attrs, fx: fx}
 	if attrs == bound {
 		if p.bind == nil {
 			return nil, errNotAvailable
 		}
-		if w.bound, err = p.bind.BindRecorder(r, fx.set); err != nil {
-			return nil, err
-		}
+		return p.bind.boundRecorderWorkload(r, fx.set), nil
 	}
-	return w, nil
+	return &otelRecordWorkload{recorder: r, attrs: attrs, fx: fx}, nil
 }
 
 func (p *otelPipeline) Populate(kind instrumentKind, n int) error {
