@@ -1,7 +1,7 @@
 package autoconfig
 
 import (
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdkmetric "github.com/fastmeter/fastmeter"
 )
 
 // The exponential histogram the specification prescribes for

@@ -22,7 +22,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdkmetric "github.com/fastmeter/fastmeter"
 )
 
 // cleanEnv unsets every OTEL_* variable for the test, so that the machine's
@@ -230,6 +230,26 @@ func shutdownBy(t *testing.T, mp *sdkmetric.MeterProvider, d time.Duration) erro
 		return err
 	case <-time.After(d + 15*time.Second):
 		t.Fatalf("Shutdown did not return 15 s after its %v deadline", d)
+		return nil
+	}
+}
+
+// flushWithoutDeadline calls ForceFlush with a context that has no
+// deadline, so the reader's export timeout must bound it, and fails the
+// test if it is still running after a hang guard. It returns its error.
+//
+// (The official SDK also applies the export timeout to a ForceFlush whose
+// context has a later deadline; fastmeter uses the caller's deadline as
+// is, so tests that check the export timeout pass none.)
+func flushWithoutDeadline(t *testing.T, mp *sdkmetric.MeterProvider) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- mp.ForceFlush(context.Background()) }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(20 * time.Second):
+		t.Fatal("ForceFlush without deadline still running after 20 s: the export timeout was not applied")
 		return nil
 	}
 }

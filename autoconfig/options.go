@@ -10,7 +10,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/resource"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdkmetric "github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/prometheus"
 )
 
 // Option overrides what NewMeterProvider would otherwise take from the
@@ -44,6 +45,7 @@ type config struct {
 	httpOptions    []otlpmetrichttp.Option
 	consoleWriter  io.Writer
 	promListener   net.Listener
+	promOptions    []prometheus.Option
 	readers        []sdkmetric.Reader
 	views          []sdkmetric.View
 	providerOpts   []sdkmetric.Option
@@ -147,6 +149,14 @@ func WithConsoleWriter(w io.Writer) Option {
 // NewMeterProvider fails or does not use the prometheus exporter.
 func WithPrometheusListener(l net.Listener) Option {
 	return optionFunc(func(c *config) { c.promListener = l })
+}
+
+// WithPrometheusOptions adds options to the prometheus exporter (see
+// github.com/fastmeter/fastmeter/prometheus). autoconfig builds it with
+// prometheus.WithoutRegistration, because it serves the exporter's own
+// handler; pass prometheus.WithRegisterer to register it as well.
+func WithPrometheusOptions(opts ...prometheus.Option) Option {
+	return optionFunc(func(c *config) { c.promOptions = append(c.promOptions, opts...) })
 }
 
 // WithReader adds a reader besides the ones the environment asks for, for

@@ -9,7 +9,8 @@ import (
 	"strconv"
 	"time"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdkmetric "github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/prometheus"
 )
 
 // Where the prometheus exporter listens by default, as in the other
@@ -27,14 +28,18 @@ type pullExporter interface {
 	http.Handler
 }
 
-// errPrometheusUnavailable is returned for OTEL_METRICS_EXPORTER=prometheus
-// while newPrometheusExporter has no implementation.
-var errPrometheusUnavailable = errors.New("autoconfig: the prometheus exporter is not available in this build")
-
-// newPrometheusExporter builds the pull exporter. It is a variable so that
-// the serving logic can be tested on its own.
-var newPrometheusExporter = func() (pullExporter, error) {
-	return nil, errPrometheusUnavailable
+// newPrometheusExporter builds fastmeter's Prometheus exporter. It is not
+// registered with client_golang's default registry: the server autoconfig
+// starts serves the exporter's own handler, and registering would be a
+// process-wide side effect that fails for a second provider. The user's
+// options come last and can change that (WithRegisterer).
+func newPrometheusExporter(c *config) (pullExporter, error) {
+	opts := append([]prometheus.Option{prometheus.WithoutRegistration()}, c.promOptions...)
+	exp, err := prometheus.New(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("autoconfig: prometheus exporter: %w", err)
+	}
+	return exp, nil
 }
 
 // prometheusAddrFromEnv reads OTEL_EXPORTER_PROMETHEUS_HOST and _PORT.

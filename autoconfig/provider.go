@@ -9,7 +9,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdkmetric "github.com/fastmeter/fastmeter"
 )
 
 // NewMeterProvider builds a MeterProvider configured by the standard
@@ -126,7 +126,7 @@ func buildReaders(ctx context.Context, s settings, c *config, warn func(error)) 
 			}
 			readers = append(readers, periodic(exp))
 		case exporterPrometheus:
-			exp, err := newPrometheusExporter()
+			exp, err := newPrometheusExporter(c)
 			if err != nil {
 				return fail(err)
 			}

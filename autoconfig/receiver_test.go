@@ -247,7 +247,18 @@ func compressionInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerInf
 // returns its address. tlsConf nil means plaintext.
 func startGRPCReceiver(t *testing.T, r *receiver, tlsConf *tls.Config) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	return startGRPCReceiverTLSOn(t, r, tlsConf, "127.0.0.1:0")
+}
+
+// startGRPCReceiverOn serves in plaintext on a given address.
+func startGRPCReceiverOn(t *testing.T, r *receiver, addr string) string {
+	t.Helper()
+	return startGRPCReceiverTLSOn(t, r, nil, addr)
+}
+
+func startGRPCReceiverTLSOn(t *testing.T, r *receiver, tlsConf *tls.Config, addr string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

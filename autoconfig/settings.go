@@ -6,7 +6,7 @@ import (
 
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdkmetric "github.com/fastmeter/fastmeter"
 )
 
 // settings is the resolved configuration: every environment variable read
@@ -61,21 +61,22 @@ func resolve(c *config, warn func(error)) (settings, error) {
 	}
 	pushes := uses(exporterOTLP) || uses(exporterConsole)
 
-	if pushes {
-		if c.intervalSet {
-			s.interval = c.interval
-			check(positiveOption("WithInterval", c.interval))
-		} else {
-			s.interval, err = positiveMillis(envExportInterval, defaultExportInterval)
-			check(err)
-		}
-		if c.timeoutSet {
-			s.timeout = c.timeout
-			check(positiveOption("WithTimeout", c.timeout))
-		} else {
-			s.timeout, err = positiveMillis(envExportTimeout, defaultExportTimeout)
-			check(err)
-		}
+	// Options are code: a bad one is an error even where it is unused.
+	if c.intervalSet {
+		s.interval = c.interval
+		check(positiveOption("WithInterval", c.interval))
+	}
+	if c.timeoutSet {
+		s.timeout = c.timeout
+		check(positiveOption("WithTimeout", c.timeout))
+	}
+	if pushes && !c.intervalSet {
+		s.interval, err = positiveMillis(envExportInterval, defaultExportInterval)
+		check(err)
+	}
+	if pushes && !c.timeoutSet {
+		s.timeout, err = positiveMillis(envExportTimeout, defaultExportTimeout)
+		check(err)
 	}
 
 	if uses(exporterOTLP) {
