@@ -33,6 +33,10 @@
 //     exporter option, the exporter sends plaintext to localhost (the
 //     specification's http://localhost:4318, or :4317 for grpc) instead of
 //     the Go exporters' TLS default.
+//     OTEL_EXPORTER_OTLP_TIMEOUT bounds each HTTP attempt (otlpmetrichttp
+//     retries 429/502/503/504 and transient errors with backoff) but the
+//     whole export for grpc; OTEL_METRIC_EXPORT_TIMEOUT bounds every
+//     export in both cases.
 //   - OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: cumulative
 //     (default), delta, lowmemory. OTLP only.
 //   - OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION:

@@ -24,7 +24,8 @@ var defaultExporters = []exporterKind{exporterOTLP}
 // to build. Names are case-insensitive; empty entries (a trailing comma) are
 // ignored. An unknown name, a name given twice, or "none" next to another
 // name is an error: each would otherwise leave the user with exporters they
-// did not ask for. "none" alone yields no exporter.
+// did not ask for. "none" alone yields no exporter. A list naming nothing
+// at all (only commas) is an error too: the user meant something.
 func parseExporters(source, raw string, names []string) ([]exporterKind, error) {
 	var kinds []exporterKind
 	seen := map[exporterKind]bool{}
@@ -46,11 +47,13 @@ func parseExporters(source, raw string, names []string) ([]exporterKind, error) 
 		seen[k] = true
 		kinds = append(kinds, k)
 	}
-	if seen[exporterNone] {
-		if len(kinds) > 1 {
-			return nil, &EnvError{Name: source, Value: raw, Reason: `"none" cannot be combined with other exporters`}
-		}
+	switch {
+	case seen[exporterNone] && len(kinds) > 1:
+		return nil, &EnvError{Name: source, Value: raw, Reason: `"none" cannot be combined with other exporters`}
+	case seen[exporterNone]:
 		return nil, nil
+	case len(kinds) == 0 && len(names) > 0:
+		return nil, &EnvError{Name: source, Value: raw, Reason: "names no exporter; use none to disable exporting"}
 	}
 	return kinds, nil
 }
@@ -61,13 +64,5 @@ func exportersFromEnv() ([]exporterKind, error) {
 	if !ok {
 		return defaultExporters, nil
 	}
-	kinds, err := parseExporters(envMetricsExporter, raw, strings.Split(raw, ","))
-	if err != nil {
-		return nil, err
-	}
-	if len(kinds) == 0 && !strings.Contains(strings.ToLower(raw), string(exporterNone)) {
-		// Only commas and spaces: nothing usable was named.
-		return nil, &EnvError{Name: envMetricsExporter, Value: raw, Reason: "names no exporter; use none to disable exporting"}
-	}
-	return kinds, nil
+	return parseExporters(envMetricsExporter, raw, strings.Split(raw, ","))
 }

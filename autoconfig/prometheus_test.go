@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -173,5 +175,76 @@ func TestUnusedPrometheusListenerIsClosed(t *testing.T) {
 				t.Errorf("no warning about the unused listener: %q", log.text())
 			}
 		})
+	}
+}
+
+// Shutdown while scrapes are running returns by its deadline; every
+// scrape either completes with the exact total or fails cleanly (never a
+// partial or wrong value), and the server is gone afterwards.
+func TestPrometheusShutdownDuringScrapes(t *testing.T) {
+	cleanEnv(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp, err := NewMeterProvider(context.Background(), WithExporters("prometheus"), WithPrometheusListener(l))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := mp.Meter("t").Int64Counter("hits")
+	const perWriter, writers = 500, 4
+	var writing sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		writing.Add(1)
+		go func() {
+			defer writing.Done()
+			for i := 0; i < perWriter; i++ {
+				c.Add(context.Background(), 1)
+			}
+		}()
+	}
+	writing.Wait()
+
+	client := &http.Client{Timeout: 5 * time.Second}
+	var scraping sync.WaitGroup
+	var ok atomic.Int64
+	stop := make(chan struct{})
+	for s := 0; s < 4; s++ {
+		scraping.Add(1)
+		go func() {
+			defer scraping.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := client.Get("http://" + l.Addr().String() + "/metrics")
+				if err != nil {
+					continue // the server is going away
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != http.StatusOK {
+					continue
+				}
+				if !strings.Contains(string(body), `hits_total{otel_scope_name="t"} 2000`) {
+					t.Errorf("a scrape returned a wrong total:\n%s", body)
+					return
+				}
+				ok.Add(1)
+			}
+		}()
+	}
+	for ok.Load() < 5 {
+		time.Sleep(time.Millisecond)
+	}
+	if err := shutdownBy(t, mp, 2*time.Second); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	close(stop)
+	scraping.Wait()
+	if _, err := client.Get("http://" + l.Addr().String() + "/metrics"); err == nil {
+		t.Error("the server answers after Shutdown")
 	}
 }

@@ -2,6 +2,7 @@ package autoconfig
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
@@ -46,7 +47,7 @@ func resolve(c *config, warn func(error)) (settings, error) {
 
 	var err error
 	if c.exportersSet {
-		s.exporters, err = parseExporters("WithExporters", "", c.exporters)
+		s.exporters, err = parseExporters("WithExporters", strings.Join(c.exporters, ","), c.exporters)
 	} else {
 		s.exporters, err = exportersFromEnv()
 	}
