@@ -4,12 +4,15 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
 // TestConcurrentScrapesAndWriters runs writers and scrapers (HTTP in every
@@ -139,5 +142,30 @@ func TestSlowScrapeDoesNotBlockWriters(t *testing.T) {
 	<-scrapeDone
 	if v := gather(t, exp)["ops_total"].GetMetric()[0].GetCounter().GetValue(); v != 10001 {
 		t.Errorf("ops_total = %v, want 10001", v)
+	}
+}
+
+// TestProducerDataNotOverwritten: a new meter appearing between scrapes must
+// not make the reader write the SDK's data into the memory a Producer
+// returned (collection buffers are not recycled when a Producer is set).
+func TestProducerDataNotOverwritten(t *testing.T) {
+	p := producer{sms: []metricdata.ScopeMetrics{{
+		Scope: instrumentation.Scope{Name: "bridge"},
+		Metrics: []metricdata.Metrics{{Name: "bridged", Data: metricdata.Gauge[int64]{
+			DataPoints: []metricdata.DataPoint[int64]{{Value: 1}},
+		}}},
+	}}}
+	exp, mp := newTestExporter(t, WithProducer(p))
+	ctx := context.Background()
+	for i := range 5 {
+		// One more scope each time: the reader needs more slots than the
+		// previous collection filled.
+		c, err := mp.Meter("scope" + strconv.Itoa(i)).Int64Counter("c" + strconv.Itoa(i))
+		must(t, err)
+		c.Add(ctx, 1)
+		families := gather(t, exp)
+		if families["bridged"] == nil || p.sms[0].Metrics[0].Name != "bridged" {
+			t.Fatalf("scrape %d: producer data overwritten: %q", i, p.sms[0].Metrics[0].Name)
+		}
 	}
 }

@@ -13,6 +13,7 @@ type config struct {
 	registerer        prometheus.Registerer
 	skipRegistration  bool
 	readerOptions     []sdkmetric.ManualReaderOption
+	hasProducer       bool
 	strategy          otlptranslator.TranslationStrategyOption
 	withoutUnits      bool
 	withoutTotal      bool
@@ -82,6 +83,7 @@ func WithAggregationSelector(selector sdkmetric.AggregationSelector) Option {
 func WithProducer(producer sdkmetric.Producer) Option {
 	return optionFunc(func(c *config) {
 		c.readerOptions = append(c.readerOptions, sdkmetric.WithProducer(producer))
+		c.hasProducer = true
 	})
 }
 

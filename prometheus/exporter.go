@@ -31,6 +31,18 @@ type Exporter struct {
 	translator *translator
 	collector  *collector
 	handler    http.Handler
+
+	// buffers recycles collection buffers between scrapes: the reader
+	// refills the slices of a ResourceMetrics it is handed, so a warm buffer
+	// makes collection allocate little. Each scrape takes its own, which is
+	// what makes concurrent scrapes independent. The pool is per exporter:
+	// a buffer must only ever be refilled by the reader that filled it.
+	buffers sync.Pool
+	// keepBuffers is false when a Producer is configured: the reader puts
+	// the ScopeMetrics a Producer returns into the buffer as they are, and
+	// refilling such a slot with the SDK's own data (when a new meter
+	// appears) would write into the Producer's memory.
+	keepBuffers bool
 }
 
 var _ sdkmetric.Reader = (*Exporter)(nil)
@@ -66,6 +78,8 @@ func New(opts ...Option) (*Exporter, error) {
 		},
 	}
 	e.collector = &collector{exporter: e}
+	e.buffers.New = func() any { return new(metricdata.ResourceMetrics) }
+	e.keepBuffers = !cfg.hasProducer
 	e.handler = promhttp.HandlerFor(e, promhttp.HandlerOpts{
 		ErrorLog:          errorLog{},
 		ErrorHandling:     promhttp.HTTPErrorOnError,
@@ -83,12 +97,6 @@ func cumulative(sdkmetric.InstrumentKind) metricdata.Temporality {
 	return metricdata.CumulativeTemporality
 }
 
-// resourceMetricsPool recycles collection buffers between scrapes: the
-// reader refills the slices of a ResourceMetrics it is handed, so a warm
-// buffer makes collection allocate little. Each scrape takes its own, which
-// is what makes concurrent scrapes independent.
-var resourceMetricsPool = sync.Pool{New: func() any { return new(metricdata.ResourceMetrics) }}
-
 // Gather collects the provider and returns its metrics as Prometheus metric
 // families, sorted by name. It makes the Exporter a prometheus.Gatherer, for
 // use with promhttp.HandlerFor or prometheus.Gatherers.
@@ -98,8 +106,13 @@ var resourceMetricsPool = sync.Pool{New: func() any { return new(metricdata.Reso
 // metrics or data points are reported through otel.Handle and the affected
 // items left out; everything else is served.
 func (e *Exporter) Gather() ([]*dto.MetricFamily, error) {
-	rm := resourceMetricsPool.Get().(*metricdata.ResourceMetrics)
-	defer resourceMetricsPool.Put(rm)
+	rm := e.buffers.Get().(*metricdata.ResourceMetrics)
+	defer func() {
+		if !e.keepBuffers {
+			*rm = metricdata.ResourceMetrics{}
+		}
+		e.buffers.Put(rm)
+	}()
 	// Gather has no context (client_golang#1538); collection is bounded by
 	// the provider's callbacks.
 	err := e.Reader.Collect(context.Background(), rm)

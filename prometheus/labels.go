@@ -52,8 +52,9 @@ func (n *labelNamer) translate(key string) translatedLabel {
 	}
 	// Names starting with "__" are reserved for Prometheus itself
 	// (__name__ would even replace the metric name); an attribute must never
-	// produce one.
-	if strings.HasPrefix(name, "__") {
+	// produce one, neither as is nor once promhttp escapes a UTF-8 name for
+	// a legacy scraper ("0 name " becomes "__name_").
+	if strings.HasPrefix(model.EscapeName(name, model.UnderscoreEscaping), "__") {
 		name = "key" + name
 	}
 	return translatedLabel{name: name}

@@ -1,6 +1,7 @@
 package prometheus
 
 import (
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -54,13 +55,21 @@ func (n *metricNamer) name(name, unit string, kind otlptranslator.MetricType) (s
 		return t.name, t.err
 	}
 	var t translatedName
+	if name == "" {
+		// UTF-8 strategies pass names through, suffixes and all: an empty
+		// name would become "_total" or "_ratio", and OpenMetrics serves a
+		// counter "x_total" as family "x", here the empty name.
+		t.err = errEmptyName
+		n.cache.Store(key, t)
+		return "", t.err
+	}
 	t.name, t.err = n.namer.Build(otlptranslator.Metric{Name: name, Unit: unit, Type: kind})
 	if t.err == nil && !utf8.ValidString(t.name) {
 		// Only possible with a UTF-8 strategy, which passes names through.
 		t.name, t.err = "", errInvalidUTF8Name
 	}
-	if t.err == nil && t.name == "" {
-		t.err = errEmptyName
+	if t.err == nil && strings.TrimSuffix(t.name, "_total") == "" {
+		t.name, t.err = "", errEmptyName
 	}
 	n.cache.Store(key, t)
 	return t.name, t.err
