@@ -70,12 +70,23 @@ func checkOTLPEnv(protocol otlpProtocol, warn func(error)) (otlpEnv, error) {
 }
 
 // checkEndpoint requires a URL the exporter will use as the user meant it.
-// "localhost:4317" without a scheme is the classic mistake: the Go exporter
-// would parse "localhost" as the scheme and silently use TLS.
+//
+// OTLP/HTTP needs http:// or https://: without a scheme the Go exporter
+// would end up with no host at all. For gRPC the specification also allows
+// host:port without a scheme (TLS unless OTEL_EXPORTER_OTLP_INSECURE=true),
+// and the Go exporter passes gRPC targets (unix:, unix-abstract:, dns:)
+// through; but the Go exporter parses host:port as a URL, which
+// works for a name ("collector:4317") and fails for an IP address
+// ("10.0.0.1:4317", then silently replaced by localhost), so the latter is
+// an error suggesting the http:// form.
 func checkEndpoint(name, raw string, protocol otlpProtocol) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return &EnvError{Name: name, Value: raw, Reason: "not a URL: " + err.Error()}
+		hint := ""
+		if protocol == protocolGRPC {
+			hint = "; for host:port write http://host:port (plaintext) or https://host:port (TLS)"
+		}
+		return &EnvError{Name: name, Value: raw, Reason: "not a URL: " + err.Error() + hint}
 	}
 	scheme := strings.ToLower(u.Scheme)
 	switch {
@@ -83,21 +94,26 @@ func checkEndpoint(name, raw string, protocol otlpProtocol) error {
 		if u.Host == "" {
 			return &EnvError{Name: name, Value: raw, Reason: "the URL has no host"}
 		}
-		if port := u.Port(); port != "" {
-			if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
-				return &EnvError{Name: name, Value: raw, Reason: "the port is not a number in 1-65535"}
-			}
+		if port := u.Port(); port != "" && !isPort(port) {
+			return &EnvError{Name: name, Value: raw, Reason: "the port is not a number in 1-65535"}
 		}
 		return nil
-	case protocol == protocolGRPC && (scheme == "unix" || scheme == "unix-abstract"):
-		return nil
+	case protocol == protocolGRPC && (scheme == "unix" || scheme == "unix-abstract" || scheme == "dns"):
+		return nil // gRPC name syntax, passed through by the exporter (TLS unless INSECURE)
+	case protocol == protocolGRPC && u.Host == "" && u.Path == "" && isPort(u.Opaque):
+		return nil // host:port, parsed by url as scheme "host" and opaque "port"
 	}
-	accepted := "http:// or https://"
+	accepted := "http:// or https:// (e.g. http://localhost:4318)"
 	if protocol == protocolGRPC {
-		accepted = "http://, https://, unix: or unix-abstract:"
+		accepted = "http://, https://, unix:, unix-abstract: or dns:, or be host:port (e.g. http://localhost:4317)"
 	}
-	return &EnvError{Name: name, Value: raw, Reason: fmt.Sprintf(
-		"must be a URL starting with %s (e.g. http://localhost:4318)", accepted)}
+	return &EnvError{Name: name, Value: raw, Reason: "must start with " + accepted}
+}
+
+// isPort reports whether s is a TCP port number.
+func isPort(s string) bool {
+	p, err := strconv.Atoi(s)
+	return err == nil && p >= 1 && p <= 65535
 }
 
 // checkHeaders applies the exporter's own rules to a comma-separated list

@@ -1,6 +1,7 @@
 package autoconfig
 
 import (
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
@@ -77,4 +78,22 @@ func TestGRPCOptionsWin(t *testing.T) {
 	mp := newProvider(t, WithOTLPGRPCOptions(otlpmetricgrpc.WithEndpoint(addr), otlpmetricgrpc.WithInsecure()))
 	recordAndFlush(t, mp, "c")
 	rcv.last(t)
+}
+
+// The specification's host:port form for gRPC, made plaintext by
+// OTEL_EXPORTER_OTLP_INSECURE (TLS otherwise).
+func TestGRPCHostPortWithInsecure(t *testing.T) {
+	for _, prefix := range []string{"OTEL_EXPORTER_OTLP_", "OTEL_EXPORTER_OTLP_METRICS_"} {
+		t.Run(prefix, func(t *testing.T) {
+			cleanEnv(t)
+			rcv := newReceiver()
+			addr := startGRPCReceiver(t, rcv, nil)
+			_, port, _ := strings.Cut(addr, ":")
+			t.Setenv(envOTLPProtocol, "grpc")
+			t.Setenv(prefix+"ENDPOINT", "localhost:"+port)
+			t.Setenv(prefix+"INSECURE", "true")
+			recordAndFlush(t, newProvider(t), "c")
+			rcv.last(t)
+		})
+	}
 }
