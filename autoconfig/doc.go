@@ -28,7 +28,8 @@
 //     _CLIENT_KEY: read by the official otlpmetricgrpc/otlpmetrichttp
 //     exporters, which give the METRICS_ form precedence; autoconfig
 //     validates them first so that a bad value is an error instead of a
-//     log line. Endpoints must be URLs with a scheme (http://host:4317).
+//     log line. Endpoints are URLs with a scheme (http://host:4318); for
+//     grpc also host:port (TLS unless _INSECURE=true), unix: and dns:.
 //     With none of the endpoint, insecure or certificate variables and no
 //     exporter option, the exporter sends plaintext to localhost (the
 //     specification's http://localhost:4318, or :4317 for grpc) instead of
