@@ -10,6 +10,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
 	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
 
@@ -455,5 +456,31 @@ func TestUnreachableEndpoint(t *testing.T) {
 
 			_ = shutdownBy(t, mp, time.Second)
 		})
+	}
+}
+
+// A WithResource whose schema URL conflicts with the detectors' keeps all
+// attributes (without a schema URL) and says so through otel.Handle, like
+// the official WithResource.
+func TestResourceSchemaConflict(t *testing.T) {
+	cleanEnv(t)
+	log := captureErrors(t)
+	manual := sdkmetric.NewManualReader()
+	mp := newProvider(t, WithExporters("none"), WithReader(manual),
+		WithResource(resource.NewWithAttributes("https://opentelemetry.io/schemas/1.0.0", attribute.String("team", "core"))))
+	c, _ := mp.Meter("t").Int64Counter("c")
+	c.Add(context.Background(), 1)
+	var rm metricdata.ResourceMetrics
+	if err := manual.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := rm.Resource.Set().Value("team"); !ok || v.AsString() != "core" {
+		t.Errorf("resource %v lacks team=core", rm.Resource)
+	}
+	if v, ok := rm.Resource.Set().Value("telemetry.sdk.language"); !ok || v.AsString() != "go" {
+		t.Errorf("resource %v lost the detected attributes", rm.Resource)
+	}
+	if !strings.Contains(log.text(), "WithResource") || !strings.Contains(log.text(), "conflicting Schema URL") {
+		t.Errorf("no warning about the schema conflict: %q", log.text())
 	}
 }
