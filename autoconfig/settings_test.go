@@ -185,4 +185,13 @@ func TestUnusedVariablesAreNotRead(t *testing.T) {
 	t.Setenv(envMetricsExporter, "otlp")
 	t.Setenv(envPrometheusPort, "bogus")
 	resolveEnv(t)
+
+	// The OTLP preferences do not apply to the console exporter.
+	cleanEnv(t)
+	t.Setenv(envMetricsExporter, "console")
+	t.Setenv(envTemporalityPref, "bogus")
+	t.Setenv(envHistogramAggregation, "bogus")
+	if s := resolveEnv(t); s.consoleTemporality != nil || s.consoleAggregation != nil {
+		t.Error("the console exporter took a selector from the OTLP variables")
+	}
 }
