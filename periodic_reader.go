@@ -168,9 +168,18 @@ func (r *PeriodicReader) loop() {
 	}
 }
 
+// exportGrace is how long a caller whose context ended keeps waiting for the
+// exporter's own result. Exporters receive the same context and usually
+// return right at the deadline with an error that names the cause (the
+// endpoint, the last status); waiting this little longer keeps that cause
+// instead of a bare "context deadline exceeded".
+const exportGrace = 25 * time.Millisecond
+
 // collectAndExport takes the export token, collects and exports. If ctx ends
-// first it returns ctx's error; the export then finishes in the background
-// and releases the token, so the next export never overlaps it.
+// first it returns the exporter's error if it arrives within exportGrace,
+// and ctx's error otherwise; the export then finishes in the background,
+// reports its own error through otel.Handle, and releases the token, so the
+// next export never overlaps it.
 func (r *PeriodicReader) collectAndExport(ctx context.Context) error {
 	select {
 	case r.exporting <- struct{}{}:
@@ -186,6 +195,24 @@ func (r *PeriodicReader) collectAndExport(ctx context.Context) error {
 	case err := <-result:
 		return err
 	case <-ctx.Done():
+	}
+	grace := time.NewTimer(exportGrace)
+	defer grace.Stop()
+	select {
+	case err := <-result:
+		if err == nil {
+			return nil
+		}
+		if errors.Is(err, ctx.Err()) {
+			return err
+		}
+		return errors.Join(err, ctx.Err())
+	case <-grace.C:
+		go func() {
+			if err := <-result; err != nil {
+				otel.Handle(fmt.Errorf("fastmeter: an export abandoned at its deadline finished later: %w", err))
+			}
+		}()
 		return ctx.Err()
 	}
 }
@@ -237,7 +264,9 @@ func (r *PeriodicReader) ForceFlush(ctx context.Context) error {
 		err = r.collectAndExport(ctx)
 	}
 	if r.exporter != nil {
-		err = errors.Join(err, r.exporter.ForceFlush(ctx))
+		if ferr := r.exporter.ForceFlush(ctx); ferr != nil && !(err != nil && ctx.Err() != nil && errors.Is(ferr, ctx.Err())) {
+			err = errors.Join(err, ferr)
+		}
 	}
 	return err
 }
