@@ -35,6 +35,19 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// cleanOTelEnv unsets the variables that would make the demo push or stop
+// recording, so the tests do not depend on the environment they run in.
+func cleanOTelEnv(t *testing.T) {
+	for _, name := range []string{
+		"OTEL_SDK_DISABLED", "OTEL_METRICS_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT",
+		"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL",
+		"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "OTEL_METRIC_EXPORT_INTERVAL",
+		"OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES",
+	} {
+		t.Setenv(name, "") // autoconfig treats an empty variable as unset
+	}
+}
+
 // startDemo runs the demo on a free port until the returned stop is called,
 // and returns its base URL.
 func startDemo(t *testing.T, cfg config) (baseURL string, out *syncBuffer, stop func() error) {
@@ -127,6 +140,7 @@ func metriczKinds(t *testing.T, baseURL string) (kinds map[string]string, totals
 }
 
 func TestDemoServesItsEndpoints(t *testing.T) {
+	cleanOTelEnv(t)
 	baseURL, out, stop := startDemo(t, config{summaryEvery: 300 * time.Millisecond})
 
 	// Wait until the workload shows on the page: requests served and
@@ -206,6 +220,7 @@ func TestDemoServesItsEndpoints(t *testing.T) {
 // receiver with an export interval far longer than the run: what arrives
 // was pushed by the final flush of the shutdown.
 func TestDemoFlushesOTLPOnShutdown(t *testing.T) {
+	cleanOTelEnv(t)
 	var mu sync.Mutex
 	var requests []*collectormetrics.ExportMetricsServiceRequest
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -245,7 +260,7 @@ func TestDemoFlushesOTLPOnShutdown(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
-	if !strings.Contains(out.String(), "OTLP (http/protobuf) to "+receiver.URL) {
+	if !strings.Contains(out.String(), "OTLP to "+receiver.URL) {
 		t.Errorf("console does not say where OTLP goes:\n%s", out)
 	}
 
@@ -280,6 +295,7 @@ func TestDemoFlushesOTLPOnShutdown(t *testing.T) {
 }
 
 func TestDemoReportsBusyAddress(t *testing.T) {
+	cleanOTelEnv(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -295,6 +311,7 @@ func TestDemoReportsBusyAddress(t *testing.T) {
 }
 
 func TestDemoStopsAfterDuration(t *testing.T) {
+	cleanOTelEnv(t)
 	cfg := defaultConfig()
 	cfg.addr = "127.0.0.1:0"
 	cfg.duration = 1500 * time.Millisecond
@@ -313,5 +330,21 @@ func TestDemoStopsAfterDuration(t *testing.T) {
 	}
 	if s := out.String(); !strings.Contains(s, "running for 1.5s") || !strings.Contains(s, "[final] ") {
 		t.Errorf("console:\n%s", s)
+	}
+}
+
+// TestDemoRejectsBadEnvironment: a bad OTEL_* value stops the demo with an
+// error naming the variable, instead of a demo that silently exports
+// nothing.
+func TestDemoRejectsBadEnvironment(t *testing.T) {
+	cleanOTelEnv(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")
+	t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "soon")
+	cfg := defaultConfig()
+	cfg.addr = "127.0.0.1:0"
+	cfg.out = io.Discard
+	err := run(context.Background(), cfg)
+	if err == nil || !strings.Contains(err.Error(), "OTEL_METRIC_EXPORT_INTERVAL") {
+		t.Errorf("bad interval: %v; want an error naming OTEL_METRIC_EXPORT_INTERVAL", err)
 	}
 }
