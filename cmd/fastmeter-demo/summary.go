@@ -61,14 +61,22 @@ func (s *summary) print(ctx context.Context, label string) {
 	}
 	f := readFigures(&s.rm)
 	now := time.Now()
+	// Periodic lines show the rate since the previous line; a labelled line
+	// (the final one, printed right after a periodic one) the average of
+	// the whole run.
 	rate := float64(f.requests-s.lastCount) / now.Sub(s.lastAt).Seconds()
+	rateUnit := "/s"
+	if label != "" {
+		rate = float64(f.requests) / now.Sub(s.start).Seconds()
+		rateUnit = "/s on average"
+	}
 	s.lastCount, s.lastAt = f.requests, now
 
 	var b strings.Builder
 	if label == "" {
 		label = fmt.Sprintf("%4.0fs", now.Sub(s.start).Seconds())
 	}
-	fmt.Fprintf(&b, "[%s] %d requests (%.1f/s", label, f.requests, rate)
+	fmt.Fprintf(&b, "[%s] %d requests (%.1f%s", label, f.requests, rate, rateUnit)
 	if f.requests > 0 {
 		fmt.Fprintf(&b, ", %.1f%% 5xx", 100*float64(f.errors5xx)/float64(f.requests))
 	}
