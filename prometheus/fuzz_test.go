@@ -22,6 +22,8 @@ func FuzzExpositionParses(f *testing.F) {
 	f.Add("a_b", "By", "le", "0.5", 3.0, true)
 	f.Add("0", "%", "a.b", "a_b", -0.0, false)
 	f.Add("good", "", "otel_scope_name", "shadow", 1e308, true)
+	f.Add("x", "", "0 name  ", "0", 1.0, true) // escapes to __name__
+	f.Add("0", "", ":", "0", math.NaN(), true) // legacy escaping keeps the colon
 	f.Fuzz(func(t *testing.T, name, unit, key, value string, v float64, utf8 bool) {
 		attrs := attribute.NewSet(attribute.String(key, value), attribute.String(key+".x", value+"y"))
 		point := metricdata.DataPoint[float64]{Attributes: attrs, Value: v}

@@ -2,6 +2,7 @@ package prometheus
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -50,12 +51,21 @@ func (n *labelNamer) translate(key string) translatedLabel {
 	if err != nil {
 		return translatedLabel{err: err}
 	}
+	// promhttp escapes UTF-8 label names with the metric-name rules, which
+	// keep ':'; a legacy scraper then receives an invalid label name. A ':'
+	// in a label name is therefore replaced even in UTF-8 mode.
+	if !model.LabelName(model.EscapeName(name, model.UnderscoreEscaping)).IsValidLegacy() {
+		name = strings.ReplaceAll(name, ":", "_")
+	}
 	// Names starting with "__" are reserved for Prometheus itself
 	// (__name__ would even replace the metric name); an attribute must never
 	// produce one, neither as is nor once promhttp escapes a UTF-8 name for
 	// a legacy scraper ("0 name " becomes "__name_").
 	if strings.HasPrefix(model.EscapeName(name, model.UnderscoreEscaping), "__") {
 		name = "key" + name
+	}
+	if !model.LabelName(model.EscapeName(name, model.UnderscoreEscaping)).IsValidLegacy() {
+		return translatedLabel{err: fmt.Errorf("label name %q cannot be served to legacy scrapers", key)}
 	}
 	return translatedLabel{name: name}
 }
