@@ -6,7 +6,7 @@
 // cumulative, the only temporality Prometheus understands) and translates the
 // result to Prometheus metric families. The same data is offered three ways:
 //
-//   - as an [net/http.Handler] ([Exporter.ServeHTTP]) that negotiates the
+//   - as a [net/http.Handler] ([Exporter.ServeHTTP]) that negotiates the
 //     exposition format with the scraper through promhttp: text 0.0.4,
 //     OpenMetrics 1.0 (with exemplars) and protobuf (with native histograms),
 //     gzip-compressed when the scraper asks for it;
@@ -25,10 +25,20 @@
 // metric and the instrumentation scope becomes otel_scope_* labels on every
 // series ([WithoutTargetInfo], [WithoutScopeInfo] turn them off).
 //
-// Input that cannot be served as is never breaks a scrape: label values are
-// made valid UTF-8, attribute keys that cannot become label names are dropped,
-// and metrics whose names cannot be translated, or whose Prometheus name
-// collides with another metric of a different type, are left out of the
-// response. Each such problem is reported once through otel.Handle, naming
-// the metric.
+// Input that cannot be served as is never breaks a scrape, in any format:
+//
+//   - label values are made valid UTF-8 (invalid bytes become U+FFFD);
+//   - attribute keys that cannot become label names are dropped, keys that
+//     translate to the same name have their values joined with ";", and a
+//     histogram's "le" (a summary's "quantile") attribute is dropped;
+//   - a metric whose name cannot be translated, whose Prometheus name (or
+//     sample names, like x_count next to a histogram x) belongs to a metric
+//     of another type, or whose temporality is delta (from a Producer) is
+//     left out; the first metric ever seen under a name keeps it, and its
+//     help text is served, for the exporter's life;
+//   - two data points that translate to the same series are served once.
+//
+// Each problem is reported once through otel.Handle, naming the metric; the
+// rest of the scrape is served. A scrape that cannot be answered at all (no
+// provider, provider shut down) gets an HTTP 500 with the reason.
 package prometheus
