@@ -14,22 +14,22 @@ func BenchmarkHistogramRecord(b *testing.B)    { benchmarkHotPath(b, histogram) 
 func BenchmarkExpHistogramRecord(b *testing.B) { benchmarkHotPath(b, expHistogram) }
 func BenchmarkGaugeRecord(b *testing.B)        { benchmarkHotPath(b, gauge) }
 
-// BenchmarkAPIFloor measures building metric.WithAttributes(3 attributes)
-// alone: subtract it from a per-call-attrs number to get the SDK's own cost.
-func BenchmarkAPIFloor(b *testing.B) {
-	fx, _ := fixtures()
-	w := apiFloorWorkload{fx: fx}
-	b.Run("api/with-attributes-3/serial", func(b *testing.B) {
-		b.ReportAllocs()
-		w.RunSerial(b.N)
-	})
-	b.Run("api/with-attributes-3/parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(w.RunParallel)
-	})
-}
-
+// benchmarkHotPath runs every library's workloads for kind, preceded by the
+// API floor: building metric.WithAttributes(3 attributes) alone, as library
+// "api" with the per-call-attrs case. It sits in every hot-path benchmark, so
+// each per-call number has a floor measured minutes, not tens of minutes,
+// away on a machine whose load changes.
 func benchmarkHotPath(b *testing.B, kind instrumentKind) {
+	fx, _ := fixtures()
+	floor := apiFloorWorkload{fx: fx}
+	b.Run("api/"+perCallAttrs.String()+"/serial", func(b *testing.B) {
+		b.ReportAllocs()
+		floor.RunSerial(b.N)
+	})
+	b.Run("api/"+perCallAttrs.String()+"/parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(floor.RunParallel)
+	})
 	for _, lib := range libraries() {
 		b.Run(lib.Name(), func(b *testing.B) {
 			for _, attrs := range attrCases {

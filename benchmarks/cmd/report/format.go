@@ -33,6 +33,20 @@ func ratioCell(fm, of float64) string {
 	return fmt.Sprintf("%.2f (%.1f× slower)", r, r)
 }
 
+// spreadCell shows how far the runs of r were apart: half the ns/op range
+// as a percentage of the median. A spread larger than a difference means the
+// difference is noise.
+func spreadCell(r *result) string {
+	if r == nil || r.Runs < 2 {
+		return "n/a"
+	}
+	med, lo, hi := r.Median["ns/op"], r.Min["ns/op"], r.Max["ns/op"]
+	if med <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("±%.0f%%", (hi-lo)/2/med*100)
+}
+
 // libraryOrder is the column order of the tables; other names follow, sorted.
 var libraryOrder = []string{libFastmeter, libOfficial, libPrometheus, libAPI}
 

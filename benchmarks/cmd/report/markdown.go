@@ -15,7 +15,6 @@ var workloadNotes = map[string]string{
 	"ExpHistogramRecord": "`Float64Histogram.Record` aggregated as a base-2 exponential histogram (View, MaxSize 160, MaxScale 20); " +
 		"client_golang: a native histogram (factor 1.1, ≤ 160 buckets).",
 	"GaugeRecord": "`Float64Gauge.Record`; client_golang: `Gauge.Set`.",
-	"APIFloor":    "Building `metric.WithAttributes(3 attributes)` alone: subtract it from a per-call-attrs number to get the SDK's own cost.",
 	"Collect": "One `ManualReader.Collect` reusing the same `ResourceMetrics` (client_golang: `Registry.Gather`, cumulative only). " +
 		"Delta rows include one precomputed-set measurement per series before each collection (without them there would be nothing to collect).",
 	"MemoryPerSeries": "Live heap (after GC) kept per new series, `B/series`, while 10 000 series are created; ns/op, B/op, allocs/op are the cost of creating the 10 000 series.",
@@ -78,7 +77,7 @@ func writeSkipped(w io.Writer, rs *results) {
 // workloadOrder is the order of the tables; other workloads follow in the
 // order the suite ran them.
 var workloadOrder = []string{"CounterAdd", "HistogramRecord", "ExpHistogramRecord", "GaugeRecord",
-	"APIFloor", "Collect", "MemoryPerSeries", "Export"}
+	"Collect", "MemoryPerSeries", "Export"}
 
 // workloadsInOrder lists the measured workloads in table order.
 func workloadsInOrder(rs *results) []string {
@@ -133,16 +132,26 @@ func writeWorkloadTable(w io.Writer, rs *results, workload string) {
 	if note := workloadNotes[workload]; note != "" {
 		fmt.Fprintf(w, "%s\n\n", note)
 	}
-	header := append([]string{"case", "library"}, unitList...)
+	if libs[libAPI] {
+		fmt.Fprintf(w, "Library `api` is the API floor: building `metric.WithAttributes(3 attributes)` alone, measured in the same benchmark; "+
+			"a per-call-attrs number minus it is the SDK's own cost.\n\n")
+	}
+	header := append(append([]string{"case", "library"}, unitList...), "spread")
 	if withRatio {
 		header = append(header, "÷ official ("+ratioUnit+")")
 	}
 	fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat("---|", len(header)))
 	for _, kase := range cases {
-		for i, l := range libList {
+		first := true
+		for _, l := range libList {
+			_, skipped := rs.Skipped[workload+"/"+l+"/"+kase]
+			if rs.get(workload, l, kase) == nil && !skipped {
+				continue // the library has no such case at all (e.g. the API floor)
+			}
 			label := ""
-			if i == 0 {
+			if first {
 				label = "**" + kase + "**"
+				first = false
 			}
 			row := []string{label, l}
 			for _, u := range unitList {
@@ -152,6 +161,7 @@ func writeWorkloadTable(w io.Writer, rs *results, workload string) {
 					row = append(row, "n/a")
 				}
 			}
+			row = append(row, spreadCell(rs.get(workload, l, kase)))
 			if withRatio {
 				v, ok1 := rs.value(workload, l, kase, ratioUnit)
 				of, ok2 := rs.value(workload, libOfficial, kase, ratioUnit)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,6 +21,8 @@ type result struct {
 	// Median maps a unit ("ns/op", "B/op", "allocs/op", "B/series", ...) to
 	// the median of its values.
 	Median map[string]float64
+	// Min and Max map a unit to the extreme values of the runs.
+	Min, Max map[string]float64
 	// Runs is how many runs the medians are taken over.
 	Runs int
 }
@@ -96,7 +99,8 @@ func parseBenchOutput(r io.Reader) (*results, error) {
 		}
 		res := rs.byName[name]
 		if res == nil {
-			res = &result{Workload: parts[0], Library: parts[1], Median: map[string]float64{}}
+			res = &result{Workload: parts[0], Library: parts[1],
+				Median: map[string]float64{}, Min: map[string]float64{}, Max: map[string]float64{}}
 			if len(parts) == 3 {
 				res.Case = parts[2]
 			}
@@ -116,7 +120,9 @@ func parseBenchOutput(r io.Reader) (*results, error) {
 	}
 	for name, units := range samples {
 		for unit, vs := range units {
-			rs.byName[name].Median[unit] = median(vs)
+			r := rs.byName[name]
+			r.Median[unit] = median(vs)
+			r.Min[unit], r.Max[unit] = slices.Min(vs), slices.Max(vs)
 		}
 	}
 	return rs, sc.Err()

@@ -20,6 +20,8 @@ const (
 	pass        verdict = "PASS"
 	miss        verdict = "MISS"
 	notMeasured verdict = "NOT MEASURED"
+	// inconclusive: the measurement is physically impossible, i.e. noise.
+	inconclusive verdict = "INCONCLUSIVE"
 )
 
 // targetResult is one DESIGN.md §5 target with what this run measured.
@@ -73,13 +75,18 @@ func speedupTarget(rs *results, target, workload, kase string, min float64, zero
 func apiFloorTarget(rs *results) targetResult {
 	t := targetResult{Target: "Counter.Add with WithAttributes(3) per call: within 20 ns of the API floor", Verdict: notMeasured}
 	fm, ok1 := rs.value("CounterAdd", libFastmeter, "per-call-attrs/serial", "ns/op")
-	floor, ok2 := rs.value("APIFloor", libAPI, "with-attributes-3/serial", "ns/op")
+	floor, ok2 := rs.value("CounterAdd", libAPI, "per-call-attrs/serial", "ns/op")
 	if !ok1 || !ok2 {
 		t.Measured = missingNote(ok1, ok2)
 		return t
 	}
 	t.Measured = fmt.Sprintf("%s ns above the floor (%s vs %s ns/op)", num(fm-floor), num(fm), num(floor))
 	t.Verdict = verdictOf(fm-floor <= 20)
+	if fm < floor {
+		// The floor is part of the per-call work: measuring less is noise.
+		t.Verdict = inconclusive
+		t.Measured += "; below the floor, so load noise exceeds the difference"
+	}
 	return t
 }
 
