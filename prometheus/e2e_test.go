@@ -317,8 +317,10 @@ func TestRealPrometheus(t *testing.T) {
 }
 
 // TestRealPrometheusNativeHistograms: with native histograms enabled,
-// Prometheus 2.42 scrapes protobuf and ingests an exponential histogram as a
-// native one; histogram_quantile and histogram_count work on it.
+// Prometheus 2.42 scrapes protobuf and ingests exponential histograms (one
+// handed over by a Producer with exact known buckets, one aggregated by the
+// SDK) as native ones; histogram_count, histogram_sum and
+// histogram_quantile work on them.
 func TestRealPrometheusNativeHistograms(t *testing.T) {
 	bin := prometheusBinary(t)
 	ctx := context.Background()
@@ -335,11 +337,19 @@ func TestRealPrometheusNativeHistograms(t *testing.T) {
 	}}}
 	exp, err := New(WithoutRegistration(), WithProducer(produced))
 	must(t, err)
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
+	view := sdkmetric.NewView(sdkmetric.Instrument{Name: "payload.size"},
+		sdkmetric.Stream{Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 160, MaxScale: 20}})
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp), sdkmetric.WithView(view))
 	t.Cleanup(func() { _ = mp.Shutdown(ctx) })
 	c, err := mp.Meter("native").Int64Counter("jobs")
 	must(t, err)
 	c.Add(ctx, 7)
+	// An exponential histogram aggregated by the SDK itself: 1..100.
+	h, err := mp.Meter("native").Float64Histogram("payload.size", metric.WithUnit("By"))
+	must(t, err)
+	for v := 1; v <= 100; v++ {
+		h.Record(ctx, float64(v))
+	}
 
 	prom := startPrometheus(t, bin, serveExporter(t, exp), "native-histograms")
 	prom.waitTargetUp(t)
@@ -348,4 +358,10 @@ func TestRealPrometheusNativeHistograms(t *testing.T) {
 	prom.eventually(t, `histogram_sum(job_duration_seconds)`, 20, 0)
 	// Rank 6 of 8 is halfway through (2, 4].
 	prom.eventually(t, `histogram_quantile(0.75, job_duration_seconds)`, 3, 1e-9)
+
+	prom.eventually(t, `histogram_count(payload_size_bytes)`, 100, 0)
+	prom.eventually(t, `histogram_sum(payload_size_bytes)`, 5050, 1e-9)
+	// 160 buckets over 1..100 give scale 4 (16 buckets per doubling, about
+	// 4.4% wide): the median is within one bucket of 50.
+	prom.eventually(t, `histogram_quantile(0.5, payload_size_bytes)`, 50, 50*0.05)
 }
