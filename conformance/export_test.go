@@ -254,8 +254,12 @@ func TestPeriodicReaderContext(t *testing.T) {
 			h := s.periodic(t, periodicConfig{exporter: exp, interval: never})
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
-			if err := h.forceFlush(ctx); !errors.Is(err, context.Canceled) {
-				t.Errorf("ForceFlush(cancelled ctx) = %v, want Canceled", err)
+			// With nothing stuck, a flush racing the cancellation may
+			// legitimately win: the official reader selects at random
+			// between its flush channel and ctx.Done. Either outcome is
+			// fine; any other error is not.
+			if err := h.forceFlush(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				t.Errorf("ForceFlush(cancelled ctx) = %v, want nil or Canceled", err)
 			}
 		})
 	})

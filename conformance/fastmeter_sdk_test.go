@@ -34,15 +34,17 @@ func init() {
 // fastmeterKnownDiffs are the subtests where fastmeter differs from the
 // official SDK (or from issue 2), found by this suite; see knowndiff_test.go.
 var fastmeterKnownDiffs = map[string]string{
-	"TestNilInputs/fastmeter/Meter(name,_nil_option)":                                         "panics on a nil MeterOption (as the official SDK does); issue 2 says never a panic",
-	"TestNilInputs/fastmeter/Int64Counter(name,_nil_option)":                                  "panics on a nil instrument option (as the official SDK does); issue 2 says never a panic",
-	"TestNilInputs/fastmeter/Add(ctx,_1,_nil_option)":                                         "panics on a nil AddOption (as the official SDK does); issue 2 says never a panic",
-	"TestNilInputs/fastmeter/RegisterCallback_with_a_nil_observable":                          "RegisterCallback(f, nil) returns no error; official returns \"invalid observable: from different implementation\"",
-	"TestAggregationOverrides/fastmeter/incompatible_LastValue_on_a_counter":                  "a view with LastValue on a Counter: fastmeter returns no error and exports a Gauge; official returns an error and makes no stream",
-	"TestAggregationOverrides/fastmeter/reader's_invalid_boundaries_fall_back_to_the_default": "a reader AggregationSelector with non-monotonic boundaries: fastmeter returns an error from instrument creation; official returns none (global.Error) and uses the default aggregation",
-	"TestAggregationOverrides/fastmeter/histogram_of_an_up-down_counter_has_no_sum":           "ExplicitBucketHistogram on an UpDownCounter: fastmeter reports Sum 7; official (spec) reports no sum (0) for instruments that can record negative values",
-	"TestConflictingDuplicates/fastmeter/description":                                         "Int64Counter(n, WithDescription(\"one\")) then (n, WithDescription(\"two\")): fastmeter (deliberately, commit dcb27af) returns the first instrument (one stream, value 3, description \"one\"); official keeps two streams (descriptions \"one\" = 1 and \"two\" = 2) and warns",
-	"TestViews/fastmeter/two_identical_views:_one_stream":                                     "two views producing the identical stream: fastmeter exports two identical metrics; official de-duplicates to one stream",
+	"TestNilInputs/fastmeter/Meter(name,_nil_option)":                                                          "panics on a nil MeterOption (as the official SDK does); issue 2 says never a panic",
+	"TestNilInputs/fastmeter/Int64Counter(name,_nil_option)":                                                   "panics on a nil instrument option (as the official SDK does); issue 2 says never a panic",
+	"TestNilInputs/fastmeter/Add(ctx,_1,_nil_option)":                                                          "panics on a nil AddOption (as the official SDK does); issue 2 says never a panic",
+	"TestNilInputs/fastmeter/RegisterCallback_with_a_nil_observable":                                           "RegisterCallback(f, nil) returns no error; official returns \"invalid observable: from different implementation\"",
+	"TestAggregationOverrides/fastmeter/incompatible_LastValue_on_a_counter":                                   "a view with LastValue on a Counter: fastmeter returns no error and exports a Gauge; official returns an error and makes no stream",
+	"TestAggregationOverrides/fastmeter/reader's_invalid_boundaries_fall_back_to_the_default":                  "a reader AggregationSelector with non-monotonic boundaries: fastmeter returns an error from instrument creation; official returns none (global.Error) and uses the default aggregation",
+	"TestAggregationOverrides/fastmeter/histogram_of_an_up-down_counter_has_no_sum":                            "ExplicitBucketHistogram on an UpDownCounter: fastmeter reports Sum 7; official (spec) reports no sum (0) for instruments that can record negative values",
+	"TestConflictingDuplicates/fastmeter/description":                                                          "Int64Counter(n, WithDescription(\"one\")) then (n, WithDescription(\"two\")): fastmeter (deliberately, commit dcb27af) returns the first instrument (one stream, value 3, description \"one\"); official keeps two streams (descriptions \"one\" = 1 and \"two\" = 2) and warns",
+	"TestEdgeCasesMatchOfficial/fastmeter/view_asking_for_AggregationDefault_ignores_the_reader's_aggregation": "a view with Stream{Aggregation: AggregationDefault{}} on a reader whose AggregationSelector gives histograms Boundaries [100]: fastmeter uses the reader's [100]; official uses the spec default (DefaultAggregationSelector: default boundaries)",
+	"TestEdgeCasesMatchOfficial/fastmeter/rename_view_colliding_with_another_instrument's_name":                "a view renames counter \"a\" to \"b\" and a counter \"b\" exists (same kind/unit/number): fastmeter exports two metrics \"b\" (1 and 2); official's streams have the same identity and share one aggregator: one metric \"b\" = 3",
+	"TestViews/fastmeter/two_identical_views:_one_stream":                                                      "two views producing the identical stream: fastmeter exports two identical metrics; official de-duplicates to one stream",
 }
 
 var fastmeterSDK = sdk{

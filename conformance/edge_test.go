@@ -1,0 +1,230 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+)
+
+// outcome is what an edge scenario observed: the collections it made (with
+// their errors, as text presence) and anything else worth comparing.
+type outcome struct {
+	collections []metricdata.ResourceMetrics
+	errs        []bool // errs[i]: collection i (or step i) returned an error
+}
+
+// edgeCase is a scenario whose expected result is "whatever the official
+// SDK does": corners where reading the official code is the spec.
+type edgeCase struct {
+	name string
+	cfg  providerConfig
+	run  func(t *testing.T, h manualHarness) outcome
+}
+
+// runEdgeCases runs every case on every SDK and asserts each SDK's outcome
+// equals the official SDK's (data with metricdatatest, timestamps ignored).
+func runEdgeCases(t *testing.T, cases []edgeCase) {
+	t.Helper()
+	ref := map[string]outcome{}
+	forEachSDK(t, func(t *testing.T, s sdk) {
+		for _, tc := range cases {
+			run(t, tc.name, func(t *testing.T) {
+				got := tc.run(t, s.manual(t, tc.cfg))
+				if s.name == "official" {
+					ref[tc.name] = got
+					return
+				}
+				want, ok := ref[tc.name]
+				if !ok {
+					t.Skip("official SDK did not run")
+				}
+				if fmt.Sprint(got.errs) != fmt.Sprint(want.errs) {
+					t.Errorf("errors %v, official %v", got.errs, want.errs)
+				}
+				if len(got.collections) != len(want.collections) {
+					t.Fatalf("%d collections, official %d", len(got.collections), len(want.collections))
+				}
+				for i := range want.collections {
+					metricdatatest.AssertEqual(t, want.collections[i], got.collections[i], metricdatatest.IgnoreTimestamp())
+				}
+			})
+		}
+	})
+}
+
+// collectOutcome collects reader 0 n times, running between(i) before
+// collection i.
+func collectOutcome(h manualHarness, ctx context.Context, n int, between func(i int)) outcome {
+	var o outcome
+	for i := range n {
+		if between != nil {
+			between(i)
+		}
+		var rm metricdata.ResourceMetrics
+		err := h.collect[0](ctx, &rm)
+		o.collections = append(o.collections, rm)
+		o.errs = append(o.errs, err != nil)
+	}
+	return o
+}
+
+// TestEdgeCasesMatchOfficial. Not included: Unregister called from inside
+// the callback it unregisters; the official SDK deadlocks on it (the
+// pipeline lock is held while callbacks run), so there is no reference.
+func TestEdgeCasesMatchOfficial(t *testing.T) {
+	ctx := context.Background()
+	a := metric.WithAttributes(attribute.String("k", "v"))
+	customHist := func(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+		if k == sdkmetric.InstrumentKindHistogram {
+			return sdkmetric.AggregationExplicitBucketHistogram{Boundaries: []float64{100}}
+		}
+		return nil // nil means the default aggregation
+	}
+	observeTwice := func(kind sdkmetric.InstrumentKind, temporality sdkmetric.TemporalitySelector) edgeCase {
+		return edgeCase{
+			name: fmt.Sprintf("same attributes observed twice in one callback/%v/%v", kind, temporality(kind)),
+			cfg:  providerConfig{readers: []readerConfig{{temporality: temporality}}},
+			run: func(t *testing.T, h manualHarness) outcome {
+				round := 0
+				_, _, err := newInstrument(h.provider.Meter("edge"), instr{kind: kind}, "twice", testAttrs, func() (float64, bool) { return 0, false })
+				if err != nil {
+					t.Fatal(err)
+				}
+				// A second registration via RegisterCallback observing the
+				// same series twice per collection.
+				meter := h.provider.Meter("edge2")
+				var obs metric.Int64Observable
+				switch kind {
+				case sdkmetric.InstrumentKindObservableCounter:
+					obs, _ = meter.Int64ObservableCounter("twice")
+				case sdkmetric.InstrumentKindObservableUpDownCounter:
+					obs, _ = meter.Int64ObservableUpDownCounter("twice")
+				default:
+					obs, _ = meter.Int64ObservableGauge("twice")
+				}
+				if _, err := meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+					o.ObserveInt64(obs, int64(10*round+1), a)
+					o.ObserveInt64(obs, int64(10*round+2), a)
+					return nil
+				}, obs); err != nil {
+					t.Fatal(err)
+				}
+				return collectOutcome(h, ctx, 3, func(i int) { round = i })
+			},
+		}
+	}
+	cases := []edgeCase{
+		{
+			name: "view asking for AggregationDefault ignores the reader's aggregation",
+			cfg: providerConfig{
+				readers: []readerConfig{{aggregation: customHist}},
+				views: []sdkmetric.View{sdkmetric.NewView(sdkmetric.Instrument{Name: "viewed"},
+					sdkmetric.Stream{Aggregation: sdkmetric.AggregationDefault{}})},
+			},
+			run: func(t *testing.T, h manualHarness) outcome {
+				meter := h.provider.Meter("edge")
+				for _, name := range []string{"viewed", "not.viewed"} {
+					hist, _ := meter.Float64Histogram(name)
+					hist.Record(ctx, 50)
+				}
+				return collectOutcome(h, ctx, 1, nil)
+			},
+		},
+		{
+			name: "reader aggregation selector returning nil means default",
+			cfg:  providerConfig{readers: []readerConfig{{aggregation: func(sdkmetric.InstrumentKind) sdkmetric.Aggregation { return nil }}}},
+			run: func(t *testing.T, h manualHarness) outcome {
+				meter := h.provider.Meter("edge")
+				for _, in := range allInstruments {
+					record, _, _ := newInstrument(meter, in, in.String(), testAttrs, func() (float64, bool) { return 1, true })
+					if record != nil {
+						record(1)
+					}
+				}
+				return collectOutcome(h, ctx, 1, nil)
+			},
+		},
+		{
+			name: "rename view colliding with another instrument's name",
+			cfg: providerConfig{views: []sdkmetric.View{sdkmetric.NewView(sdkmetric.Instrument{Name: "a"},
+				sdkmetric.Stream{Name: "b"})}},
+			run: func(t *testing.T, h manualHarness) outcome {
+				meter := h.provider.Meter("edge")
+				ca, _ := meter.Int64Counter("a")
+				cb, _ := meter.Int64Counter("b")
+				ca.Add(ctx, 1)
+				cb.Add(ctx, 2)
+				return collectOutcome(h, ctx, 1, nil)
+			},
+		},
+		{
+			name: "Collect with a cancelled context, no callbacks",
+			run: func(t *testing.T, h manualHarness) outcome {
+				c, _ := h.provider.Meter("edge").Int64Counter("c")
+				c.Add(ctx, 1)
+				cancelled, cancel := context.WithCancel(ctx)
+				cancel()
+				return collectOutcome(h, cancelled, 1, nil)
+			},
+		},
+		{
+			name: "Collect with a cancelled context and a callback",
+			run: func(t *testing.T, h manualHarness) outcome {
+				c, _ := h.provider.Meter("edge").Int64Counter("c")
+				c.Add(ctx, 1)
+				_, _ = h.provider.Meter("edge").Int64ObservableGauge("g", metric.WithInt64Callback(
+					func(_ context.Context, o metric.Int64Observer) error { o.Observe(1); return nil }))
+				cancelled, cancel := context.WithCancel(ctx)
+				cancel()
+				return collectOutcome(h, cancelled, 1, nil)
+			},
+		},
+		{
+			name: "two callbacks observing the same series",
+			run: func(t *testing.T, h manualHarness) outcome {
+				meter := h.provider.Meter("edge")
+				counter, _ := meter.Int64ObservableCounter("counter")
+				gauge, _ := meter.Int64ObservableGauge("gauge")
+				for i := range 2 {
+					if _, err := meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+						o.ObserveInt64(counter, int64(5+i), a)
+						o.ObserveInt64(gauge, int64(5+i), a)
+						return nil
+					}, counter, gauge); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return collectOutcome(h, ctx, 2, nil)
+			},
+		},
+		{
+			name: "delta reader, instrument created after the first collection",
+			cfg:  providerConfig{readers: []readerConfig{{temporality: allDelta}}},
+			run: func(t *testing.T, h manualHarness) outcome {
+				meter := h.provider.Meter("edge")
+				return collectOutcome(h, ctx, 3, func(i int) {
+					if i == 1 {
+						c, _ := meter.Int64Counter("late")
+						c.Add(ctx, 1)
+						_, _ = meter.Int64ObservableCounter("late.obs", metric.WithInt64Callback(
+							func(_ context.Context, o metric.Int64Observer) error { o.Observe(4); return nil }))
+					}
+				})
+			},
+		},
+	}
+	for _, kind := range []sdkmetric.InstrumentKind{
+		sdkmetric.InstrumentKindObservableCounter,
+		sdkmetric.InstrumentKindObservableUpDownCounter,
+		sdkmetric.InstrumentKindObservableGauge,
+	} {
+		cases = append(cases, observeTwice(kind, allCumulative), observeTwice(kind, allDelta))
+	}
+	runEdgeCases(t, cases)
+}
