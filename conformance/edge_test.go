@@ -17,6 +17,9 @@ import (
 type outcome struct {
 	collections []metricdata.ResourceMetrics
 	errs        []bool // errs[i]: collection i (or step i) returned an error
+	// summary replaces collections where comparing every point with
+	// metricdatatest would be quadratic (thousands of points).
+	summary string
 }
 
 // edgeCase is a scenario whose expected result is "whatever the official
@@ -43,6 +46,9 @@ func runEdgeCases(t *testing.T, cases []edgeCase) {
 				want, ok := ref[tc.name]
 				if !ok {
 					t.Skip("official SDK did not run")
+				}
+				if got.summary != want.summary {
+					t.Errorf("summary %s, official %s", got.summary, want.summary)
 				}
 				if fmt.Sprint(got.errs) != fmt.Sprint(want.errs) {
 					t.Errorf("errors %v, official %v", got.errs, want.errs)
@@ -214,6 +220,117 @@ func TestEdgeCasesMatchOfficial(t *testing.T) {
 						c.Add(ctx, 1)
 						_, _ = meter.Int64ObservableCounter("late.obs", metric.WithInt64Callback(
 							func(_ context.Context, o metric.Int64Observer) error { o.Observe(4); return nil }))
+					}
+				})
+			},
+		},
+		{
+			name: "default cardinality limit",
+			run: func(t *testing.T, h manualHarness) outcome {
+				c, _ := h.provider.Meter("edge").Int64Counter("c")
+				for i := range 2100 {
+					c.Add(ctx, 1, metric.WithAttributes(attribute.Int("i", i)))
+				}
+				o := collectOutcome(h, ctx, 1, nil)
+				// Summarise: the number of points, the overflow point's value
+				// and the largest kept index.
+				points, overflow, maxKept := 0, int64(0), int64(-1)
+				for _, m := range flatten(o.collections[0]) {
+					for _, p := range m.Data.(metricdata.Sum[int64]).DataPoints {
+						points++
+						if v, ok := p.Attributes.Value("i"); ok {
+							maxKept = max(maxKept, v.AsInt64())
+						} else {
+							overflow = p.Value
+						}
+					}
+				}
+				o.summary = fmt.Sprintf("points=%d overflow=%d maxKept=%d", points, overflow, maxKept)
+				o.collections = nil
+				return o
+			},
+		},
+		{
+			name: "cardinality limit on a delta reader admits new sets after a collection",
+			cfg:  providerConfig{readers: []readerConfig{{temporality: allDelta}}, cardinalityLimit: 3},
+			run: func(t *testing.T, h manualHarness) outcome {
+				c, _ := h.provider.Meter("edge").Int64Counter("c")
+				return collectOutcome(h, ctx, 3, func(round int) {
+					for i := range 4 {
+						c.Add(ctx, 1, metric.WithAttributes(attribute.Int("i", 10*round+i)))
+					}
+				})
+			},
+		},
+		{
+			name: "cardinality limit on a cumulative reader keeps overflowing",
+			cfg:  providerConfig{cardinalityLimit: 3},
+			run: func(t *testing.T, h manualHarness) outcome {
+				c, _ := h.provider.Meter("edge").Int64Counter("c")
+				return collectOutcome(h, ctx, 2, func(round int) {
+					for i := range 4 {
+						c.Add(ctx, 1, metric.WithAttributes(attribute.Int("i", 10*round+i)))
+					}
+				})
+			},
+		},
+		{
+			name: "cardinality limit counts sets after the view's attribute filter",
+			cfg: providerConfig{cardinalityLimit: 3, views: []sdkmetric.View{sdkmetric.NewView(sdkmetric.Instrument{Name: "c"},
+				sdkmetric.Stream{AttributeFilter: attribute.NewAllowKeysFilter("kept")})}},
+			run: func(t *testing.T, h manualHarness) outcome {
+				c, _ := h.provider.Meter("edge").Int64Counter("c")
+				for i := range 6 {
+					c.Add(ctx, 1, metric.WithAttributes(attribute.Int("kept", i%2), attribute.Int("dropped", i)))
+				}
+				return collectOutcome(h, ctx, 1, nil)
+			},
+		},
+		{
+			name: "cardinality limit on an observable",
+			cfg:  providerConfig{cardinalityLimit: 3},
+			run: func(t *testing.T, h manualHarness) outcome {
+				_, _ = h.provider.Meter("edge").Int64ObservableGauge("g", metric.WithInt64Callback(
+					func(_ context.Context, o metric.Int64Observer) error {
+						for i := range 5 {
+							o.Observe(int64(i), metric.WithAttributes(attribute.Int("i", i)))
+						}
+						return nil
+					}))
+				return collectOutcome(h, ctx, 2, nil)
+			},
+		},
+		{
+			name: "negative values in an Int64Histogram",
+			run: func(t *testing.T, h manualHarness) outcome {
+				hist, _ := h.provider.Meter("edge").Int64Histogram("h")
+				hist.Record(ctx, -5)
+				hist.Record(ctx, 3)
+				return collectOutcome(h, ctx, 1, nil)
+			},
+		},
+		{
+			name: "scope attributes in any order are one scope",
+			run: func(t *testing.T, h manualHarness) outcome {
+				x, y := attribute.String("x", "1"), attribute.String("y", "2")
+				for _, m := range []metric.Meter{
+					h.provider.Meter("scoped", metric.WithInstrumentationAttributes(x, y)),
+					h.provider.Meter("scoped", metric.WithInstrumentationAttributes(y, x)),
+				} {
+					c, _ := m.Int64Counter("c")
+					c.Add(ctx, 1)
+				}
+				return collectOutcome(h, ctx, 1, nil)
+			},
+		},
+		{
+			name: "gauge series on a delta reader",
+			cfg:  providerConfig{readers: []readerConfig{{temporality: allDelta}}},
+			run: func(t *testing.T, h manualHarness) outcome {
+				g, _ := h.provider.Meter("edge").Float64Gauge("g")
+				return collectOutcome(h, ctx, 3, func(round int) {
+					for i := range round + 1 {
+						g.Record(ctx, float64(round*10+i), metric.WithAttributes(attribute.Int("i", i%2)))
 					}
 				})
 			},
