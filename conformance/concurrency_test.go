@@ -194,3 +194,63 @@ func TestConcurrentInstrumentCreation(t *testing.T) {
 		assertMetric(t, int64Sum("c", metricdata.CumulativeTemporality, true, int64Point(goroutines)), c)
 	})
 }
+
+// TestConcurrentAPIUnderCollection: while one goroutine collects in a loop,
+// others create instruments and meters, record, and register and unregister
+// callbacks. Under -race this checks the whole API surface for data races;
+// the final cumulative counter must hold exactly what was added.
+func TestConcurrentAPIUnderCollection(t *testing.T) {
+	const (
+		goroutines = 4
+		iterations = 200
+	)
+	forEachSDK(t, func(t *testing.T, s sdk) {
+		h := s.manual(t, providerConfig{readers: []readerConfig{{}, {temporality: allDelta}}})
+		var done atomic.Bool
+		var collector sync.WaitGroup
+		collector.Go(func() {
+			for !done.Load() {
+				for i := range h.collect {
+					var rm metricdata.ResourceMetrics
+					_ = h.collect[i](context.Background(), &rm)
+				}
+			}
+		})
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Go(func() {
+				ctx := context.Background()
+				for i := range iterations {
+					meter := h.provider.Meter("chaos", metric.WithInstrumentationVersion("v1"))
+					c, _ := meter.Int64Counter("total")
+					c.Add(ctx, 1, metric.WithAttributes(attribute.Int("g", g)))
+					hist, _ := meter.Float64Histogram("hist")
+					hist.Record(ctx, float64(i))
+					obs, _ := meter.Int64ObservableGauge("obs")
+					reg, err := meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+						o.ObserveInt64(obs, int64(i))
+						return nil
+					}, obs)
+					if err == nil {
+						_ = reg.Unregister()
+					}
+				}
+			})
+		}
+		wg.Wait()
+		done.Store(true)
+		collector.Wait()
+
+		m, ok := findMetric(h.collectMetrics(t), "total")
+		if !ok {
+			t.Fatal("counter missing")
+		}
+		var total int64
+		for _, p := range m.Data.(metricdata.Sum[int64]).DataPoints {
+			total += p.Value
+		}
+		if total != goroutines*iterations {
+			t.Errorf("counter total %d, want %d", total, goroutines*iterations)
+		}
+	})
+}
