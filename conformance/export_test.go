@@ -522,3 +522,51 @@ func TestOTLPHTTPExporter(t *testing.T) {
 		}
 	})
 }
+
+// TestPeriodicReaderConcurrentShutdown: Shutdown called from several
+// goroutines at once (while others ForceFlush): exactly one call succeeds,
+// the others report ErrReaderShutdown, the exporter is shut down once, and
+// nothing is exported after Shutdown returned.
+func TestPeriodicReaderConcurrentShutdown(t *testing.T) {
+	const callers = 4
+	forEachSDK(t, func(t *testing.T, s sdk) {
+		exp := &recordingExporter{}
+		h := s.periodic(t, periodicConfig{exporter: exp, interval: time.Millisecond})
+		c, _ := h.provider.Meter("shutdown").Int64Counter("counter")
+		c.Add(context.Background(), 1)
+		var wg sync.WaitGroup
+		var ok, alreadyShutdown atomic.Int32
+		for range callers {
+			wg.Go(func() {
+				switch err := h.shutdown(context.Background()); {
+				case err == nil:
+					ok.Add(1)
+				case errors.Is(err, sdkmetric.ErrReaderShutdown):
+					alreadyShutdown.Add(1)
+				default:
+					t.Errorf("Shutdown: %v", err)
+				}
+			})
+			wg.Go(func() { _ = h.forceFlush(context.Background()) })
+		}
+		wg.Wait()
+		if ok.Load() != 1 || alreadyShutdown.Load() != callers-1 {
+			t.Errorf("%d Shutdown calls succeeded and %d returned ErrReaderShutdown, want 1 and %d", ok.Load(), alreadyShutdown.Load(), callers-1)
+		}
+		if n := exp.shutdowns.Load(); n != 1 {
+			t.Errorf("exporter Shutdown called %d times, want 1", n)
+		}
+		if exp.overlaps.Load() != 0 {
+			t.Errorf("Export called concurrently")
+		}
+		if v, _ := exp.counter(); v != 1 {
+			t.Errorf("last export counter = %d, want 1", v)
+		}
+		exportsAtShutdown := exp.exports.Load()
+		// Give a (wrongly) still-running ticker many intervals to export.
+		time.Sleep(20 * time.Millisecond)
+		if n := exp.exports.Load(); n != exportsAtShutdown {
+			t.Errorf("%d exports after Shutdown returned", n-exportsAtShutdown)
+		}
+	})
+}
