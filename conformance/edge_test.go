@@ -225,6 +225,43 @@ func TestEdgeCasesMatchOfficial(t *testing.T) {
 			},
 		},
 		{
+			name: "callbacks of dropped observables",
+			cfg: providerConfig{views: []sdkmetric.View{sdkmetric.NewView(sdkmetric.Instrument{Name: "dropped*"},
+				sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})}},
+			run: func(t *testing.T, h manualHarness) outcome {
+				meter := h.provider.Meter("edge")
+				var perInstrument, registered, mixed int
+				_, _ = meter.Int64ObservableGauge("dropped.a", metric.WithInt64Callback(
+					func(_ context.Context, o metric.Int64Observer) error { perInstrument++; o.Observe(1); return nil }))
+				dropped, _ := meter.Int64ObservableGauge("dropped.b")
+				kept, _ := meter.Int64ObservableGauge("kept")
+				_, err1 := meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+					registered++
+					o.ObserveInt64(dropped, 1)
+					return nil
+				}, dropped)
+				_, err2 := meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+					mixed++
+					o.ObserveInt64(dropped, 1)
+					o.ObserveInt64(kept, 2)
+					return nil
+				}, dropped, kept)
+				o := collectOutcome(h, ctx, 2, nil)
+				o.errs = append(o.errs, err1 != nil, err2 != nil)
+				o.summary = fmt.Sprintf("callback runs: per-instrument %d, registered on dropped %d, mixed %d", perInstrument, registered, mixed)
+				return o
+			},
+		},
+		{
+			name: "Enabled of an existing instrument after Shutdown",
+			run: func(t *testing.T, h manualHarness) outcome {
+				c, _ := h.provider.Meter("edge").Int64Counter("c")
+				before := c.Enabled(ctx)
+				_ = h.shutdown(ctx)
+				return outcome{summary: fmt.Sprintf("before %v after %v", before, c.Enabled(ctx))}
+			},
+		},
+		{
 			name: "default cardinality limit",
 			run: func(t *testing.T, h manualHarness) outcome {
 				c, _ := h.provider.Meter("edge").Int64Counter("c")
