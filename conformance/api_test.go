@@ -358,21 +358,6 @@ func TestEnabled(t *testing.T) {
 	})
 }
 
-// pointTimes returns the (start, time) pairs of every point of m.
-func pointTimes(t *testing.T, m metricdata.Metrics) (start, now time.Time) {
-	t.Helper()
-	switch d := m.Data.(type) {
-	case metricdata.Sum[int64]:
-		return d.DataPoints[0].StartTime, d.DataPoints[0].Time
-	case metricdata.Gauge[int64]:
-		return d.DataPoints[0].StartTime, d.DataPoints[0].Time
-	case metricdata.Histogram[int64]:
-		return d.DataPoints[0].StartTime, d.DataPoints[0].Time
-	}
-	t.Fatalf("unexpected data %T", m.Data)
-	return
-}
-
 // TestStartTimes compares properties of timestamps, never exact times:
 // a cumulative stream's start is the provider/instrument start and stays
 // the same over collections; a delta stream's start is the previous
@@ -410,7 +395,10 @@ func TestStartTimes(t *testing.T) {
 						if len(got) != 1 {
 							t.Fatalf("collection %d: %d metrics", i, len(got))
 						}
-						start, now := pointTimes(t, got[0])
+						start, now, ok := pointStartTimes(got[0])
+						if !ok {
+							t.Fatalf("unexpected data %T", got[0].Data)
+						}
 						if now.Before(beforeCollect) || now.After(afterCollect) {
 							t.Errorf("collection %d: time %v not within the Collect call [%v, %v]", i, now, beforeCollect, afterCollect)
 						}

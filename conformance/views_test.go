@@ -37,8 +37,8 @@ type viewCase struct {
 	name    string
 	views   []sdkmetric.View
 	readers []readerConfig
-	// record creates instruments on m and records; it returns whether
-	// instrument creation must have returned an error.
+	// record creates instruments on m and records; it reports whether an
+	// instrument constructor returned an error.
 	record func(t *testing.T, m metric.Meter) (gotErr bool)
 	// wantErr: instrument creation returns an error.
 	wantErr bool
