@@ -185,3 +185,37 @@ func TestEmptyMeterName(t *testing.T) {
 		}
 	})
 }
+
+// TestUnregisterInsideCallback: a callback that unregisters itself. The
+// official SDK deadlocks on this (it holds the pipeline lock while callbacks
+// run), so it is skipped there; fastmeter must finish the collection with
+// the observation and not run the callback again.
+func TestUnregisterInsideCallback(t *testing.T) {
+	forEachSDK(t, func(t *testing.T, s sdk) {
+		if s.name == "official" {
+			t.Skip("the official SDK deadlocks here")
+		}
+		h := s.manual(t, providerConfig{})
+		meter := h.provider.Meter("self")
+		g, _ := meter.Int64ObservableGauge("g")
+		calls := 0
+		var reg metric.Registration
+		reg, err := meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+			calls++
+			o.ObserveInt64(g, 1)
+			return reg.Unregister()
+		}, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := h.collectMetrics(t); len(got) != 1 {
+			t.Errorf("first collection: %+v, want the observation", got)
+		}
+		if got := h.collectMetrics(t); len(got) != 0 {
+			t.Errorf("second collection: %+v, want nothing", got)
+		}
+		if calls != 1 {
+			t.Errorf("callback ran %d times, want 1", calls)
+		}
+	})
+}
