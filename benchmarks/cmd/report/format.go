@@ -21,26 +21,31 @@ func num(v float64) string {
 	}
 }
 
-// ratioCell renders fastmeter/official for a lower-is-better unit.
-func ratioCell(fm, of float64) string {
-	if fm <= 0 || of <= 0 {
-		return fmt.Sprintf("%.2f", fm/of)
+// ratioCell renders library/official for a lower-is-better unit: time, or
+// memory when unit is B/series.
+func ratioCell(v, of float64, unit string) string {
+	if v <= 0 || of <= 0 {
+		return fmt.Sprintf("%.2f", v/of)
 	}
-	r := fm / of
+	better, worse := "faster", "slower"
+	if unit == "B/series" {
+		better, worse = "smaller", "larger"
+	}
+	r := v / of
 	if r <= 1 {
-		return fmt.Sprintf("%.2f (%.1f× faster)", r, 1/r)
+		return fmt.Sprintf("%.2f (%.1f× %s)", r, 1/r, better)
 	}
-	return fmt.Sprintf("%.2f (%.1f× slower)", r, r)
+	return fmt.Sprintf("%.2f (%.1f× %s)", r, r, worse)
 }
 
-// spreadCell shows how far the runs of r were apart: half the ns/op range
+// spreadCell shows how far the runs of r were apart: half the range of unit
 // as a percentage of the median. A spread larger than a difference means the
 // difference is noise.
-func spreadCell(r *result) string {
+func spreadCell(r *result, unit string) string {
 	if r == nil || r.Runs < 2 {
 		return "n/a"
 	}
-	med, lo, hi := r.Median["ns/op"], r.Min["ns/op"], r.Max["ns/op"]
+	med, lo, hi := r.Median[unit], r.Min[unit], r.Max[unit]
 	if med <= 0 {
 		return "n/a"
 	}

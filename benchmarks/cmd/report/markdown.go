@@ -117,9 +117,15 @@ func writeWorkloadTable(w io.Writer, rs *results, workload string) {
 		for u := range r.Median {
 			units[u] = true
 		}
-		if !seenCase[r.Case] {
-			seenCase[r.Case] = true
-			cases = append(cases, r.Case)
+	}
+	// Cases in the order the libraries ran them; the API floor runs first but
+	// only has the per-call case, so it does not set the order.
+	for _, floorPass := range []bool{false, true} {
+		for _, r := range rs.list {
+			if r.Workload == workload && (r.Library == libAPI) == floorPass && !seenCase[r.Case] {
+				seenCase[r.Case] = true
+				cases = append(cases, r.Case)
+			}
 		}
 	}
 	libList, unitList := orderLibraries(libs), orderUnits(units)
@@ -137,7 +143,7 @@ func writeWorkloadTable(w io.Writer, rs *results, workload string) {
 		fmt.Fprintf(w, "Library `api` is the API floor: building `metric.WithAttributes(3 attributes)` alone, measured in the same benchmark; "+
 			"a per-call-attrs number minus it is the SDK's own cost.\n\n")
 	}
-	header := append(append([]string{"case", "library"}, unitList...), "spread")
+	header := append(append([]string{"case", "library"}, unitList...), "spread ("+ratioUnit+")")
 	if withRatio {
 		header = append(header, "÷ official ("+ratioUnit+")")
 	}
@@ -162,7 +168,7 @@ func writeWorkloadTable(w io.Writer, rs *results, workload string) {
 					row = append(row, "n/a")
 				}
 			}
-			row = append(row, spreadCell(rs.get(workload, l, kase)))
+			row = append(row, spreadCell(rs.get(workload, l, kase), ratioUnit))
 			if withRatio {
 				v, ok1 := rs.value(workload, l, kase, ratioUnit)
 				of, ok2 := rs.value(workload, libOfficial, kase, ratioUnit)
@@ -170,7 +176,7 @@ func writeWorkloadTable(w io.Writer, rs *results, workload string) {
 				case l == libOfficial && ok2:
 					row = append(row, "1")
 				case ok1 && ok2:
-					row = append(row, ratioCell(v, of))
+					row = append(row, ratioCell(v, of, ratioUnit))
 				default:
 					row = append(row, "n/a")
 				}
