@@ -3,6 +3,7 @@ package fastmeter_test
 import (
 	"context"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 
@@ -185,4 +186,49 @@ func TestForgetIdleCumulativeSeries(t *testing.T) {
 
 func attrsInt(k string, v int) metric.MeasurementOption {
 	return metric.WithAttributes(attribute.Int(k, v))
+}
+
+// Delta streams: a series holds its cardinality slot until it has been idle
+// for a whole interval, then the slot is free for new sets.
+func TestDeltaCardinalitySlotsFreeAfterAnIdleInterval(t *testing.T) {
+	r := fastmeter.NewManualReader(fastmeter.WithTemporalitySelector(fastmeter.DeltaTemporalitySelector))
+	mp := fastmeter.NewMeterProvider(fastmeter.WithReader(r), fastmeter.WithCardinalityLimit(3))
+	c, _ := mp.Meter("delta").Int64Counter("c")
+	ctx := context.Background()
+	round := func(first int) map[string]int64 {
+		for i := first; i < first+4; i++ {
+			c.Add(ctx, 1, attrsInt("i", i))
+		}
+		return pointsOf(t, collect(t, r), "c")
+	}
+	if got := round(0); len(got) != 3 || got["otel.metric.overflow=true"] != 2 {
+		t.Fatalf("round 1: %v, want 2 sets + overflow 2", got)
+	}
+	// Round 1's sets were active in the last interval: they still hold
+	// their slots, so the new sets overflow.
+	if got := round(10); got["otel.metric.overflow=true"] != 4 {
+		t.Fatalf("round 2: %v, want every new set in the overflow series", got)
+	}
+	// Round 1's sets were idle for a whole interval: reclaimed, slots free.
+	if got := round(20); len(got) != 3 || got["otel.metric.overflow=true"] != 2 {
+		t.Fatalf("round 3: %v, want 2 new sets admitted + overflow 2", got)
+	}
+}
+
+// The specification: a view that cannot be applied without a semantic error
+// (LastValue on a Counter) is reported and the SDK proceeds as if it did not
+// exist, so the data still arrives with the default aggregation.
+func TestIncompatibleViewAggregationKeepsData(t *testing.T) {
+	r := fastmeter.NewManualReader()
+	mp := fastmeter.NewMeterProvider(fastmeter.WithReader(r), fastmeter.WithView(
+		fastmeter.NewView(fastmeter.Instrument{Name: "c"}, fastmeter.Stream{Aggregation: fastmeter.AggregationLastValue{}})))
+	c, err := mp.Meter("compat").Int64Counter("c")
+	if err == nil || !strings.Contains(err.Error(), "not compatible") {
+		t.Fatalf("err = %v, want an incompatibility error", err)
+	}
+	c.Add(context.Background(), 2)
+	c.Add(context.Background(), 3)
+	if got := pointsOf(t, collect(t, r), "c"); got[""] != 5 {
+		t.Fatalf("got %v, want the default Sum of 5", got)
+	}
 }

@@ -46,7 +46,7 @@ func (o *observable[N]) observe(pipe int, v N, opts []metric.ObserveOption) {
 		attrs, ok = fastObserveAttributes(opts)
 	}
 	if !ok {
-		set := metric.NewObserveConfig(opts).Attributes()
+		set := metric.NewObserveConfig(withoutNil(opts)).Attributes()
 		attrs = &set
 	}
 	for _, m := range o.perPipe[pipe] {
@@ -186,6 +186,10 @@ func (m *meter) registerMultiCallback(f metric.Callback, instruments []metric.Ob
 	for _, inst := range instruments {
 		switch o := inst.(type) {
 		case *int64Observable:
+			if o == nil {
+				errs = errors.Join(errs, errors.New("fastmeter: RegisterCallback got a nil instrument; ignored"))
+				continue
+			}
 			if o.meter != m {
 				errs = errors.Join(errs, fmt.Errorf("fastmeter: instrument %q belongs to another meter; RegisterCallback ignores it", o.name))
 				continue
@@ -194,6 +198,10 @@ func (m *meter) registerMultiCallback(f metric.Callback, instruments []metric.Ob
 				int64s[o.observable] = struct{}{}
 			}
 		case *float64Observable:
+			if o == nil {
+				errs = errors.Join(errs, errors.New("fastmeter: RegisterCallback got a nil instrument; ignored"))
+				continue
+			}
 			if o.meter != m {
 				errs = errors.Join(errs, fmt.Errorf("fastmeter: instrument %q belongs to another meter; RegisterCallback ignores it", o.name))
 				continue
@@ -202,7 +210,7 @@ func (m *meter) registerMultiCallback(f metric.Callback, instruments []metric.Ob
 				float64s[o.observable] = struct{}{}
 			}
 		case nil:
-			continue
+			errs = errors.Join(errs, errors.New("fastmeter: RegisterCallback got a nil instrument; ignored"))
 		default:
 			errs = errors.Join(errs, fmt.Errorf("fastmeter: RegisterCallback got an instrument (%T) that fastmeter did not create; ignored", inst))
 		}

@@ -75,7 +75,7 @@ func (s *syncInstrument[N]) add(ctx context.Context, v N, monotonic bool, opts [
 		s.record(ctx, v, set)
 		return
 	}
-	s.recordSlow(ctx, v, metric.NewAddConfig(opts).Attributes())
+	s.recordSlow(ctx, v, metric.NewAddConfig(withoutNil(opts)).Attributes())
 }
 
 // recordValue is the Histogram/Gauge path.
@@ -95,7 +95,7 @@ func (s *syncInstrument[N]) recordValue(ctx context.Context, v N, opts []metric.
 		s.record(ctx, v, set)
 		return
 	}
-	s.recordSlow(ctx, v, metric.NewRecordConfig(opts).Attributes())
+	s.recordSlow(ctx, v, metric.NewRecordConfig(withoutNil(opts)).Attributes())
 }
 
 type int64Counter struct {

@@ -45,8 +45,8 @@ func WithInterval(d time.Duration) PeriodicReaderOption {
 	})
 }
 
-// WithTimeout bounds one collect-and-export (including those of ForceFlush
-// and Shutdown when their context has no deadline). It overrides
+// WithTimeout bounds one collect-and-export, including those of ForceFlush
+// and Shutdown (whose context deadline applies too, if earlier). It overrides
 // OTEL_METRIC_EXPORT_TIMEOUT; zero or negative keeps the default of 30
 // seconds.
 func WithTimeout(d time.Duration) PeriodicReaderOption {
@@ -222,12 +222,7 @@ func (r *PeriodicReader) collectAndExportHolding(ctx context.Context) error {
 	if box == nil {
 		return ErrReaderNotRegistered
 	}
-	collectErr := box.s.produce(ctx, &r.rm)
-	for _, p := range r.cfg.producers {
-		sm, err := p.Produce(ctx)
-		collectErr = errors.Join(collectErr, err)
-		r.rm.ScopeMetrics = append(r.rm.ScopeMetrics, sm...)
-	}
+	collectErr := box.s.produce(ctx, &r.rm, r.cfg.producers)
 	if r.exporter == nil {
 		return collectErr
 	}
@@ -236,11 +231,9 @@ func (r *PeriodicReader) collectAndExportHolding(ctx context.Context) error {
 	return errors.Join(collectErr, exportInBatches(ctx, r.exporter, &r.rm, r.maxBatch))
 }
 
-// withTimeout applies the reader's timeout to a context without a deadline.
+// withTimeout bounds ctx by the reader's timeout: the earlier of the
+// caller's deadline and now+timeout wins, as with the official SDK.
 func (r *PeriodicReader) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := ctx.Deadline(); ok {
-		return ctx, func() {}
-	}
 	return context.WithTimeout(ctx, r.timeout)
 }
 
@@ -252,7 +245,7 @@ func (r *PeriodicReader) Collect(ctx context.Context, rm *metricdata.ResourceMet
 }
 
 // ForceFlush collects and exports now, then flushes the exporter. It honours
-// ctx (or the reader's timeout when ctx has no deadline).
+// ctx's deadline and the reader's timeout, whichever comes first.
 func (r *PeriodicReader) ForceFlush(ctx context.Context) error {
 	if r.shutdown.Load() {
 		return ErrReaderShutdown
@@ -272,8 +265,8 @@ func (r *PeriodicReader) ForceFlush(ctx context.Context) error {
 }
 
 // Shutdown stops the periodic exports, performs a final collect and export,
-// and shuts the exporter down, honouring ctx (or the reader's timeout when
-// ctx has no deadline). Later calls return ErrReaderShutdown.
+// and shuts the exporter down, honouring ctx's deadline and the reader's
+// timeout, whichever comes first. Later calls return ErrReaderShutdown.
 func (r *PeriodicReader) Shutdown(ctx context.Context) error {
 	err := ErrReaderShutdown
 	r.once.Do(func() {

@@ -27,10 +27,19 @@ type pipeline struct {
 	byName map[instrumentation.Scope]*scopeStreams
 
 	callbacks []*callbackEntry
+	// shared holds every stream by identity, so identical streams are
+	// built once (see buildStreams).
+	shared map[sharedKey]any
 
 	// collecting serialises collections: callbacks and the observable
 	// streams they feed run one cycle at a time.
 	collecting sync.Mutex
+	// lastScopes and lastOwned remember which ScopeMetrics slots of the
+	// caller's ResourceMetrics this pipeline filled last time (the rest
+	// came from Producers), so storage a Producer handed over is never
+	// reused and overwritten. Guarded by collecting.
+	lastScopes *metricdata.ScopeMetrics
+	lastOwned  int
 }
 
 type scopeStreams struct {
@@ -64,7 +73,41 @@ func newPipeline(r Reader, cfg *providerConfig) *pipeline {
 		provider: cfg,
 		res:      cfg.res,
 		byName:   map[instrumentation.Scope]*scopeStreams{},
+		shared:   map[sharedKey]any{},
 	}
+}
+
+// sharedKey identifies a stream within a pipeline: its scope, identity
+// (the name compared case-insensitively) and aggregation.
+type sharedKey struct {
+	scope       instrumentation.Scope
+	id          streamIdentity
+	aggregation string
+}
+
+// sharedStream returns the stream with this identity and aggregation,
+// creating and registering it for collection on first use.
+func (p *pipeline) sharedStream(scope instrumentation.Scope, id streamIdentity, agg Aggregation, create func() any) any {
+	key := sharedKey{scope: scope, id: id, aggregation: fmt.Sprintf("%T%+v", agg, agg)}
+	key.id.name = strings.ToLower(id.name)
+	p.mu.Lock()
+	if st, ok := p.shared[key]; ok {
+		p.mu.Unlock()
+		return st
+	}
+	p.mu.Unlock()
+	st := create()
+	p.mu.Lock()
+	if prev, ok := p.shared[key]; ok { // built concurrently by another meter call
+		p.mu.Unlock()
+		return prev
+	}
+	p.shared[key] = st
+	p.mu.Unlock()
+	p.addStream(scope, id, st.(interface {
+		Collect(*metricdata.Aggregation) int
+	}).Collect)
+	return st
 }
 
 // addStream registers a stream for collection under scope, warning when
@@ -111,9 +154,10 @@ func (p *pipeline) removeCallback(e *callbackEntry) {
 	}
 }
 
-// produce runs the callbacks and collects every stream into rm, reusing its
-// slices. Streams without points are left out.
-func (p *pipeline) produce(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+// produce runs the callbacks, collects every stream into rm (reusing the
+// slots it filled last time) and appends the producers' ScopeMetrics.
+// Streams without points are left out.
+func (p *pipeline) produce(ctx context.Context, rm *metricdata.ResourceMetrics, producers []Producer) error {
 	p.collecting.Lock()
 	defer p.collecting.Unlock()
 
@@ -133,12 +177,18 @@ func (p *pipeline) produce(ctx context.Context, rm *metricdata.ResourceMetrics) 
 	}
 
 	rm.Resource = p.res
+	// Slots past `reusable` may hold a Producer's data from the previous
+	// collection into this same ResourceMetrics: start those from zero.
+	reusable := cap(rm.ScopeMetrics)
+	if reusable > 0 && &rm.ScopeMetrics[:1][0] == p.lastScopes {
+		reusable = p.lastOwned
+	}
 	scopeOut := rm.ScopeMetrics[:0]
 	for _, ss := range scopes {
 		p.mu.Lock()
 		metrics := ss.metrics[:len(ss.metrics):len(ss.metrics)]
 		p.mu.Unlock()
-		scopeOut = growScopes(scopeOut)
+		scopeOut = growScopes(scopeOut, reusable)
 		sm := &scopeOut[len(scopeOut)-1]
 		sm.Scope = ss.scope
 		out := sm.Metrics[:0]
@@ -156,7 +206,21 @@ func (p *pipeline) produce(ctx context.Context, rm *metricdata.ResourceMetrics) 
 			scopeOut = scopeOut[:len(scopeOut)-1]
 		}
 	}
+	owned := len(scopeOut)
+	for _, pr := range producers {
+		if err := ctx.Err(); err != nil {
+			errs = errors.Join(errs, err)
+			break
+		}
+		sm, err := pr.Produce(ctx)
+		errs = errors.Join(errs, err)
+		scopeOut = append(scopeOut, sm...)
+	}
 	rm.ScopeMetrics = scopeOut
+	p.lastScopes, p.lastOwned = nil, owned
+	if cap(scopeOut) > 0 {
+		p.lastScopes = &scopeOut[:1][0]
+	}
 	return errs
 }
 
@@ -172,9 +236,16 @@ func runCallback(ctx context.Context, fn func(context.Context) error) (err error
 	return fn(ctx)
 }
 
-func growScopes(s []metricdata.ScopeMetrics) []metricdata.ScopeMetrics {
-	if len(s) < cap(s) {
-		return s[:len(s)+1]
+// growScopes extends s by one slot, reusing the old slot's storage only
+// below reusable.
+func growScopes(s []metricdata.ScopeMetrics, reusable int) []metricdata.ScopeMetrics {
+	n := len(s)
+	if n < cap(s) {
+		s = s[:n+1]
+		if n >= reusable {
+			s[n] = metricdata.ScopeMetrics{}
+		}
+		return s
 	}
 	return append(s, metricdata.ScopeMetrics{})
 }

@@ -58,7 +58,7 @@ func (mp *MeterProvider) Meter(name string, options ...metric.MeterOption) metri
 	if name == "" {
 		otel.Handle(errors.New("fastmeter: Meter called with an empty name; the instrumentation scope should name the instrumenting library"))
 	}
-	c := metric.NewMeterConfig(options...)
+	c := metric.NewMeterConfig(withoutNil(options)...)
 	scope := instrumentation.Scope{
 		Name:       name,
 		Version:    c.InstrumentationVersion(),

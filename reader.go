@@ -33,9 +33,10 @@ type Reader interface {
 	settings() *readerSettings
 }
 
-// source is what a reader collects from: a provider's pipeline for it.
+// source is what a reader collects from: a provider's pipeline for it. It
+// fills rm with the provider's data followed by the producers' ScopeMetrics.
 type source interface {
-	produce(ctx context.Context, rm *metricdata.ResourceMetrics) error
+	produce(ctx context.Context, rm *metricdata.ResourceMetrics, producers []Producer) error
 }
 
 // readerSettings is the configuration every reader shares.
@@ -184,16 +185,5 @@ func (r *readerCore) collect(ctx context.Context, rm *metricdata.ResourceMetrics
 	if box == nil {
 		return ErrReaderNotRegistered
 	}
-	err := box.s.produce(ctx, rm)
-	for _, p := range r.cfg.producers {
-		if ctx.Err() != nil {
-			return errors.Join(err, ctx.Err())
-		}
-		sm, perr := p.Produce(ctx)
-		if perr != nil {
-			err = errors.Join(err, perr)
-		}
-		rm.ScopeMetrics = append(rm.ScopeMetrics, sm...)
-	}
-	return err
+	return box.s.produce(ctx, rm, r.cfg.producers)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
@@ -60,11 +61,17 @@ func resolveStream(p *pipeline, spec instrumentSpec, s Stream, fromView bool) (r
 	kind := spec.Kind
 	agg := s.Aggregation
 	chosenByView := fromView && agg != nil && !isDefault(agg)
-	if agg == nil || isDefault(agg) {
+	switch {
+	case agg == nil:
+		// No aggregation in the stream: the reader decides.
 		agg = p.settings.aggregationOf(kind)
 		if agg == nil || isDefault(agg) {
 			agg = DefaultAggregationSelector(kind)
 		}
+	case isDefault(agg):
+		// A view that asks for AggregationDefault gets the specification's
+		// default for the kind, whatever the reader's selector says.
+		agg = DefaultAggregationSelector(kind)
 	}
 	var err error
 	if h, ok := agg.(AggregationExplicitBucketHistogram); ok && !chosenByView && spec.advisoryBounds != nil {
@@ -76,6 +83,9 @@ func resolveStream(p *pipeline, spec instrumentSpec, s Stream, fromView bool) (r
 		}
 	}
 	if verr := validateAggregation(kind, agg); verr != nil {
+		// The specification: a view that cannot be applied without a
+		// semantic error is reported and the SDK proceeds as if it did
+		// not exist, i.e. with the kind's default aggregation.
 		def := DefaultAggregationSelector(kind)
 		err = errors.Join(err, fmt.Errorf("fastmeter: instrument %q, stream %q: %w; using the default aggregation %T instead", spec.Name, s.Name, verr, def))
 		agg = def
@@ -119,26 +129,46 @@ func isMonotonic(k InstrumentKind) bool {
 	return false
 }
 
-// validateAggregation checks an aggregation's parameters and that it fits
-// the instrument kind: observable instruments report pre-aggregated values,
-// which only Sum, LastValue and Drop can represent.
+// validateAggregation checks an aggregation's parameters and that it fits the
+// instrument kind, with the official SDK's compatibility rules: histograms
+// fit every kind, Sum fits counters, up-down counters and histograms (not
+// gauges), LastValue fits only gauges.
 func validateAggregation(kind InstrumentKind, agg Aggregation) error {
+	incompatible := fmt.Errorf("aggregation %T is not compatible with instrument kind %v", agg, kind)
 	switch a := agg.(type) {
-	case AggregationDrop, AggregationSum, AggregationLastValue:
+	case AggregationDrop:
 		return nil
-	case AggregationExplicitBucketHistogram:
-		if isObservable(kind) {
-			return fmt.Errorf("aggregation %T is not compatible with instrument kind %v", agg, kind)
+	case AggregationSum:
+		switch kind {
+		case InstrumentKindGauge, InstrumentKindObservableGauge:
+			return incompatible
 		}
+		return nil
+	case AggregationLastValue:
+		switch kind {
+		case InstrumentKindGauge, InstrumentKindObservableGauge:
+			return nil
+		}
+		return incompatible
+	case AggregationExplicitBucketHistogram:
 		return validateBounds(a.Boundaries)
 	case AggregationBase2ExponentialHistogram:
-		if isObservable(kind) {
-			return fmt.Errorf("aggregation %T is not compatible with instrument kind %v", agg, kind)
-		}
 		return validateExponential(a)
 	default:
 		return fmt.Errorf("unknown aggregation %T", agg)
 	}
+}
+
+// histogramHasSum reports whether a histogram over the kind collects a sum:
+// the specification leaves it out for instruments that can record negative
+// values, where a sum would be meaningless as a total.
+func histogramHasSum(kind InstrumentKind) bool {
+	switch kind {
+	case InstrumentKindUpDownCounter, InstrumentKindObservableUpDownCounter,
+		InstrumentKindGauge, InstrumentKindObservableGauge:
+		return false
+	}
+	return true
 }
 
 // validateBounds requires strictly increasing, non-NaN boundaries.
@@ -210,9 +240,9 @@ func newAggregateStream[N aggregate.Number](kind InstrumentKind, rs resolvedStre
 		}
 		return aggregate.NewLastValue[N](cfg)
 	case AggregationExplicitBucketHistogram:
-		return aggregate.NewHistogram[N](cfg, a.Boundaries, a.NoMinMax)
+		return aggregate.NewHistogram[N](cfg, a.Boundaries, a.NoMinMax, !histogramHasSum(kind))
 	case AggregationBase2ExponentialHistogram:
-		return newExponentialStream[N](cfg, a)
+		return newExponentialStream[N](cfg, a, !histogramHasSum(kind))
 	}
 	return nil
 }
@@ -220,6 +250,11 @@ func newAggregateStream[N aggregate.Number](kind InstrumentKind, rs resolvedStre
 // buildStreams creates an instrument's streams in every pipeline and
 // registers them for collection. It returns the measurers per pipeline (in
 // pipeline order) and any configuration error.
+//
+// Streams are shared by identity within a pipeline and scope: two views that
+// produce the same stream for one instrument, or a view that renames one
+// instrument onto another's stream, feed one aggregation, as in the official
+// SDK. An instrument never measures the same stream twice.
 func buildStreams[N aggregate.Number](pipes []*pipeline, scope instrumentation.Scope, spec instrumentSpec) ([][]aggregate.Measurer[N], error) {
 	perPipe := make([][]aggregate.Measurer[N], len(pipes))
 	var err error
@@ -227,15 +262,19 @@ func buildStreams[N aggregate.Number](pipes []*pipeline, scope instrumentation.S
 		streams, rerr := resolveStreams(p, spec)
 		err = errors.Join(err, rerr)
 		for _, rs := range streams {
-			st := newAggregateStream[N](spec.Kind, rs)
-			if st == nil {
+			if _, drop := rs.aggregation.(AggregationDrop); drop {
 				continue
 			}
-			perPipe[i] = append(perPipe[i], st)
-			p.addStream(scope, streamIdentity{
+			id := streamIdentity{
 				name: rs.Name, description: rs.Description, unit: rs.Unit,
 				kind: spec.Kind, number: spec.number,
-			}, st.Collect)
+			}
+			st := p.sharedStream(scope, id, rs.aggregation, func() any {
+				return newAggregateStream[N](spec.Kind, rs)
+			}).(aggregate.Stream[N])
+			if !slices.Contains(perPipe[i], aggregate.Measurer[N](st)) {
+				perPipe[i] = append(perPipe[i], st)
+			}
 		}
 	}
 	return perPipe, err

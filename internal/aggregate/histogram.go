@@ -28,14 +28,16 @@ type histogram[N Number] struct {
 	cfg      Config
 	bounds   []float64
 	noMinMax bool
+	noSum    bool // instruments that can record negative values report no sum
 	table    *seriesTable[histogramCell[N]]
 	collector
 }
 
 // NewHistogram returns an explicit-bucket histogram stream. bounds must be
-// sorted ascending without NaN (the caller validates them).
-func NewHistogram[N Number](cfg Config, bounds []float64, noMinMax bool) Stream[N] {
-	h := &histogram[N]{cfg: cfg, bounds: append([]float64(nil), bounds...), noMinMax: noMinMax}
+// sorted ascending without NaN (the caller validates them). With noSum the
+// points report a zero Sum.
+func NewHistogram[N Number](cfg Config, bounds []float64, noMinMax, noSum bool) Stream[N] {
+	h := &histogram[N]{cfg: cfg, bounds: append([]float64(nil), bounds...), noMinMax: noMinMax, noSum: noSum}
 	h.lastNanos = cfg.nowNanos()
 	nBuckets := len(bounds) + 1
 	h.table = newSeriesTable(cfg.reclaims(), cfg.CardinalityLimit, func(c *histogramCell[N]) {
@@ -75,7 +77,9 @@ func (h *histogram[N]) Measure(ctx context.Context, value N, attrs *attribute.Se
 func (h *histogram[N]) update(ctx context.Context, se *series[histogramCell[N]], value N, dropped []attribute.KeyValue) {
 	f := float64(value)
 	c := &se.cell
-	c.sum.add(value)
+	if !h.noSum {
+		c.sum.add(value)
+	}
 	if !h.noMinMax {
 		atomicMin(&c.min, f)
 		atomicMax(&c.max, f)
