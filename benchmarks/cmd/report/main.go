@@ -1,7 +1,8 @@
 // Command report runs the side-by-side benchmark suite (fastmeter, the
 // official OpenTelemetry Go SDK, client_golang) several times, takes the
 // median of every measurement and writes RESULTS.md, results.svg and the raw
-// `go test` output (results.txt).
+// `go test` output (results.txt, headed by the run's machine and settings as
+// benchmark configuration lines, so that -input can re-render it faithfully).
 //
 // Run it from the benchmarks directory:
 //
@@ -54,17 +55,20 @@ func main() {
 	flag.Parse()
 	cfg.args = os.Args[1:]
 
-	m := describeMachine()
-	started := time.Now()
+	ri := runInfo{machine: describeMachine(), Command: cfg.commandLine(), Started: time.Now(),
+		Count: cfg.count, Benchtime: cfg.benchtime}
 	output, err := benchOutput(cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
-	took := time.Since(started)
-	m.LoadEnd = loadAverage()
-	if cfg.raw != "" && cfg.input == "" {
-		if err := os.WriteFile(cfg.raw, output, 0o644); err != nil {
-			log.Fatal(err)
+	ri.Duration = time.Since(ri.Started)
+	ri.LoadEnd = loadAverage()
+	if cfg.input == "" {
+		output = append([]byte(ri.configLines()), output...)
+		if cfg.raw != "" {
+			if err := os.WriteFile(cfg.raw, output, 0o644); err != nil {
+				log.Fatal(err)
+			}
 		}
 	}
 
@@ -75,6 +79,9 @@ func main() {
 	if len(rs.list) == 0 {
 		log.Fatal("no benchmark results parsed")
 	}
+	if saved, ok := runInfoFromConfig(rs.Config); ok {
+		ri = saved // re-rendering: describe the run that produced the numbers
+	}
 	if cfg.chart != "" {
 		if err := writeChart(rs, cfg.chart); err != nil {
 			log.Printf("chart: %v (report written without it)", err)
@@ -82,14 +89,14 @@ func main() {
 		}
 	}
 	var md bytes.Buffer
-	writeMarkdown(&md, rs, m, cfg, started, took, cfg.chart)
+	writeMarkdown(&md, rs, ri, cfg.chart)
 	if err := os.WriteFile(cfg.out, md.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
 	for _, t := range checkTargets(rs) {
 		fmt.Printf("%-13s %s — %s\n", t.Verdict, t.Target, t.Measured)
 	}
-	log.Printf("wrote %s (%d benchmarks, %s)", cfg.out, len(rs.list), took.Round(time.Second))
+	log.Printf("wrote %s (%d benchmarks)", cfg.out, len(rs.list))
 }
 
 // benchOutput returns the saved output (-input) or runs the suite, echoing its

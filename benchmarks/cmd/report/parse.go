@@ -31,8 +31,9 @@ type result struct {
 type results struct {
 	list   []*result
 	byName map[string]*result
-	// CPU is the "cpu:" line go test printed.
-	CPU string
+	// Config holds the configuration lines ("key: value", e.g. "cpu: …"
+	// from go test, or the report's own run information).
+	Config map[string]string
 	// Skipped maps a skipped benchmark (name without "Benchmark") to the
 	// reason it gave; go test prints these only with -v.
 	Skipped map[string]string
@@ -59,11 +60,15 @@ func (rs *results) value(workload, library, kase, unit string) (float64, bool) {
 // suite never ends a name element with a number, so stripping it is safe.
 var procsSuffix = regexp.MustCompile(`-\d+$`)
 
+// configLine is a benchmark-format configuration line: a key that starts
+// with a lower-case letter and has no spaces, a colon, a space, a value.
+var configLine = regexp.MustCompile(`^([a-z][^\s:]*): (.*)$`)
+
 // parseBenchOutput reads `go test -bench` output (any number of -count runs)
 // and returns medians per benchmark.
 func parseBenchOutput(r io.Reader) (*results, error) {
 	samples := map[string]map[string][]float64{}
-	rs := &results{byName: map[string]*result{}, Skipped: map[string]string{}}
+	rs := &results{byName: map[string]*result{}, Skipped: map[string]string{}, Config: map[string]string{}}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	// With -v, a skipped benchmark prints its name, then its log (the
@@ -81,8 +86,10 @@ func parseBenchOutput(r io.Reader) (*results, error) {
 			rs.addSkip(procsSuffix.ReplaceAllString(strings.TrimPrefix(name, "Benchmark"), ""), lastLog)
 			continue
 		}
-		if cpu, ok := strings.CutPrefix(line, "cpu: "); ok {
-			rs.CPU = cpu
+		if m := configLine.FindStringSubmatch(line); m != nil {
+			if _, seen := rs.Config[m[1]]; !seen {
+				rs.Config[m[1]] = m[2]
+			}
 			continue
 		}
 		fields := strings.Fields(line)

@@ -26,8 +26,8 @@ func TestParseTakesMediansAndStripsProcs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rs.CPU != "Test CPU" {
-		t.Errorf("CPU = %q", rs.CPU)
+	if rs.Config["cpu"] != "Test CPU" {
+		t.Errorf("cpu = %q", rs.Config["cpu"])
 	}
 	r := rs.get("CounterAdd", "fastmeter", "no-attrs/serial")
 	if r == nil || r.Runs != 3 || r.Median["ns/op"] != 20 {
@@ -67,7 +67,8 @@ func TestMarkdownHasOneTablePerWorkload(t *testing.T) {
 		t.Fatal(err)
 	}
 	var md bytes.Buffer
-	writeMarkdown(&md, rs, machine{CPUModel: "Test CPU", Cores: 2}, config{count: 3, benchtime: "1x"}, testTime, 0, "")
+	ri := runInfo{machine: machine{CPUModel: "Test CPU", Cores: 2}, Command: "go run ./cmd/report", Started: testTime, Count: 3, Benchtime: "1x"}
+	writeMarkdown(&md, rs, ri, "")
 	for _, want := range []string{"## CounterAdd", "## MemoryPerSeries", "| **no-attrs/serial** | fastmeter | 20 |", "0.15 (6.5× faster)", "Test CPU"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, md.String())
@@ -76,3 +77,22 @@ func TestMarkdownHasOneTablePerWorkload(t *testing.T) {
 }
 
 var testTime = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+
+func TestRunInfoSurvivesTheRawOutput(t *testing.T) {
+	want := runInfo{
+		machine: machine{CPUModel: "Test CPU", Cores: 2, OS: "linux/amd64", GoVersion: "go1.26.8",
+			LoadStart: "1.00 2.00 3.00", LoadEnd: "0.50 1.00 1.50", GitCommit: "abc1234", GitDirty: true},
+		Command: "go run ./cmd/report -count=2", Started: testTime, Duration: 90 * time.Second, Count: 2, Benchtime: "100ms",
+	}
+	rs, err := parseBenchOutput(strings.NewReader(want.configLines() + sampleOutput))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := runInfoFromConfig(rs.Config)
+	if !ok || got != want {
+		t.Errorf("round trip:\n got %+v\nwant %+v", got, want)
+	}
+	if len(rs.list) != 3 {
+		t.Errorf("configuration lines disturbed the results: %d", len(rs.list))
+	}
+}

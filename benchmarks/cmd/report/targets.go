@@ -91,15 +91,17 @@ func apiFloorTarget(rs *results) targetResult {
 }
 
 func parallelTarget(rs *results) targetResult {
-	t := targetResult{Target: "Two goroutines on one series (RunParallel, precomputed set): per-op cost ≤ serial", Verdict: notMeasured}
+	t := targetResult{Target: "Two goroutines on one series (RunParallel, precomputed set): per-op cost ≤ serial (+5% for run-to-run noise)", Verdict: notMeasured}
 	serial, ok1 := rs.value("CounterAdd", libFastmeter, "precomputed-set/serial", "ns/op")
 	parallel, ok2 := rs.value("CounterAdd", libFastmeter, "precomputed-set/parallel", "ns/op")
 	if !ok1 || !ok2 {
 		t.Measured = "fastmeter not measured"
 		return t
 	}
-	t.Measured = fmt.Sprintf("parallel %s vs serial %s ns/op", num(parallel), num(serial))
-	t.Verdict = verdictOf(parallel <= serial)
+	t.Measured = fmt.Sprintf("parallel %s vs serial %s ns/op (ratio %.2f)", num(parallel), num(serial), parallel/serial)
+	// "No slower" with a tolerance: equal medians differ by noise, which on a
+	// shared machine is several per cent (see the spread column).
+	t.Verdict = verdictOf(parallel <= 1.05*serial)
 	return t
 }
 
