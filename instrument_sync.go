@@ -2,7 +2,6 @@ package fastmeter
 
 import (
 	"context"
-	"math"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -18,6 +17,7 @@ var emptySet = *attribute.EmptySet()
 // Add/Record → record → Measure on each stream → series cell update.
 type syncInstrument[N aggregate.Number] struct {
 	measures []aggregate.Measurer[N]
+	only     aggregate.Measurer[N] // measures[0] when it is the only one
 	bad      badInput
 }
 
@@ -26,12 +26,19 @@ func newSyncInstrument[N aggregate.Number](name string, perPipe [][]aggregate.Me
 	for _, ms := range perPipe {
 		s.measures = append(s.measures, ms...)
 	}
+	if len(s.measures) == 1 {
+		s.only = s.measures[0]
+	}
 	return s
 }
 
 func (s *syncInstrument[N]) record(ctx context.Context, v N, attrs *attribute.Set) {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if s.only != nil { // one reader, one stream: the common case
+		s.only.Measure(ctx, v, attrs)
+		return
 	}
 	for _, m := range s.measures {
 		m.Measure(ctx, v, attrs)
@@ -46,10 +53,10 @@ func (s *syncInstrument[N]) recordSlow(ctx context.Context, v N, attrs attribute
 
 func (s *syncInstrument[N]) enabled() bool { return len(s.measures) > 0 }
 
-// validNumber reports whether v is finite (always true for int64).
+// validNumber reports whether v is finite. v-v is 0 for every finite value
+// and NaN for NaN and ±Inf; for int64 the compiler folds it to true.
 func validNumber[N aggregate.Number](v N) bool {
-	f := float64(v)
-	return !math.IsNaN(f) && !math.IsInf(f, 0)
+	return v-v == 0
 }
 
 // add is the Counter/UpDownCounter path. Counters reject negative
@@ -105,6 +112,18 @@ type int64Counter struct {
 
 // Add records an increment; negative increments are dropped and reported.
 func (c *int64Counter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
+	if m := c.only; m != nil && ctx != nil && v >= 0 {
+		// Fast path: one stream, and no attributes or a single attribute
+		// option whose set can be read directly.
+		if len(opts) == 0 {
+			m.Measure(ctx, v, &emptySet)
+			return
+		}
+		if set, ok := fastAddAttributes(opts); ok {
+			m.Measure(ctx, v, set)
+			return
+		}
+	}
 	c.add(ctx, v, true, opts)
 }
 
@@ -117,6 +136,18 @@ type float64Counter struct {
 }
 
 func (c *float64Counter) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
+	if m := c.only; m != nil && ctx != nil && v-v == 0 && v >= 0 {
+		// Fast path: one stream, and no attributes or a single attribute
+		// option whose set can be read directly.
+		if len(opts) == 0 {
+			m.Measure(ctx, v, &emptySet)
+			return
+		}
+		if set, ok := fastAddAttributes(opts); ok {
+			m.Measure(ctx, v, set)
+			return
+		}
+	}
 	c.add(ctx, v, true, opts)
 }
 func (c *float64Counter) Enabled(context.Context) bool { return c.enabled() }
@@ -127,6 +158,18 @@ type int64UpDownCounter struct {
 }
 
 func (c *int64UpDownCounter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
+	if m := c.only; m != nil && ctx != nil {
+		// Fast path: one stream, and no attributes or a single attribute
+		// option whose set can be read directly.
+		if len(opts) == 0 {
+			m.Measure(ctx, v, &emptySet)
+			return
+		}
+		if set, ok := fastAddAttributes(opts); ok {
+			m.Measure(ctx, v, set)
+			return
+		}
+	}
 	c.add(ctx, v, false, opts)
 }
 func (c *int64UpDownCounter) Enabled(context.Context) bool { return c.enabled() }
@@ -137,6 +180,18 @@ type float64UpDownCounter struct {
 }
 
 func (c *float64UpDownCounter) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
+	if m := c.only; m != nil && ctx != nil && v-v == 0 {
+		// Fast path: one stream, and no attributes or a single attribute
+		// option whose set can be read directly.
+		if len(opts) == 0 {
+			m.Measure(ctx, v, &emptySet)
+			return
+		}
+		if set, ok := fastAddAttributes(opts); ok {
+			m.Measure(ctx, v, set)
+			return
+		}
+	}
 	c.add(ctx, v, false, opts)
 }
 func (c *float64UpDownCounter) Enabled(context.Context) bool { return c.enabled() }
@@ -147,6 +202,18 @@ type int64Histogram struct {
 }
 
 func (h *int64Histogram) Record(ctx context.Context, v int64, opts ...metric.RecordOption) {
+	if m := h.only; m != nil && ctx != nil {
+		// Fast path: one stream, and no attributes or a single attribute
+		// option whose set can be read directly.
+		if len(opts) == 0 {
+			m.Measure(ctx, v, &emptySet)
+			return
+		}
+		if set, ok := fastRecordAttributes(opts); ok {
+			m.Measure(ctx, v, set)
+			return
+		}
+	}
 	h.recordValue(ctx, v, opts)
 }
 func (h *int64Histogram) Enabled(context.Context) bool { return h.enabled() }
@@ -157,6 +224,18 @@ type float64Histogram struct {
 }
 
 func (h *float64Histogram) Record(ctx context.Context, v float64, opts ...metric.RecordOption) {
+	if m := h.only; m != nil && ctx != nil && v-v == 0 {
+		// Fast path: one stream, and no attributes or a single attribute
+		// option whose set can be read directly.
+		if len(opts) == 0 {
+			m.Measure(ctx, v, &emptySet)
+			return
+		}
+		if set, ok := fastRecordAttributes(opts); ok {
+			m.Measure(ctx, v, set)
+			return
+		}
+	}
 	h.recordValue(ctx, v, opts)
 }
 func (h *float64Histogram) Enabled(context.Context) bool { return h.enabled() }
@@ -167,6 +246,18 @@ type int64Gauge struct {
 }
 
 func (g *int64Gauge) Record(ctx context.Context, v int64, opts ...metric.RecordOption) {
+	if m := g.only; m != nil && ctx != nil {
+		// Fast path: one stream, and no attributes or a single attribute
+		// option whose set can be read directly.
+		if len(opts) == 0 {
+			m.Measure(ctx, v, &emptySet)
+			return
+		}
+		if set, ok := fastRecordAttributes(opts); ok {
+			m.Measure(ctx, v, set)
+			return
+		}
+	}
 	g.recordValue(ctx, v, opts)
 }
 func (g *int64Gauge) Enabled(context.Context) bool { return g.enabled() }
@@ -177,6 +268,18 @@ type float64Gauge struct {
 }
 
 func (g *float64Gauge) Record(ctx context.Context, v float64, opts ...metric.RecordOption) {
+	if m := g.only; m != nil && ctx != nil && v-v == 0 {
+		// Fast path: one stream, and no attributes or a single attribute
+		// option whose set can be read directly.
+		if len(opts) == 0 {
+			m.Measure(ctx, v, &emptySet)
+			return
+		}
+		if set, ok := fastRecordAttributes(opts); ok {
+			m.Measure(ctx, v, set)
+			return
+		}
+	}
 	g.recordValue(ctx, v, opts)
 }
 func (g *float64Gauge) Enabled(context.Context) bool { return g.enabled() }

@@ -51,7 +51,7 @@ func (e *exponential[N]) Measure(ctx context.Context, value N, attrs *attribute.
 
 func (e *exponential[N]) update(ctx context.Context, se *series[exponentialCell[N]], value N, dropped []attribute.KeyValue) {
 	se.cell.hist.Record(value)
-	if e.cfg.Exemplars != nil {
+	if ex := e.cfg.Exemplars; ex != nil && !(ex.TraceBased && spanless(ctx)) && ex.admits(ctx) {
 		se.cell.ex.offer(ctx, e.cfg.Exemplars, value, &se.attrs, dropped)
 	}
 }

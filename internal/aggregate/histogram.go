@@ -30,6 +30,7 @@ type histogram[N Number] struct {
 	noMinMax bool
 	noSum    bool // instruments that can record negative values report no sum
 	table    *seriesTable[histogramCell[N]]
+	fast     bool // see sum.fast
 	collector
 }
 
@@ -45,13 +46,14 @@ func NewHistogram[N Number](cfg Config, bounds []float64, noMinMax, noSum bool) 
 		c.min.Store(posInfBits)
 		c.max.Store(negInfBits)
 	}, cfg.nowNanos)
+	h.fast = cfg.Filter == nil && !h.table.reclaim
 	return h
 }
 
 // bucketIndex returns the bucket of v: the first bound ≥ v (buckets are
 // upper-inclusive), or the overflow bucket.
 func bucketIndex(bounds []float64, v float64) int {
-	if len(bounds) <= 16 {
+	if len(bounds) <= 8 {
 		for i, b := range bounds {
 			if v <= b {
 				return i
@@ -63,6 +65,12 @@ func bucketIndex(bounds []float64, v float64) int {
 }
 
 func (h *histogram[N]) Measure(ctx context.Context, value N, attrs *attribute.Set) {
+	if h.fast {
+		if se := h.table.lookup(attrs); se != nil {
+			h.update(ctx, se, value, nil)
+			return
+		}
+	}
 	var dropped []attribute.KeyValue
 	if h.cfg.Filter != nil {
 		var fset attribute.Set
@@ -89,7 +97,7 @@ func (h *histogram[N]) update(ctx context.Context, se *series[histogramCell[N]],
 	// reports this value's sum one point before its count (totals stay
 	// exact; read() carries a sum whose count is not there yet).
 	c.counts[bucketIndex(h.bounds, f)].Add(1)
-	if h.cfg.Exemplars != nil {
+	if ex := h.cfg.Exemplars; ex != nil && !(ex.TraceBased && spanless(ctx)) && ex.admits(ctx) {
 		c.ex.offer(ctx, h.cfg.Exemplars, value, &se.attrs, dropped)
 	}
 }

@@ -48,7 +48,7 @@ func (s *lastValue[N]) update(ctx context.Context, se *series[lastValueCell[N]],
 	if !se.cell.has.Load() {
 		se.cell.has.Store(true)
 	}
-	if s.cfg.Exemplars != nil {
+	if ex := s.cfg.Exemplars; ex != nil && !(ex.TraceBased && spanless(ctx)) && ex.admits(ctx) {
 		se.cell.ex.offer(ctx, s.cfg.Exemplars, value, &se.attrs, dropped)
 	}
 }

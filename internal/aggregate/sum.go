@@ -18,6 +18,9 @@ type sum[N Number] struct {
 	cfg       Config
 	monotonic bool
 	table     *seriesTable[sumCell[N]]
+	// fast: no attribute filter and no reclaim, so an existing series can
+	// be updated straight from a lock-free lookup.
+	fast bool
 	collector
 	createdNanos int64
 }
@@ -28,10 +31,28 @@ func NewSum[N Number](cfg Config, monotonic bool) Stream[N] {
 	s := &sum[N]{cfg: cfg, monotonic: monotonic, createdNanos: now}
 	s.lastNanos = now
 	s.table = newSeriesTable[sumCell[N]](cfg.reclaims(), cfg.CardinalityLimit, nil, cfg.nowNanos)
+	s.fast = cfg.Filter == nil && !s.table.reclaim
 	return s
 }
 
 func (s *sum[N]) Measure(ctx context.Context, value N, attrs *attribute.Set) {
+	if s.fast {
+		// Inlined lookup and update: this is the whole cost of a
+		// measurement on an existing series of a cumulative stream.
+		var se *series[sumCell[N]]
+		if attrs.Equivalent() == emptyKey {
+			se = s.table.empty.Load()
+		} else {
+			se, _ = s.table.arr.Load().find(setHash(attrs), attrs)
+		}
+		if se != nil {
+			se.cell.value.add(value)
+			if ex := s.cfg.Exemplars; ex != nil && !(ex.TraceBased && spanless(ctx)) && ex.admits(ctx) {
+				se.cell.ex.offer(ctx, ex, value, &se.attrs, nil)
+			}
+			return
+		}
+	}
 	if s.cfg.Filter != nil {
 		fset, dropped := s.cfg.filtered(attrs)
 		s.measure(ctx, value, &fset, dropped)
@@ -49,7 +70,7 @@ func (s *sum[N]) measure(ctx context.Context, value N, attrs *attribute.Set, dro
 // update is the cell update shared by Measure and bound handles.
 func (s *sum[N]) update(ctx context.Context, se *series[sumCell[N]], value N, dropped []attribute.KeyValue) {
 	se.cell.value.add(value)
-	if s.cfg.Exemplars != nil {
+	if ex := s.cfg.Exemplars; ex != nil && !(ex.TraceBased && spanless(ctx)) && ex.admits(ctx) {
 		se.cell.ex.offer(ctx, s.cfg.Exemplars, value, &se.attrs, dropped)
 	}
 }

@@ -16,15 +16,6 @@ var (
 	overflowSet = attribute.NewSet(attribute.Bool("otel.metric.overflow", true))
 )
 
-// setHash spreads the API's precomputed Distinct into a table hash. It never
-// looks at the attributes themselves: that work was done once, by the API,
-// when the set was built.
-func setHash(key attribute.Distinct) uint64 {
-	if forceCollisions {
-		return 42
-	}
-	return maphash.Comparable(hashSeed, key)
-}
 
 // forceCollisions makes every set hash alike; tests set it to prove that
 // colliding sets are never merged.
@@ -53,7 +44,7 @@ func (a *slotArray[C]) find(h uint64, set *attribute.Set) (*series[C], uint64) {
 		if s == nil {
 			return nil, i
 		}
-		if s.hash == h && s.attrs.Equals(set) {
+		if s.hash == h && (identical(&s.attrs, set) || deepEqual(&s.attrs, set)) {
 			return s, i
 		}
 	}
@@ -86,18 +77,28 @@ func newSeriesTable[C any](reclaim bool, limit int, initCell func(*C), now func(
 // overflow series) when needed. For reclaiming tables the caller must call
 // release(s) after updating the cell.
 func (t *seriesTable[C]) acquire(set *attribute.Set) *series[C] {
-	key := set.Equivalent()
-	if key == emptyKey {
+	if set.Equivalent() == emptyKey {
 		if s := t.empty.Load(); s != nil && (!t.reclaim || s.enter()) {
 			return s
 		}
-		return t.acquireSlow(set, setHash(key))
+		return t.acquireSlow(set, setHash(set))
 	}
-	h := setHash(key)
+	h := setHash(set)
 	if s, _ := t.arr.Load().find(h, set); s != nil && (!t.reclaim || s.enter()) {
 		return s
 	}
 	return t.acquireSlow(set, h)
+}
+
+// lookup returns the series for set if it exists, without entering it or
+// taking any lock: the fast path of non-reclaiming tables, whose series are
+// never removed.
+func (t *seriesTable[C]) lookup(set *attribute.Set) *series[C] {
+	if set.Equivalent() == emptyKey {
+		return t.empty.Load()
+	}
+	s, _ := t.arr.Load().find(setHash(set), set)
+	return s
 }
 
 func (t *seriesTable[C]) release(s *series[C]) {
@@ -171,7 +172,7 @@ func (t *seriesTable[C]) overflowSeries() *series[C] {
 	if s := t.overflow.Load(); s != nil {
 		return s
 	}
-	s := t.newSeries(&overflowSet, setHash(overflowSet.Equivalent()))
+	s := t.newSeries(&overflowSet, setHash(&overflowSet))
 	t.overflow.Store(s)
 	return s
 }

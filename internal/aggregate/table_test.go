@@ -30,8 +30,8 @@ func sumPoints(t *testing.T, s Stream[int64]) map[string]int64 {
 // TestHashCollisionsNeverMerge forces every attribute set onto the same
 // hash: the table must still keep one series per set.
 func TestHashCollisionsNeverMerge(t *testing.T) {
-	forceCollisions = true
-	defer func() { forceCollisions = false }()
+	forceCollisions, fastHash = true, false
+	defer func() { forceCollisions, fastHash = false, setLayoutOK }()
 	s := NewSum[int64](cumulativeConfig(), true)
 	for i := 0; i < 50; i++ {
 		set := attribute.NewSet(attribute.Int("i", i))
