@@ -16,7 +16,6 @@ var (
 	overflowSet = attribute.NewSet(attribute.Bool("otel.metric.overflow", true))
 )
 
-
 // forceCollisions makes every set hash alike; tests set it to prove that
 // colliding sets are never merged.
 var forceCollisions = false
