@@ -2,6 +2,7 @@ package fastmeter
 
 import (
 	"context"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -22,6 +23,15 @@ type Recorder[N int64 | float64] interface {
 // BoundAdder adds to one instrument with one attribute set fixed at bind time.
 // Create it with BindAdder; it is safe for concurrent use.
 type BoundAdder[N int64 | float64] struct {
+	// direct is the series' cell when the instrument has a single
+	// cumulative sum stream: Add is then one atomic update. With exemplars
+	// on (the trace-based default), Add takes the direct path only for a
+	// context that carries no span (exemplarsOff says whether it may
+	// ignore the context entirely).
+	direct       *aggregate.Cell[N]
+	directInt    *atomic.Uint64 // direct's storage for int64 counters
+	exemplarsOff bool
+
 	inst      *syncInstrument[N]
 	handles   []aggregate.Bound[N]
 	monotonic bool
@@ -56,6 +66,14 @@ func BindAdder[N int64 | float64](instrument Adder[N], attrs attribute.Set) *Bou
 	}:
 		b.inst, b.monotonic = c.core()
 		b.handles = bindAll(b.inst, &attrs)
+		if len(b.inst.measures) == 1 {
+			if d, ok := b.inst.measures[0].(aggregate.DirectSum[N]); ok {
+				if cell, ex, ok := d.BindCell(&attrs); ok && ex.TraceBasedOnly() {
+					b.direct, b.exemplarsOff = cell, ex == nil
+					b.directInt = cell.IntBits()
+				}
+			}
+		}
 	default:
 		b.fallback = instrument
 		b.opts = []metric.AddOption{metric.WithAttributeSet(attrs)}
@@ -66,6 +84,20 @@ func BindAdder[N int64 | float64](instrument Adder[N], attrs attribute.Set) *Bou
 // Add adds incr to the bound series. As with Counter.Add, a negative increment
 // to a Counter and a non-finite value are dropped and reported.
 func (b *BoundAdder[N]) Add(ctx context.Context, incr N) {
+	// The direct path takes finite, non-negative increments; anything else
+	// (including an UpDownCounter's negative ones) goes the full way.
+	if p := b.directInt; p != nil && incr >= 0 && (b.exemplarsOff || aggregate.Spanless(ctx)) {
+		p.Add(uint64(int64(incr)))
+		return
+	}
+	if d := b.direct; d != nil && incr >= 0 && incr-incr == 0 && (b.exemplarsOff || aggregate.Spanless(ctx)) {
+		d.Add(incr)
+		return
+	}
+	b.add(ctx, incr)
+}
+
+func (b *BoundAdder[N]) add(ctx context.Context, incr N) {
 	if b.fallback != nil {
 		b.fallback.Add(ctx, incr, b.opts...)
 		return

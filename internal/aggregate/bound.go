@@ -57,3 +57,50 @@ func (b *bound[N, C]) MeasureBound(ctx context.Context, value N) {
 	b.update(ctx, s, value, b.dropped)
 	s.leave()
 }
+
+// Cell is a cumulative sum's atomic value, which a bound handle may update
+// directly: on a cumulative stream the series is never removed, so the cell
+// outlives the handle.
+type Cell[N Number] = atomicNumber[N]
+
+// Add adds v to the cell.
+func (a *atomicNumber[N]) Add(v N) { a.add(v) }
+
+// IntBits returns the cell's storage when it holds an int64 (two's
+// complement, so adding uint64(v) adds v), for callers that want the add
+// without generic dispatch; nil for float64 cells.
+func (a *atomicNumber[N]) IntBits() *atomic.Uint64 {
+	if isFloat[N]() {
+		return nil
+	}
+	return &a.bits
+}
+
+// DirectSum is implemented by sum streams.
+type DirectSum[N Number] interface {
+	// BindCell returns the cell of attrs' series when the stream allows
+	// updating it in place (cumulative, never reclaimed), and the
+	// stream's exemplar configuration (nil: exemplars off), which the
+	// caller must honour by taking the full path when a measurement could
+	// be sampled.
+	BindCell(attrs *attribute.Set) (cell *Cell[N], exemplars *ExemplarConfig, ok bool)
+}
+
+// BindCell implements DirectSum.
+func (s *sum[N]) BindCell(attrs *attribute.Set) (*Cell[N], *ExemplarConfig, bool) {
+	if s.table.reclaim {
+		return nil, nil, false
+	}
+	fset, _ := s.cfg.filtered(attrs)
+	se := s.table.acquire(&fset)
+	return &se.cell.value, s.cfg.Exemplars, true
+}
+
+// Spanless reports whether a measurement made with ctx can never be sampled
+// by the trace-based exemplar filter: ctx is context.Background() or
+// context.TODO().
+func Spanless(ctx context.Context) bool { return spanless(ctx) }
+
+// TraceBasedOnly reports whether cfg samples only measurements with a
+// sampled span (or nothing at all).
+func (cfg *ExemplarConfig) TraceBasedOnly() bool { return cfg == nil || cfg.TraceBased }
