@@ -2,6 +2,7 @@ package fastmeter
 
 import (
 	"context"
+	"reflect"
 
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
@@ -76,28 +77,23 @@ func countPoints(rm *metricdata.ResourceMetrics) int {
 	return n
 }
 
+// pointCount is the number of data points in an aggregation. Every
+// metricdata aggregation keeps them in a DataPoints slice; batching is off the
+// hot path, so reflection keeps this to one rule instead of a case per type.
 func pointCount(a metricdata.Aggregation) int {
-	switch d := a.(type) {
-	case metricdata.Sum[int64]:
-		return len(d.DataPoints)
-	case metricdata.Sum[float64]:
-		return len(d.DataPoints)
-	case metricdata.Gauge[int64]:
-		return len(d.DataPoints)
-	case metricdata.Gauge[float64]:
-		return len(d.DataPoints)
-	case metricdata.Histogram[int64]:
-		return len(d.DataPoints)
-	case metricdata.Histogram[float64]:
-		return len(d.DataPoints)
-	case metricdata.ExponentialHistogram[int64]:
-		return len(d.DataPoints)
-	case metricdata.ExponentialHistogram[float64]:
-		return len(d.DataPoints)
-	case metricdata.Summary:
-		return len(d.DataPoints)
+	if pts, ok := dataPoints(a); ok {
+		return pts.Len()
 	}
 	return 1
+}
+
+func dataPoints(a metricdata.Aggregation) (reflect.Value, bool) {
+	v := reflect.ValueOf(a)
+	if !v.IsValid() || v.Kind() != reflect.Struct {
+		return reflect.Value{}, false
+	}
+	pts := v.FieldByName("DataPoints")
+	return pts, pts.IsValid() && pts.Kind() == reflect.Slice
 }
 
 // splitMetric returns the first room points of m (ok=false when room is 0)
@@ -115,44 +111,17 @@ func splitMetric(m metricdata.Metrics, room int) (metricdata.Metrics, remainder,
 	return head, remainder{metric: tail, hasPoints: true}, true
 }
 
+// splitData returns copies of a holding its first k data points and the rest.
 func splitData(a metricdata.Aggregation, k int) (metricdata.Aggregation, metricdata.Aggregation) {
-	switch d := a.(type) {
-	case metricdata.Sum[int64]:
-		h, t := d, d
-		h.DataPoints, t.DataPoints = d.DataPoints[:k:k], d.DataPoints[k:]
-		return h, t
-	case metricdata.Sum[float64]:
-		h, t := d, d
-		h.DataPoints, t.DataPoints = d.DataPoints[:k:k], d.DataPoints[k:]
-		return h, t
-	case metricdata.Gauge[int64]:
-		h, t := d, d
-		h.DataPoints, t.DataPoints = d.DataPoints[:k:k], d.DataPoints[k:]
-		return h, t
-	case metricdata.Gauge[float64]:
-		h, t := d, d
-		h.DataPoints, t.DataPoints = d.DataPoints[:k:k], d.DataPoints[k:]
-		return h, t
-	case metricdata.Histogram[int64]:
-		h, t := d, d
-		h.DataPoints, t.DataPoints = d.DataPoints[:k:k], d.DataPoints[k:]
-		return h, t
-	case metricdata.Histogram[float64]:
-		h, t := d, d
-		h.DataPoints, t.DataPoints = d.DataPoints[:k:k], d.DataPoints[k:]
-		return h, t
-	case metricdata.ExponentialHistogram[int64]:
-		h, t := d, d
-		h.DataPoints, t.DataPoints = d.DataPoints[:k:k], d.DataPoints[k:]
-		return h, t
-	case metricdata.ExponentialHistogram[float64]:
-		h, t := d, d
-		h.DataPoints, t.DataPoints = d.DataPoints[:k:k], d.DataPoints[k:]
-		return h, t
-	case metricdata.Summary:
-		h, t := d, d
-		h.DataPoints, t.DataPoints = d.DataPoints[:k:k], d.DataPoints[k:]
-		return h, t
+	pts, ok := dataPoints(a)
+	if !ok {
+		return a, nil
 	}
-	return a, nil
+	head := reflect.New(reflect.TypeOf(a)).Elem()
+	head.Set(reflect.ValueOf(a))
+	tail := reflect.New(reflect.TypeOf(a)).Elem()
+	tail.Set(reflect.ValueOf(a))
+	head.FieldByName("DataPoints").Set(pts.Slice3(0, k, k))
+	tail.FieldByName("DataPoints").Set(pts.Slice(k, pts.Len()))
+	return head.Interface().(metricdata.Aggregation), tail.Interface().(metricdata.Aggregation)
 }

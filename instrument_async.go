@@ -91,36 +91,37 @@ func (o float64Observer) Observe(v float64, opts ...metric.ObserveOption) {
 	o.inst.observe(o.pipe, v, opts)
 }
 
-// registerInt64Callbacks attaches an instrument's own callbacks to every
-// pipeline that has a stream for it.
-func registerInt64Callbacks(inst *observable[int64], callbacks []metric.Int64Callback) {
+// registerCallbacks attaches an instrument's own callbacks to every pipeline
+// that has a stream for it; observer builds the instrument's observer for a
+// pipeline.
+func registerCallbacks[N aggregate.Number, O any](inst *observable[N], callbacks []func(context.Context, O) error, observer func(pipe int) O) {
 	for pipe, p := range inst.meter.pipes {
 		if len(inst.perPipe[pipe]) == 0 {
 			continue
 		}
+		obs := observer(pipe)
 		for _, cb := range callbacks {
-			if cb == nil {
-				continue
+			if cb != nil {
+				p.addCallback(func(ctx context.Context) error { return cb(ctx, obs) })
 			}
-			obs := int64Observer{inst: inst, pipe: pipe}
-			p.addCallback(func(ctx context.Context) error { return cb(ctx, obs) })
 		}
 	}
 }
 
-func registerFloat64Callbacks(inst *observable[float64], callbacks []metric.Float64Callback) {
-	for pipe, p := range inst.meter.pipes {
-		if len(inst.perPipe[pipe]) == 0 {
-			continue
-		}
-		for _, cb := range callbacks {
-			if cb == nil {
-				continue
-			}
-			obs := float64Observer{inst: inst, pipe: pipe}
-			p.addCallback(func(ctx context.Context) error { return cb(ctx, obs) })
-		}
+func registerInt64Callbacks(inst *observable[int64], callbacks []metric.Int64Callback) {
+	cbs := make([]func(context.Context, metric.Int64Observer) error, len(callbacks))
+	for i, cb := range callbacks {
+		cbs[i] = cb
 	}
+	registerCallbacks(inst, cbs, func(pipe int) metric.Int64Observer { return int64Observer{inst: inst, pipe: pipe} })
+}
+
+func registerFloat64Callbacks(inst *observable[float64], callbacks []metric.Float64Callback) {
+	cbs := make([]func(context.Context, metric.Float64Observer) error, len(callbacks))
+	for i, cb := range callbacks {
+		cbs[i] = cb
+	}
+	registerCallbacks(inst, cbs, func(pipe int) metric.Float64Observer { return float64Observer{inst: inst, pipe: pipe} })
 }
 
 // multiObserver is what a Meter.RegisterCallback callback observes through:

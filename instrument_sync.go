@@ -45,6 +45,42 @@ func (s *syncInstrument[N]) record(ctx context.Context, v N, attrs *attribute.Se
 	}
 }
 
+// fastAdd is the path of the common call: one stream, and no attributes or
+// a single attribute option whose set can be read directly. It reports
+// whether it recorded v; the caller validated v.
+func (s *syncInstrument[N]) fastAdd(ctx context.Context, v N, opts []metric.AddOption) bool {
+	m := s.only
+	if m == nil || ctx == nil {
+		return false
+	}
+	if len(opts) == 0 {
+		m.Measure(ctx, v, &emptySet)
+		return true
+	}
+	if set, ok := fastAddAttributes(opts); ok {
+		m.Measure(ctx, v, set)
+		return true
+	}
+	return false
+}
+
+// fastRecord is fastAdd for Record calls.
+func (s *syncInstrument[N]) fastRecord(ctx context.Context, v N, opts []metric.RecordOption) bool {
+	m := s.only
+	if m == nil || ctx == nil {
+		return false
+	}
+	if len(opts) == 0 {
+		m.Measure(ctx, v, &emptySet)
+		return true
+	}
+	if set, ok := fastRecordAttributes(opts); ok {
+		m.Measure(ctx, v, set)
+		return true
+	}
+	return false
+}
+
 // recordSlow takes the set by value so that only this path, not the fast
 // one, pays for moving it to the heap.
 func (s *syncInstrument[N]) recordSlow(ctx context.Context, v N, attrs attribute.Set) {
@@ -112,17 +148,8 @@ type int64Counter struct {
 
 // Add records an increment; negative increments are dropped and reported.
 func (c *int64Counter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
-	if m := c.only; m != nil && ctx != nil && v >= 0 {
-		// Fast path: one stream, and no attributes or a single attribute
-		// option whose set can be read directly.
-		if len(opts) == 0 {
-			m.Measure(ctx, v, &emptySet)
-			return
-		}
-		if set, ok := fastAddAttributes(opts); ok {
-			m.Measure(ctx, v, set)
-			return
-		}
+	if v >= 0 && c.fastAdd(ctx, v, opts) {
+		return
 	}
 	c.add(ctx, v, true, opts)
 }
@@ -136,17 +163,8 @@ type float64Counter struct {
 }
 
 func (c *float64Counter) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
-	if m := c.only; m != nil && ctx != nil && v-v == 0 && v >= 0 {
-		// Fast path: one stream, and no attributes or a single attribute
-		// option whose set can be read directly.
-		if len(opts) == 0 {
-			m.Measure(ctx, v, &emptySet)
-			return
-		}
-		if set, ok := fastAddAttributes(opts); ok {
-			m.Measure(ctx, v, set)
-			return
-		}
+	if v-v == 0 && v >= 0 && c.fastAdd(ctx, v, opts) {
+		return
 	}
 	c.add(ctx, v, true, opts)
 }
@@ -158,17 +176,8 @@ type int64UpDownCounter struct {
 }
 
 func (c *int64UpDownCounter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
-	if m := c.only; m != nil && ctx != nil {
-		// Fast path: one stream, and no attributes or a single attribute
-		// option whose set can be read directly.
-		if len(opts) == 0 {
-			m.Measure(ctx, v, &emptySet)
-			return
-		}
-		if set, ok := fastAddAttributes(opts); ok {
-			m.Measure(ctx, v, set)
-			return
-		}
+	if c.fastAdd(ctx, v, opts) {
+		return
 	}
 	c.add(ctx, v, false, opts)
 }
@@ -180,17 +189,8 @@ type float64UpDownCounter struct {
 }
 
 func (c *float64UpDownCounter) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
-	if m := c.only; m != nil && ctx != nil && v-v == 0 {
-		// Fast path: one stream, and no attributes or a single attribute
-		// option whose set can be read directly.
-		if len(opts) == 0 {
-			m.Measure(ctx, v, &emptySet)
-			return
-		}
-		if set, ok := fastAddAttributes(opts); ok {
-			m.Measure(ctx, v, set)
-			return
-		}
+	if v-v == 0 && c.fastAdd(ctx, v, opts) {
+		return
 	}
 	c.add(ctx, v, false, opts)
 }
@@ -202,17 +202,8 @@ type int64Histogram struct {
 }
 
 func (h *int64Histogram) Record(ctx context.Context, v int64, opts ...metric.RecordOption) {
-	if m := h.only; m != nil && ctx != nil {
-		// Fast path: one stream, and no attributes or a single attribute
-		// option whose set can be read directly.
-		if len(opts) == 0 {
-			m.Measure(ctx, v, &emptySet)
-			return
-		}
-		if set, ok := fastRecordAttributes(opts); ok {
-			m.Measure(ctx, v, set)
-			return
-		}
+	if h.fastRecord(ctx, v, opts) {
+		return
 	}
 	h.recordValue(ctx, v, opts)
 }
@@ -224,17 +215,8 @@ type float64Histogram struct {
 }
 
 func (h *float64Histogram) Record(ctx context.Context, v float64, opts ...metric.RecordOption) {
-	if m := h.only; m != nil && ctx != nil && v-v == 0 {
-		// Fast path: one stream, and no attributes or a single attribute
-		// option whose set can be read directly.
-		if len(opts) == 0 {
-			m.Measure(ctx, v, &emptySet)
-			return
-		}
-		if set, ok := fastRecordAttributes(opts); ok {
-			m.Measure(ctx, v, set)
-			return
-		}
+	if v-v == 0 && h.fastRecord(ctx, v, opts) {
+		return
 	}
 	h.recordValue(ctx, v, opts)
 }
@@ -246,17 +228,8 @@ type int64Gauge struct {
 }
 
 func (g *int64Gauge) Record(ctx context.Context, v int64, opts ...metric.RecordOption) {
-	if m := g.only; m != nil && ctx != nil {
-		// Fast path: one stream, and no attributes or a single attribute
-		// option whose set can be read directly.
-		if len(opts) == 0 {
-			m.Measure(ctx, v, &emptySet)
-			return
-		}
-		if set, ok := fastRecordAttributes(opts); ok {
-			m.Measure(ctx, v, set)
-			return
-		}
+	if g.fastRecord(ctx, v, opts) {
+		return
 	}
 	g.recordValue(ctx, v, opts)
 }
@@ -268,17 +241,8 @@ type float64Gauge struct {
 }
 
 func (g *float64Gauge) Record(ctx context.Context, v float64, opts ...metric.RecordOption) {
-	if m := g.only; m != nil && ctx != nil && v-v == 0 {
-		// Fast path: one stream, and no attributes or a single attribute
-		// option whose set can be read directly.
-		if len(opts) == 0 {
-			m.Measure(ctx, v, &emptySet)
-			return
-		}
-		if set, ok := fastRecordAttributes(opts); ok {
-			m.Measure(ctx, v, set)
-			return
-		}
+	if v-v == 0 && g.fastRecord(ctx, v, opts) {
+		return
 	}
 	g.recordValue(ctx, v, opts)
 }
