@@ -64,6 +64,16 @@ var procsSuffix = regexp.MustCompile(`-\d+$`)
 // with a lower-case letter and has no spaces, a colon, a space, a value.
 var configLine = regexp.MustCompile(`^([a-z][^\s:]*): (.*)$`)
 
+// min returns the smallest value of one unit across the runs.
+func (rs *results) min(workload, library, kase, unit string) (float64, bool) {
+	r := rs.get(workload, library, kase)
+	if r == nil {
+		return 0, false
+	}
+	v, ok := r.Min[unit]
+	return v, ok
+}
+
 // parseBenchOutput reads `go test -bench` output (any number of -count runs)
 // and returns medians per benchmark.
 func parseBenchOutput(r io.Reader) (*results, error) {
