@@ -58,9 +58,9 @@ func (b *bound[N, C]) MeasureBound(ctx context.Context, value N) {
 	s.leave()
 }
 
-// Cell is a cumulative sum's atomic value, which a bound handle may update
+// Cell is a cumulative sum's base word, which a bound handle may update
 // directly: on a cumulative stream the series is never removed, so the cell
-// outlives the handle.
+// outlives the handle, and collection adds the base to any stripes.
 type Cell[N Number] = atomicNumber[N]
 
 // Add adds v to the cell.
@@ -93,7 +93,7 @@ func (s *sum[N]) BindCell(attrs *attribute.Set) (*Cell[N], *ExemplarConfig, bool
 	}
 	fset, _ := s.cfg.filtered(attrs)
 	se := s.table.acquire(&fset)
-	return &se.cell.value, s.cfg.Exemplars, true
+	return &se.cell.value.base, s.cfg.Exemplars, true
 }
 
 // Spanless reports whether a measurement made with ctx can never be sampled

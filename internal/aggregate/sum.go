@@ -7,9 +7,10 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
-// sumCell is a synchronous sum: one atomic number.
+// sumCell is a synchronous sum: an atomic number that stripes itself when
+// contended (see stripedSum).
 type sumCell[N Number] struct {
-	value atomicNumber[N]
+	value stripedSum[N]
 	ex    exemplarCell[N]
 }
 
