@@ -37,6 +37,6 @@ func aggregationFromEnv() (sdkmetric.AggregationSelector, error) {
 	case "base2_exponential_bucket_histogram":
 		return exponentialHistogramSelector, nil
 	}
-	return nil, &EnvError{Name: envHistogramAggregation, Value: v,
+	return nil, &EnvError{Name: envHistogramAggregation, Value: rawEnv(envHistogramAggregation),
 		Reason: "accepted: explicit_bucket_histogram, base2_exponential_bucket_histogram"}
 }

@@ -11,12 +11,17 @@
 //	otel.SetMeterProvider(mp)
 //
 // Options (WithExporters, WithInterval, WithResource, ...) override the
-// variable they correspond to; that variable is then not read.
+// variable they correspond to; autoconfig then does not read or validate
+// that variable. (fastmeter's NewPeriodicReader and NewMeterProvider, like
+// the official SDK's, still look at OTEL_METRIC_EXPORT_INTERVAL, _TIMEOUT
+// and OTEL_METRICS_EXEMPLAR_FILTER themselves and report an invalid value
+// through otel.Handle, even though autoconfig's explicit setting wins.)
 //
 // # Variables
 //
 //   - OTEL_SDK_DISABLED: "true" gives a provider with no reader (records
-//     and exports nothing, starts nothing) and no other variable is read.
+//     and exports nothing, starts nothing) and autoconfig reads no other
+//     variable.
 //   - OTEL_METRICS_EXPORTER: comma-separated list of otlp (default),
 //     prometheus, console, none. Each push exporter (otlp, console) gets
 //     its own periodic reader.

@@ -39,6 +39,13 @@ func lookupEnum(name string) (value string, ok bool) {
 	return strings.ToLower(v), ok
 }
 
+// rawEnv is the variable's value as set (white space trimmed, case kept),
+// for error messages about enumerated variables that lookupEnum lower-cased.
+func rawEnv(name string) string {
+	v, _ := lookupEnv(name)
+	return v
+}
+
 // lookupFirst returns the first of names that is set, with its name. It
 // serves the per-signal variables that take precedence over the general
 // ones (OTEL_EXPORTER_OTLP_METRICS_X before OTEL_EXPORTER_OTLP_X).

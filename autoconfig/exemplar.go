@@ -22,5 +22,5 @@ func exemplarFilterFromEnv() (exemplar.Filter, error) {
 	case "trace_based":
 		return exemplar.TraceBasedFilter, nil
 	}
-	return nil, &EnvError{Name: envExemplarFilter, Value: v, Reason: "accepted: always_on, always_off, trace_based"}
+	return nil, &EnvError{Name: envExemplarFilter, Value: rawEnv(envExemplarFilter), Reason: "accepted: always_on, always_off, trace_based"}
 }

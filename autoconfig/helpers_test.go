@@ -235,12 +235,9 @@ func shutdownBy(t *testing.T, mp *sdkmetric.MeterProvider, d time.Duration) erro
 }
 
 // flushWithoutDeadline calls ForceFlush with a context that has no
-// deadline, so the reader's export timeout must bound it, and fails the
-// test if it is still running after a hang guard. It returns its error.
-//
-// (The official SDK also applies the export timeout to a ForceFlush whose
-// context has a later deadline; fastmeter uses the caller's deadline as
-// is, so tests that check the export timeout pass none.)
+// deadline, so that only the reader's export timeout can bound it, and
+// fails the test if it is still running after a hang guard. It returns
+// its error.
 func flushWithoutDeadline(t *testing.T, mp *sdkmetric.MeterProvider) error {
 	t.Helper()
 	done := make(chan error, 1)

@@ -16,8 +16,9 @@ import (
 
 // Option overrides what NewMeterProvider would otherwise take from the
 // environment, or adds to it. An option always wins over the variable it
-// replaces, and when it does the variable is not read (so an invalid value
-// in it is not an error).
+// replaces, and when it does autoconfig does not read the variable (so an
+// invalid value in it is not an error; see the package documentation for
+// the few variables the SDK itself still looks at).
 type Option interface {
 	apply(*config)
 }
@@ -127,14 +128,14 @@ func WithResource(res *resource.Resource) Option {
 // the protocol is "grpc". They are applied after the OTEL_EXPORTER_OTLP_*
 // variables, so they override them (endpoint, headers, TLS, ...).
 func WithOTLPGRPCOptions(opts ...otlpmetricgrpc.Option) Option {
-	return optionFunc(func(c *config) { c.grpcOptions = append(c.grpcOptions, opts...) })
+	return optionFunc(func(c *config) { c.grpcOptions = appendNonNil(c.grpcOptions, opts) })
 }
 
 // WithOTLPHTTPOptions adds options to the otlpmetrichttp exporter used when
 // the protocol is "http/protobuf". They are applied after the
 // OTEL_EXPORTER_OTLP_* variables, so they override them.
 func WithOTLPHTTPOptions(opts ...otlpmetrichttp.Option) Option {
-	return optionFunc(func(c *config) { c.httpOptions = append(c.httpOptions, opts...) })
+	return optionFunc(func(c *config) { c.httpOptions = appendNonNil(c.httpOptions, opts) })
 }
 
 // WithConsoleWriter makes the console exporter write to w instead of
@@ -156,7 +157,7 @@ func WithPrometheusListener(l net.Listener) Option {
 // prometheus.WithoutRegistration, because it serves the exporter's own
 // handler; pass prometheus.WithRegisterer to register it as well.
 func WithPrometheusOptions(opts ...prometheus.Option) Option {
-	return optionFunc(func(c *config) { c.promOptions = append(c.promOptions, opts...) })
+	return optionFunc(func(c *config) { c.promOptions = appendNonNil(c.promOptions, opts) })
 }
 
 // WithReader adds a reader besides the ones the environment asks for, for
@@ -176,4 +177,16 @@ func WithView(views ...sdkmetric.View) Option {
 // (e.g. WithCardinalityLimit).
 func WithMeterProviderOptions(opts ...sdkmetric.Option) Option {
 	return optionFunc(func(c *config) { c.providerOpts = append(c.providerOpts, opts...) })
+}
+
+// appendNonNil appends the options that are not nil: the exporters call a
+// method on every option they get, so a nil one would panic there.
+func appendNonNil[O comparable](to, opts []O) []O {
+	var zero O
+	for _, o := range opts {
+		if o != zero {
+			to = append(to, o)
+		}
+	}
+	return to
 }

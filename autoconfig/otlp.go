@@ -29,6 +29,9 @@ func newOTLPExporter(ctx context.Context, s settings, c *config) (sdkmetric.Expo
 		if !s.otlpEnv.transportChosen && len(c.grpcOptions) == 0 {
 			opts = append(opts, otlpmetricgrpc.WithInsecure())
 		}
+		if s.otlpEnv.gzip {
+			opts = append(opts, otlpmetricgrpc.WithCompressor("gzip"))
+		}
 		if s.temporality != nil {
 			opts = append(opts, otlpmetricgrpc.WithTemporalitySelector(s.temporality))
 		}
@@ -44,6 +47,9 @@ func newOTLPExporter(ctx context.Context, s settings, c *config) (sdkmetric.Expo
 		var opts []otlpmetrichttp.Option
 		if !s.otlpEnv.transportChosen && len(c.httpOptions) == 0 {
 			opts = append(opts, otlpmetrichttp.WithInsecure())
+		}
+		if s.otlpEnv.gzip {
+			opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression))
 		}
 		if s.temporality != nil {
 			opts = append(opts, otlpmetrichttp.WithTemporalitySelector(s.temporality))

@@ -26,6 +26,13 @@ type otlpEnv struct {
 	// is set: the user chose the transport security, so autoconfig must
 	// not apply its default.
 	transportChosen bool
+	// gzip is true when the effective compression (METRICS_COMPRESSION,
+	// else COMPRESSION) is gzip in any case. The exporters compare the
+	// value with "gzip" case-sensitively and take anything else as none,
+	// so autoconfig, whose keywords are case-insensitive, then passes gzip
+	// to the exporter as an option instead of letting "GZIP" silently mean
+	// no compression. (none needs no option: the exporters read it right.)
+	gzip bool
 }
 
 // checkOTLPEnv validates every OTEL_EXPORTER_OTLP_* variable the exporter
@@ -43,8 +50,13 @@ func checkOTLPEnv(protocol otlpProtocol, warn func(error)) (otlpEnv, error) {
 		if v, ok := lookupEnv(name("HEADERS")); ok {
 			errs = append(errs, checkHeaders(name("HEADERS"), v))
 		}
-		if v, ok := lookupEnum(name("COMPRESSION")); ok && v != "gzip" && v != "none" {
-			errs = append(errs, &EnvError{Name: name("COMPRESSION"), Value: v, Reason: "accepted: gzip, none"})
+		if v, ok := lookupEnum(name("COMPRESSION")); ok {
+			if v != "gzip" && v != "none" {
+				errs = append(errs, &EnvError{Name: name("COMPRESSION"), Value: rawEnv(name("COMPRESSION")),
+					Reason: "accepted: gzip, none"})
+			}
+			// The METRICS_ form comes second and so wins.
+			env.gzip = v == "gzip"
 		}
 		if _, ok := lookupEnv(name("TIMEOUT")); ok {
 			_, err := positiveMillis(name("TIMEOUT"), 0)

@@ -28,8 +28,8 @@ import (
 //
 // With OTEL_SDK_DISABLED=true (or WithDisabled(true)) the result is a
 // provider without readers: instruments work and cost next to nothing,
-// nothing is exported, nothing is started, no other variable is read, and
-// Shutdown returns nil.
+// nothing is exported, nothing is started, autoconfig reads no other
+// variable, and Shutdown returns nil.
 func NewMeterProvider(ctx context.Context, opts ...Option) (*sdkmetric.MeterProvider, error) {
 	c := newConfig(opts)
 	warn := otel.Handle

@@ -20,5 +20,5 @@ func temporalityFromEnv() (sdkmetric.TemporalitySelector, error) {
 	case "lowmemory":
 		return sdkmetric.LowMemoryTemporalitySelector, nil
 	}
-	return nil, &EnvError{Name: envTemporalityPref, Value: v, Reason: "accepted: cumulative, delta, lowmemory"}
+	return nil, &EnvError{Name: envTemporalityPref, Value: rawEnv(envTemporalityPref), Reason: "accepted: cumulative, delta, lowmemory"}
 }

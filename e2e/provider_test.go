@@ -88,15 +88,23 @@ func newProvider(caseName string, exp sdkmetric.Exporter, interval, timeout time
 		sdkmetric.WithResource(res),
 		sdkmetric.WithReader(reader),
 		sdkmetric.WithExemplarFilter(exemplar.AlwaysOnFilter),
-		sdkmetric.WithView(sdkmetric.NewView(
+		sdkmetric.WithView(workloadViews()...),
+	)
+}
+
+// workloadViews are the views the workload's ledger expects: the float
+// histogram keeps only "route", and a float histogram is made exponential.
+func workloadViews() []sdkmetric.View {
+	return []sdkmetric.View{
+		sdkmetric.NewView(
 			sdkmetric.Instrument{Name: "e2e.float.histogram"},
 			sdkmetric.Stream{AttributeFilter: attribute.NewAllowKeysFilter("route")},
-		)),
-		sdkmetric.WithView(sdkmetric.NewView(
+		),
+		sdkmetric.NewView(
 			sdkmetric.Instrument{Name: "e2e.float.exponential_histogram"},
 			sdkmetric.Stream{Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: expHistMaxSize, MaxScale: expHistMaxScale}},
-		)),
-	)
+		),
+	}
 }
 
 // newMeter is the meter every workload records with.
