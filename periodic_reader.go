@@ -223,7 +223,8 @@ func (r *PeriodicReader) collectAndExportHolding(ctx context.Context) error {
 		return ErrReaderNotRegistered
 	}
 	collectErr := box.s.produce(ctx, &r.rm, r.cfg.producers)
-	if r.exporter == nil {
+	var abandoned *collectionAbandonedError
+	if r.exporter == nil || errors.As(collectErr, &abandoned) {
 		return collectErr
 	}
 	// Whatever was collected is exported even if a callback or producer

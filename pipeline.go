@@ -169,7 +169,11 @@ func (p *pipeline) produce(ctx context.Context, rm *metricdata.ResourceMetrics, 
 	var errs error
 	for _, cb := range callbacks {
 		if err := ctx.Err(); err != nil {
-			return errors.Join(errs, err)
+			// Nothing is collected: the streams keep their data (a delta
+			// stream hands it to the next collection) and rm holds none of
+			// the previous collection's, so no caller can export it twice.
+			rm.ScopeMetrics = rm.ScopeMetrics[:0]
+			return &collectionAbandonedError{err: errors.Join(errs, err)}
 		}
 		if err := runCallback(ctx, cb.fn); err != nil {
 			errs = errors.Join(errs, err)
@@ -223,6 +227,16 @@ func (p *pipeline) produce(ctx context.Context, rm *metricdata.ResourceMetrics, 
 	}
 	return errs
 }
+
+// collectionAbandonedError is produce's error when ctx ended before any
+// stream was collected. A reader must not export after it: there is nothing
+// new to send, and the streams still hold their data for the next collection.
+type collectionAbandonedError struct{ err error }
+
+func (e *collectionAbandonedError) Error() string {
+	return "fastmeter: collection abandoned before any stream was read: " + e.err.Error()
+}
+func (e *collectionAbandonedError) Unwrap() error { return e.err }
 
 // runCallback calls a user callback, turning a panic into an error so one
 // broken callback cannot take the collection (and the other callbacks'
