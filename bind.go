@@ -3,6 +3,7 @@ package fastmeter
 import (
 	"context"
 	"sync/atomic"
+	"unsafe"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -23,14 +24,20 @@ type Recorder[N int64 | float64] interface {
 // BoundAdder adds to one instrument with one attribute set fixed at bind time.
 // Create it with BindAdder; it is safe for concurrent use.
 type BoundAdder[N int64 | float64] struct {
-	// direct is the series' cell when the instrument has a single
-	// cumulative sum stream: Add is then one atomic update. With exemplars
-	// on (the trace-based default), Add takes the direct path only for a
-	// context that carries no span (exemplarsOff says whether it may
-	// ignore the context entirely).
-	direct       *aggregate.Cell[N]
-	directInt    *atomic.Uint64 // direct's storage for int64 counters
+	// directSum is set when the instrument has a single cumulative sum
+	// stream and exemplars can be decided from the context's type alone:
+	// Add then updates the series' cell itself, one atomic add. The cell is
+	// found on the first Add (direct, and directInt for int64 counters), so
+	// that a handle creates its series when it records, as an unbound Add
+	// would: a handle that never records exports nothing, and the series'
+	// start time is its first measurement. With exemplars on (the
+	// trace-based default) the direct path serves only contexts that carry
+	// no span; exemplarsOff says whether it may ignore the context.
+	directSum    aggregate.DirectSum[N]
+	direct       atomic.Pointer[aggregate.Cell[N]]
+	directInt    atomic.Pointer[atomic.Uint64]
 	exemplarsOff bool
+	attrs        attribute.Set
 
 	inst      *syncInstrument[N]
 	handles   []aggregate.Bound[N]
@@ -68,9 +75,8 @@ func BindAdder[N int64 | float64](instrument Adder[N], attrs attribute.Set) *Bou
 		b.handles = bindAll(b.inst, &attrs)
 		if len(b.inst.measures) == 1 {
 			if d, ok := b.inst.measures[0].(aggregate.DirectSum[N]); ok {
-				if cell, ex, ok := d.BindCell(&attrs); ok && ex.TraceBasedOnly() {
-					b.direct, b.exemplarsOff = cell, ex == nil
-					b.directInt = cell.IntBits()
+				if ex, ok := d.Direct(); ok && ex.TraceBasedOnly() {
+					b.directSum, b.exemplarsOff, b.attrs = d, ex == nil, attrs
 				}
 			}
 		}
@@ -84,20 +90,28 @@ func BindAdder[N int64 | float64](instrument Adder[N], attrs attribute.Set) *Bou
 // Add adds incr to the bound series. As with Counter.Add, a negative increment
 // to a Counter and a non-finite value are dropped and reported.
 func (b *BoundAdder[N]) Add(ctx context.Context, incr N) {
-	// The direct path takes finite, non-negative increments; anything else
-	// (including an UpDownCounter's negative ones) goes the full way.
-	if p := b.directInt; p != nil && incr >= 0 && (b.exemplarsOff || aggregate.Spanless(ctx)) {
+	// The direct path of an int64 counter calls nothing: a bound Add is the
+	// atomic add and three predictable branches. It takes non-negative
+	// increments; anything else (an UpDownCounter's negative ones included)
+	// goes the full way.
+	if p := b.directInt.Load(); p != nil && incr >= 0 && (b.exemplarsOff || spanless(ctx)) {
 		p.Add(uint64(int64(incr)))
-		return
-	}
-	if d := b.direct; d != nil && incr >= 0 && incr-incr == 0 && (b.exemplarsOff || aggregate.Spanless(ctx)) {
-		d.Add(incr)
 		return
 	}
 	b.add(ctx, incr)
 }
 
+// add is every Add but the int64 direct one: the first direct Add, the
+// float64 direct path, the per-stream handles, and foreign instruments.
 func (b *BoundAdder[N]) add(ctx context.Context, incr N) {
+	if b.directSum != nil && incr >= 0 && incr-incr == 0 && (b.exemplarsOff || spanless(ctx)) {
+		d := b.direct.Load()
+		if d == nil {
+			d = b.findCell()
+		}
+		d.Add(incr)
+		return
+	}
 	if b.fallback != nil {
 		b.fallback.Add(ctx, incr, b.opts...)
 		return
@@ -119,6 +133,17 @@ func (b *BoundAdder[N]) add(ctx context.Context, incr N) {
 	for _, h := range b.handles {
 		h.MeasureBound(ctx, incr)
 	}
+}
+
+// findCell finds (creating it if needed) the bound series' cell for the
+// direct path. Goroutines racing here get the same series from the table.
+func (b *BoundAdder[N]) findCell() *aggregate.Cell[N] {
+	d := b.directSum.BindCell(&b.attrs)
+	b.direct.Store(d)
+	if p := d.IntBits(); p != nil {
+		b.directInt.Store(p)
+	}
+	return d
 }
 
 // BindRecorder binds a Histogram or Gauge to attrs; see BindAdder.
@@ -180,3 +205,13 @@ type unboundAdapter[N aggregate.Number] struct {
 }
 
 func (u *unboundAdapter[N]) MeasureBound(ctx context.Context, v N) { u.m.Measure(ctx, v, &u.attrs) }
+
+var backgroundCtxType, todoCtxType = aggregate.SpanlessContextTypes()
+
+// spanless reports whether ctx is context.Background() or context.TODO(),
+// which carry no span, by the interface's type word. It is written in this
+// package so that it inlines into BoundAdder.Add.
+func spanless(ctx context.Context) bool {
+	t := *(*unsafe.Pointer)(unsafe.Pointer(&ctx))
+	return t == backgroundCtxType || t == todoCtxType
+}

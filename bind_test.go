@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -146,6 +147,45 @@ func TestBindForeignInstrument(t *testing.T) {
 	sum := metricNamed(t, collect(t, r), "c").Data.(metricdata.Sum[float64])
 	if sum.DataPoints[0].Value != 3 {
 		t.Fatalf("got %v, want 3", sum.DataPoints[0].Value)
+	}
+}
+
+// Binding creates no series: a handle's series appears with its first
+// measurement, as an unbound one does, so a handle that never records
+// exports nothing and a cumulative bound series starts at its first
+// measurement — on the direct cell path (int64 and float64 counters) and
+// the per-stream path (histograms) alike.
+func TestBindCreatesSeriesOnFirstUse(t *testing.T) {
+	r := fastmeter.NewManualReader()
+	mp := fastmeter.NewMeterProvider(fastmeter.WithReader(r))
+	m := mp.Meter("bind")
+	ic, _ := m.Int64Counter("int.count")
+	fc, _ := m.Float64Counter("float.count")
+	h, _ := m.Float64Histogram("latency")
+	set := attribute.NewSet(attribute.String("route", "/x"))
+	bi, bf, bh := fastmeter.BindAdder(ic, set), fastmeter.BindAdder(fc, set), fastmeter.BindRecorder(h, set)
+	if rm := collect(t, r); len(rm.ScopeMetrics) != 0 {
+		t.Fatalf("handles that never recorded exported %+v, want nothing", rm.ScopeMetrics)
+	}
+	first := time.Now()
+	ctx := context.Background()
+	bi.Add(ctx, 2)
+	bf.Add(ctx, 0.5)
+	bh.Record(ctx, 3)
+	rm := collect(t, r)
+	starts := map[string]time.Time{
+		"int.count":   metricNamed(t, rm, "int.count").Data.(metricdata.Sum[int64]).DataPoints[0].StartTime,
+		"float.count": metricNamed(t, rm, "float.count").Data.(metricdata.Sum[float64]).DataPoints[0].StartTime,
+		"latency":     metricNamed(t, rm, "latency").Data.(metricdata.Histogram[float64]).DataPoints[0].StartTime,
+	}
+	for name, start := range starts {
+		if start.Before(first) {
+			t.Errorf("%s: start time %v is before the first measurement (%v): the series was created at bind time", name, start, first)
+		}
+	}
+	bi.Add(ctx, 3)
+	if v := metricNamed(t, collect(t, r), "int.count").Data.(metricdata.Sum[int64]).DataPoints[0].Value; v != 5 {
+		t.Fatalf("int.count = %d, want 5", v)
 	}
 }
 

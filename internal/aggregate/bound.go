@@ -3,6 +3,7 @@ package aggregate
 import (
 	"context"
 	"sync/atomic"
+	"unsafe"
 
 	"go.opentelemetry.io/otel/attribute"
 )
@@ -36,20 +37,23 @@ func newBound[N Number, C any](cfg *Config, t *seriesTable[C], attrs *attribute.
 ) *bound[N, C] {
 	b := &bound[N, C]{table: t, update: update}
 	b.attrs, b.dropped = cfg.filtered(attrs)
-	if !t.reclaim {
-		// Counts toward the cardinality limit now; past it, the handle
-		// records into the overflow series.
-		b.series.Store(t.acquire(&b.attrs))
-	}
 	return b
 }
 
+// MeasureBound records value. The series is found on the first measurement,
+// not at bind time, so that a bound series exists (and counts toward the
+// cardinality limit, past which the handle records into the overflow
+// series) from its first measurement on, exactly as an unbound one.
 func (b *bound[N, C]) MeasureBound(ctx context.Context, value N) {
+	s := b.series.Load()
 	if !b.table.reclaim {
-		b.update(ctx, b.series.Load(), value, b.dropped)
+		if s == nil {
+			s = b.table.acquire(&b.attrs) // racing first uses get the same series
+			b.series.Store(s)
+		}
+		b.update(ctx, s, value, b.dropped)
 		return
 	}
-	s := b.series.Load()
 	if s == nil || !s.enter() {
 		s = b.table.acquire(&b.attrs) // returned entered
 		b.series.Store(s)
@@ -78,28 +82,39 @@ func (a *atomicNumber[N]) IntBits() *atomic.Uint64 {
 
 // DirectSum is implemented by sum streams.
 type DirectSum[N Number] interface {
-	// BindCell returns the cell of attrs' series when the stream allows
-	// updating it in place (cumulative, never reclaimed), and the
-	// stream's exemplar configuration (nil: exemplars off), which the
-	// caller must honour by taking the full path when a measurement could
-	// be sampled.
-	BindCell(attrs *attribute.Set) (cell *Cell[N], exemplars *ExemplarConfig, ok bool)
+	// Direct reports whether the stream allows updating a series' cell in
+	// place (cumulative, never reclaimed), and returns the stream's
+	// exemplar configuration (nil: exemplars off), which the caller must
+	// honour by taking the full path when a measurement could be sampled.
+	Direct() (exemplars *ExemplarConfig, ok bool)
+	// BindCell returns the cell of attrs' series (after the stream's
+	// attribute filter), creating the series if needed; past the
+	// cardinality limit, the overflow series' cell. Only valid when Direct
+	// reports ok.
+	BindCell(attrs *attribute.Set) *Cell[N]
+}
+
+// Direct implements DirectSum.
+func (s *sum[N]) Direct() (*ExemplarConfig, bool) {
+	return s.cfg.Exemplars, !s.table.reclaim
 }
 
 // BindCell implements DirectSum.
-func (s *sum[N]) BindCell(attrs *attribute.Set) (*Cell[N], *ExemplarConfig, bool) {
-	if s.table.reclaim {
-		return nil, nil, false
-	}
+func (s *sum[N]) BindCell(attrs *attribute.Set) *Cell[N] {
 	fset, _ := s.cfg.filtered(attrs)
-	se := s.table.acquire(&fset)
-	return &se.cell.value.base, s.cfg.Exemplars, true
+	return &s.table.acquire(&fset).cell.value.base
 }
 
-// Spanless reports whether a measurement made with ctx can never be sampled
-// by the trace-based exemplar filter: ctx is context.Background() or
-// context.TODO().
-func Spanless(ctx context.Context) bool { return spanless(ctx) }
+// SpanlessContextTypes returns the dynamic-type words of
+// context.Background() and context.TODO(), whose measurements the
+// trace-based exemplar filter can never sample. A caller compares a
+// context's type word with them itself (see spanless) rather than calling a
+// helper here: the compiler does not inline a call into another package from
+// a generic method's body, and in a bound Add that call would cost more than
+// the atomic update.
+func SpanlessContextTypes() (background, todo unsafe.Pointer) {
+	return backgroundCtxType, todoCtxType
+}
 
 // TraceBasedOnly reports whether cfg samples only measurements with a
 // sampled span (or nothing at all).
