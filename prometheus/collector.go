@@ -42,6 +42,7 @@ type translatedMetric struct {
 	m    *dto.Metric
 }
 
+// Desc returns the family's description (name and help, no labels).
 func (t *translatedMetric) Desc() *prometheus.Desc { return t.desc }
 
 // Write fills out with the series. The registry owns out; the fields point

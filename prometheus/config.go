@@ -79,9 +79,13 @@ func WithAggregationSelector(selector sdkmetric.AggregationSelector) Option {
 }
 
 // WithProducer adds an external source of metrics (for example a bridge)
-// whose data is served next to the provider's own.
+// whose data is served next to the provider's own. A nil producer is
+// ignored.
 func WithProducer(producer sdkmetric.Producer) Option {
 	return optionFunc(func(c *config) {
+		if producer == nil {
+			return
+		}
 		c.readerOptions = append(c.readerOptions, sdkmetric.WithProducer(producer))
 		c.hasProducer = true
 	})

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/otlptranslator"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
@@ -30,25 +31,71 @@ import (
 )
 
 // prometheusBinary finds Debian's Prometheus server: $PROMETHEUS_BIN, then
-// $PATH, then /usr/bin/prometheus. Without it the end-to-end tests skip,
-// unless $CI is set, where a missing server is a failure
-// (scripts/install-prometheus.sh installs it).
+// $PATH, then /usr/bin/prometheus. When none is there it installs Debian's
+// package with scripts/install-prometheus.sh (apt-get install -y
+// --no-install-recommends prometheus, 2.42 on bookworm), if it can: as root
+// or with password-less sudo. Without a server the end-to-end tests skip,
+// unless $CI is set, where a missing server is a failure.
 func prometheusBinary(t *testing.T) string {
 	t.Helper()
+	bin, how := findPrometheus()
+	if bin == "" {
+		installOnce.Do(func() { installLog, installErr = installPrometheus() })
+		if installErr != nil {
+			how = fmt.Sprintf("installing it failed: %v\n%s", installErr, installLog)
+		}
+		bin, _ = findPrometheus()
+	}
+	if bin == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("prometheus server not found (CI is set); %s", how)
+		}
+		t.Skipf("prometheus server not found (%s): run scripts/install-prometheus.sh or set PROMETHEUS_BIN", how)
+	}
+	// Logged, not enforced: PROMETHEUS_BIN may point to another release.
+	version, err := exec.Command(bin, "--version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s --version: %v\n%s", bin, err, version)
+	}
+	t.Logf("using %s: %s", bin, strings.SplitN(string(version), "\n", 2)[0])
+	return bin
+}
+
+var (
+	installOnce sync.Once
+	installLog  []byte
+	installErr  error
+)
+
+// findPrometheus returns the server binary, or "" and why there is none.
+func findPrometheus() (bin, why string) {
 	if bin := os.Getenv("PROMETHEUS_BIN"); bin != "" {
-		return bin
+		return bin, ""
 	}
 	if bin, err := exec.LookPath("prometheus"); err == nil {
-		return bin
+		return bin, ""
 	}
 	if _, err := os.Stat("/usr/bin/prometheus"); err == nil {
-		return "/usr/bin/prometheus"
+		return "/usr/bin/prometheus", ""
 	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("prometheus server not found (CI is set): run scripts/install-prometheus.sh")
+	return "", "not on $PATH nor in /usr/bin"
+}
+
+// installPrometheus runs the repository's installer when this process may
+// install packages without a password prompt.
+func installPrometheus() ([]byte, error) {
+	if os.Geteuid() != 0 {
+		if err := exec.Command("sudo", "-n", "true").Run(); err != nil {
+			return nil, fmt.Errorf("not root and no password-less sudo: %w", err)
+		}
 	}
-	t.Skip("prometheus server not found: run scripts/install-prometheus.sh (or set PROMETHEUS_BIN) to run the end-to-end test")
-	return ""
+	script, err := filepath.Abs(filepath.Join("..", "scripts", "install-prometheus.sh"))
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	return exec.CommandContext(ctx, "sh", script).CombinedOutput()
 }
 
 // freeAddr returns a 127.0.0.1 address nobody listens on right now.
@@ -63,8 +110,9 @@ func freeAddr(t *testing.T) string {
 
 // promServer is one running Prometheus instance.
 type promServer struct {
-	url string
-	log *syncBuffer
+	url     string
+	log     *syncBuffer
+	targets int
 }
 
 type syncBuffer struct {
@@ -85,19 +133,25 @@ func (s *syncBuffer) String() string {
 }
 
 // startPrometheus runs bin with a temporary config and data directory,
-// scraping target every second, and stops it when the test ends.
-func startPrometheus(t *testing.T, bin, target string, features ...string) *promServer {
+// scraping each target every second (one job per target, job "fastmeter"
+// for the first, "fastmeter1", … for the others), and stops it when the test
+// ends.
+func startPrometheus(t *testing.T, bin string, targets []string, features ...string) *promServer {
 	t.Helper()
 	dir := t.TempDir()
-	config := fmt.Sprintf(`global:
+	config := `global:
   scrape_interval: 1s
   scrape_timeout: 1s
   evaluation_interval: 1s
 scrape_configs:
-  - job_name: fastmeter
-    static_configs:
-      - targets: [%q]
-`, target)
+`
+	for i, target := range targets {
+		job := "fastmeter"
+		if i > 0 {
+			job += strconv.Itoa(i)
+		}
+		config += fmt.Sprintf("  - job_name: %s\n    static_configs:\n      - targets: [%q]\n", job, target)
+	}
 	must(t, os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o600))
 	addr := freeAddr(t)
 	args := []string{
@@ -110,6 +164,7 @@ scrape_configs:
 		args = append(args, "--enable-feature="+strings.Join(features, ","))
 	}
 	cmd := exec.Command(bin, args...)
+	dieWithTest(cmd)
 	log := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	must(t, cmd.Start())
@@ -127,7 +182,7 @@ scrape_configs:
 			t.Logf("prometheus log:\n%s", log.String())
 		}
 	})
-	return &promServer{url: "http://" + addr, log: log}
+	return &promServer{url: "http://" + addr, log: log, targets: len(targets)}
 }
 
 // get fetches a Prometheus API path and decodes its data field.
@@ -151,7 +206,9 @@ func (p *promServer) get(path string, params url.Values, data any) error {
 	return json.Unmarshal(body.Data, data)
 }
 
-// waitTargetUp waits until Prometheus has scraped the target successfully.
+// waitTargetUp waits until Prometheus has scraped every target
+// successfully: a scrape whose body Prometheus' own parser rejects leaves
+// its target down.
 func (p *promServer) waitTargetUp(t *testing.T) {
 	t.Helper()
 	var last string
@@ -159,38 +216,74 @@ func (p *promServer) waitTargetUp(t *testing.T) {
 	for time.Now().Before(deadline) {
 		var data struct {
 			ActiveTargets []struct {
+				ScrapeURL string `json:"scrapeUrl"`
 				Health    string `json:"health"`
 				LastError string `json:"lastError"`
 			} `json:"activeTargets"`
 		}
-		if err := p.get("/api/v1/targets", nil, &data); err == nil && len(data.ActiveTargets) == 1 {
-			if data.ActiveTargets[0].Health == "up" {
+		err := p.get("/api/v1/targets", nil, &data)
+		switch {
+		case err != nil:
+			last = err.Error()
+		case len(data.ActiveTargets) != p.targets:
+			last = fmt.Sprintf("%d active targets, want %d", len(data.ActiveTargets), p.targets)
+		default:
+			up := 0
+			for _, target := range data.ActiveTargets {
+				if target.Health == "up" {
+					up++
+				} else {
+					last = target.ScrapeURL + " " + target.Health + ": " + target.LastError
+				}
+			}
+			if up == p.targets {
 				return
 			}
-			last = data.ActiveTargets[0].Health + ": " + data.ActiveTargets[0].LastError
-		} else if err != nil {
-			last = err.Error()
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	t.Fatalf("target never came up: %s", last)
+	t.Fatalf("targets never came up: %s", last)
 }
 
 // query runs an instant PromQL query and returns the single value.
 func (p *promServer) query(q string) (float64, error) {
+	series, err := p.querySeries(q)
+	if err != nil {
+		return 0, err
+	}
+	if len(series) != 1 {
+		return 0, fmt.Errorf("%s: %d results", q, len(series))
+	}
+	return series[0].value, nil
+}
+
+// promSeries is one result of an instant query.
+type promSeries struct {
+	labels map[string]string
+	value  float64
+}
+
+// querySeries runs an instant PromQL query and returns every series.
+func (p *promServer) querySeries(q string) ([]promSeries, error) {
 	var data struct {
 		Result []struct {
-			Value [2]any `json:"value"`
+			Metric map[string]string `json:"metric"`
+			Value  [2]any            `json:"value"`
 		} `json:"result"`
 	}
 	if err := p.get("/api/v1/query", url.Values{"query": {q}}, &data); err != nil {
-		return 0, err
+		return nil, err
 	}
-	if len(data.Result) != 1 {
-		return 0, fmt.Errorf("%s: %d results", q, len(data.Result))
+	out := make([]promSeries, len(data.Result))
+	for i, r := range data.Result {
+		s, _ := r.Value[1].(string)
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s: value %v: %w", q, r.Value[1], err)
+		}
+		out[i] = promSeries{labels: r.Metric, value: v}
 	}
-	s, _ := data.Result[0].Value[1].(string)
-	return strconv.ParseFloat(s, 64)
+	return out, nil
 }
 
 // eventually polls q until it returns want (within tolerance), as each
@@ -269,7 +362,7 @@ func TestRealPrometheus(t *testing.T) {
 		latency.Record(ctx, 0.4)
 	}
 
-	prom := startPrometheus(t, bin, serveExporter(t, exp), "exemplar-storage")
+	prom := startPrometheus(t, bin, []string{serveExporter(t, exp)}, "exemplar-storage")
 	prom.waitTargetUp(t)
 
 	prom.eventually(t, `http_server_requests_total{http_method="GET",otel_scope_name="e2e"}`, 40, 0)
@@ -351,7 +444,7 @@ func TestRealPrometheusNativeHistograms(t *testing.T) {
 		h.Record(ctx, float64(v))
 	}
 
-	prom := startPrometheus(t, bin, serveExporter(t, exp), "native-histograms")
+	prom := startPrometheus(t, bin, []string{serveExporter(t, exp)}, "native-histograms")
 	prom.waitTargetUp(t)
 	prom.eventually(t, `jobs_total`, 7, 0)
 	prom.eventually(t, `histogram_count(job_duration_seconds)`, 8, 0)
@@ -364,4 +457,120 @@ func TestRealPrometheusNativeHistograms(t *testing.T) {
 	// 160 buckets over 1..100 give scale 4 (16 buckets per doubling, about
 	// 4.4% wide): the median is within one bucket of 50.
 	prom.eventually(t, `histogram_quantile(0.5, payload_size_bytes)`, 50, 50*0.05)
+}
+
+// eventuallySeries polls q until check accepts its result.
+func (p *promServer) eventuallySeries(t *testing.T, q string, check func([]promSeries) error) {
+	t.Helper()
+	var err error
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var series []promSeries
+		if series, err = p.querySeries(q); err == nil {
+			if err = check(series); err == nil {
+				return
+			}
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Errorf("%s: %v", q, err)
+}
+
+// oneSeries is a check that q has exactly one series, with the given
+// labels, whose value passes valueOK.
+func oneSeries(labels map[string]string, valueOK func(float64) bool) func([]promSeries) error {
+	return func(series []promSeries) error {
+		if len(series) != 1 {
+			return fmt.Errorf("%d series, want 1: %v", len(series), series)
+		}
+		for k, v := range labels {
+			if got := series[0].labels[k]; got != v {
+				return fmt.Errorf("label %s = %q, want %q (all: %v)", k, got, v, series[0].labels)
+			}
+		}
+		if !valueOK(series[0].value) {
+			return fmt.Errorf("value %v", series[0].value)
+		}
+		return nil
+	}
+}
+
+// TestRealPrometheusBadInput: hostile label values, names and values (the
+// data of TestBadInputAlwaysParsable) are scraped by a real Prometheus, whose
+// own parsers (OpenMetrics, and protobuf with native histograms on) accept
+// the whole scrape and store exactly what was recorded. One target uses the
+// default translation, the other NoTranslation, which promhttp escapes for
+// Prometheus 2.42 (it does not ask for UTF-8 names).
+func TestRealPrometheusBadInput(t *testing.T) {
+	bin := prometheusBinary(t)
+	errorCatcher(t) // the hostile data is reported; TestBadInputAlwaysParsable checks how
+	for _, format := range []struct{ name, feature string }{
+		{"OpenMetrics", ""},
+		{"protobuf", "native-histograms"},
+	} {
+		t.Run(format.name, func(t *testing.T) {
+			var targets []string
+			for _, strategy := range []otlptranslator.TranslationStrategyOption{
+				otlptranslator.UnderscoreEscapingWithSuffixes,
+				otlptranslator.NoTranslation,
+			} {
+				exp, mp := newTestExporter(t, WithProducer(producer{hostileData()}), WithTranslationStrategy(strategy))
+				c, err := mp.Meter("real").Int64Counter("real.requests")
+				must(t, err)
+				c.Add(context.Background(), 9, metric.WithAttributes(attribute.String("path", "/a\"b\n\xff")))
+				targets = append(targets, serveExporter(t, exp))
+			}
+			var features []string
+			if format.feature != "" {
+				features = append(features, format.feature)
+			}
+			prom := startPrometheus(t, bin, targets, features...)
+			prom.waitTargetUp(t)
+
+			is := func(want float64) func(float64) bool { return func(v float64) bool { return v == want } }
+			for i, target := range targets {
+				// {__name__=…} rather than name{…}: "nan" and "inf" are
+				// PromQL literals.
+				q := func(name string) string { return fmt.Sprintf(`{__name__=%q,instance=%q}`, name, target) }
+				real, nanCounter := "real_requests_total", "nan_counter_total"
+				if i == 1 {
+					// NoTranslation: no suffixes, names escaped for 2.42.
+					real, nanCounter = "real_requests", "nan_counter"
+				}
+				prom.eventuallySeries(t, q("good"), oneSeries(nil, is(42)))
+				prom.eventuallySeries(t, q(real), oneSeries(map[string]string{"path": "/a\"b\n\uFFFD", "otel_scope_name": "real"}, is(9)))
+				prom.eventuallySeries(t, q("quoted"), oneSeries(map[string]string{
+					"q": `he said "hi"`, "nl": "line1\nline2\r\n", "bs": `C:\path\`, "bad": "ok\uFFFD",
+					"tab": "a\tb", "utf8": "ünïcødé ✓", "otel_scope_name": "evil \"scope\"\n\uFFFD", "otel_scope_version": `v\1`,
+				}, is(1)))
+				prom.eventuallySeries(t, q("nan"), oneSeries(nil, math.IsNaN))
+				prom.eventuallySeries(t, q("pos_inf"), oneSeries(nil, func(v float64) bool { return math.IsInf(v, 1) }))
+				prom.eventuallySeries(t, q("neg_inf"), oneSeries(nil, func(v float64) bool { return math.IsInf(v, -1) }))
+				prom.eventuallySeries(t, q(nanCounter), oneSeries(nil, math.IsNaN))
+				// Only the valid data point of the broken histogram.
+				prom.eventuallySeries(t, q("odd_hist_count"), oneSeries(map[string]string{"k": "fine"}, is(3)))
+				prom.eventuallySeries(t, q("a_b_c"), oneSeries(nil, is(1)))
+				prom.eventuallySeries(t, q("target_info"), oneSeries(map[string]string{"service_name": "test-svc"}, is(1)))
+			}
+
+			// The help text with a newline, quotes, a backslash and an
+			// invalid byte made it through the parser intact.
+			var metadata map[string][]struct {
+				Help string `json:"help"`
+			}
+			const wantHelp = "line one\nline \"two\" \\ \uFFFD"
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				err := prom.get("/api/v1/metadata", url.Values{"metric": {"bad_help"}}, &metadata)
+				if err == nil && len(metadata["bad_help"]) > 0 && metadata["bad_help"][0].Help == wantHelp {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Errorf("bad_help metadata = %+v (err %v), want help %q", metadata, err, wantHelp)
+					break
+				}
+				time.Sleep(250 * time.Millisecond)
+			}
+		})
+	}
 }

@@ -51,7 +51,8 @@ var _ sdkmetric.Reader = (*Exporter)(nil)
 // collector is registered with the registerer of [WithRegisterer]
 // (prometheus.DefaultRegisterer by default), like the official OpenTelemetry
 // Prometheus exporter, so promhttp.Handler() serves it next to the Go
-// runtime metrics.
+// runtime metrics. An Exporter must be created by New: the zero value
+// serves nothing (its scrapes get an HTTP 500 saying so).
 func New(opts ...Option) (*Exporter, error) {
 	cfg := newConfig(opts)
 	labels := newLabelNamer(!cfg.strategy.ShouldEscape())
@@ -106,6 +107,9 @@ func cumulative(sdkmetric.InstrumentKind) metricdata.Temporality {
 // metrics or data points are reported through otel.Handle and the affected
 // items left out; everything else is served.
 func (e *Exporter) Gather() ([]*dto.MetricFamily, error) {
+	if e == nil || e.Reader == nil {
+		return nil, errNotCreatedByNew
+	}
 	rm := e.buffers.Get().(*metricdata.ResourceMetrics)
 	defer func() {
 		if !e.keepBuffers {
@@ -134,6 +138,10 @@ func (e *Exporter) Gather() ([]*dto.MetricFamily, error) {
 // Accept-Encoding allows it. If collection fails entirely the response is an
 // HTTP 500 with the reason.
 func (e *Exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if e == nil || e.handler == nil {
+		http.Error(w, errNotCreatedByNew.Error(), http.StatusInternalServerError)
+		return
+	}
 	e.handler.ServeHTTP(w, r)
 }
 
@@ -141,6 +149,10 @@ func (e *Exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // metrics, for registering with a registry yourself (see
 // [WithoutRegistration]).
 func (e *Exporter) Collector() prometheus.Collector {
+	if e == nil || e.collector == nil {
+		// Collects nothing and reports errNotCreatedByNew.
+		return &collector{exporter: e}
+	}
 	return e.collector
 }
 
@@ -148,6 +160,7 @@ func (e *Exporter) Collector() prometheus.Collector {
 // encoding errors) to otel.Handle.
 type errorLog struct{}
 
+// Println reports one promhttp error.
 func (errorLog) Println(v ...any) {
 	otel.Handle(fmt.Errorf("fastmeter/prometheus: serving metrics: %s", fmt.Sprint(v...)))
 }

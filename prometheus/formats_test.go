@@ -39,6 +39,7 @@ func TestFormats(t *testing.T) {
 		{"protobuf", acceptProtobuf, "", contentProtobuf, "", true},
 		{"text gzip", acceptText, "gzip", contentText, "gzip", false},
 		{"protobuf gzip", acceptProtobuf, "gzip", contentProtobuf, "gzip", true},
+		{"OpenMetrics gzip", acceptOpenMetrics, "gzip", contentOpenMetrics, "gzip", false},
 		{"bogus Accept", "garbage;;;/,q=x", "", contentText, "", false},
 		{"unsupported type", "application/json", "", contentText, "", false},
 		{"bogus Accept-Encoding", acceptText, "br;q=foo, ??", contentText, "", false},
