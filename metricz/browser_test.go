@@ -1,7 +1,12 @@
 package metricz
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -16,6 +21,9 @@ import (
 	"testing"
 	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	sdkmetric "github.com/fastmeter/fastmeter"
 	"go.opentelemetry.io/otel/attribute"
@@ -128,8 +136,11 @@ var numberText = regexp.MustCompile(`\d`)
 
 // TestBrowserRendersLiveData loads the page in headless Chromium and checks
 // on the rendered DOM that instruments, values and percentiles appear and
-// then change without a reload. Set METRICZ_SCREENSHOT=<path> (for example
-// ../docs/metricz.png) to save a screenshot of the page.
+// then change without a reload, that markup in attribute values stays
+// text, that pause, expand and filter work, and that the page loads nothing
+// from elsewhere. It always takes a screenshot; set
+// METRICZ_SCREENSHOT=<path> (for example ../docs/metricz.png, which
+// README.md shows) to keep it.
 func TestBrowserRendersLiveData(t *testing.T) {
 	chromium := chromiumPath(t)
 
@@ -179,6 +190,10 @@ func TestBrowserRendersLiveData(t *testing.T) {
 	defer cancelCtx()
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	defer cancelTimeout()
+	browser, err := watchBrowser(ctx)
+	if err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
 
 	const (
 		counterValue = `[data-instrument="http.server.request.count"] .value`
@@ -226,11 +241,11 @@ func TestBrowserRendersLiveData(t *testing.T) {
 		t.Errorf("the page reloaded instead of updating in place (%v)", err)
 	}
 
-	// The markup in an attribute value is shown as text and never ran.
-	probeText, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(`[data-instrument="xss.probe"] .attr`)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The markup in an attribute value is shown as text and never ran. The
+	// page redraws every interval, so DOM reads are single script
+	// evaluations: a node looked up by a first call could be gone by a
+	// second one.
+	probeText := readTexts(t, ctx, `[data-instrument="xss.probe"] .attr`)[`[data-instrument="xss.probe"] .attr`]
 	xss, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__metriczXSS !== undefined`))
 	if err != nil {
 		t.Fatal(err)
@@ -239,29 +254,64 @@ func TestBrowserRendersLiveData(t *testing.T) {
 		t.Errorf("attribute markup: shown as %q, executed: %v", probeText, xss)
 	}
 
-	if path := os.Getenv("METRICZ_SCREENSHOT"); path != "" {
+	// The page states the memory cap.
+	if limits := readTexts(t, ctx, `#limits`)[`#limits`]; !strings.Contains(limits, "Memory cap: at most 2,000 series × 40 points") {
+		t.Errorf("the page must state its memory cap: %q", limits)
+	}
+
+	// The screenshot README.md shows: always taken, so that the code path is
+	// tested, and saved where METRICZ_SCREENSHOT says (docs/metricz.png to
+	// refresh the picture) or in a temporary folder.
+	shotPath := os.Getenv("METRICZ_SCREENSHOT")
+	if shotPath != "" {
 		// Full sparklines make a better picture.
 		waitFor(t, ctx, "a full history", func() bool {
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			return h.store.gen > history+2
 		})
-		// Tall enough to show the histograms too.
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1360, 1700)); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(400 * time.Millisecond) // one more page refresh
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot saved to %s (%d bytes)", path, len(png))
+	} else {
+		shotPath = filepath.Join(t.TempDir(), "metricz.png")
+	}
+	// Tall enough to show the histograms too.
+	const shotW, shotH = 1360, 1700
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(shotW, shotH)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(400 * time.Millisecond) // one more page refresh
+	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if img, err := png.Decode(bytes.NewReader(shot)); err != nil || img.Bounds().Dx() != shotW || img.Bounds().Dy() != shotH {
+		t.Errorf("screenshot is not a %dx%d PNG: %v", shotW, shotH, err)
+	} else if colors := distinctColors(img, 64); colors < 8 {
+		t.Errorf("screenshot looks blank: %d distinct colours", colors)
+	}
+	if err := os.MkdirAll(filepath.Dir(shotPath), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(shotPath, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot saved to %s (%d bytes)", shotPath, len(shot))
+
+	// Pause stops the redraws (and makes the nodes below stable for the
+	// clicks): the counter keeps counting on the server, not on the page.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#pause`))); err != nil {
+		t.Fatal(err)
+	}
+	pausedAt := readTexts(t, ctx, counterValue)[counterValue]
+	collections := func() uint64 {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return h.store.gen
+	}
+	for since := collections(); collections() < since+4; {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if now := readTexts(t, ctx, counterValue)[counterValue]; now != pausedAt {
+		t.Errorf("the paused page redrew: %q then %q", pausedAt, now)
 	}
 
 	// Big instruments show their first rows until asked for all.
@@ -289,6 +339,99 @@ func TestBrowserRendersLiveData(t *testing.T) {
 		}
 		return len(shown) == 2 && strings.Join(shown, ",") == "go.goroutine.count,go.memory.used"
 	})
+
+	// Everything came from the test server: no CDN, no remote asset, no
+	// blocked load, no script error.
+	problems, jsonFetches := browser.problems(srv.URL)
+	for _, p := range problems {
+		t.Error(p)
+	}
+	if jsonFetches < 2 {
+		t.Errorf("the page fetched its JSON %d times; live refresh fetches it every interval", jsonFetches)
+	}
+	// And the watch would have seen a remote asset: ask for one (to a
+	// documentation address, which the page's CSP blocks anyway).
+	const canary = "http://192.0.2.1/canary.png"
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](
+		`(() => { const i = new Image(); i.src = '`+canary+`'; document.body.append(i); return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	waitFor(t, ctx, "the browser watch to notice a remote asset", func() bool {
+		seen, _ = browser.problems(srv.URL)
+		return strings.Contains(strings.Join(seen, "\n"), "192.0.2.1")
+	})
+	t.Logf("the watch noticed the canary: %q", seen)
+}
+
+// browserEvents records what the page did that the DOM does not show: the
+// requests it sent, the scripts errors it raised and the browser's console
+// log (where Content-Security-Policy violations are reported).
+type browserEvents struct {
+	mu         sync.Mutex
+	requests   []string
+	exceptions []string
+	logs       []string
+}
+
+func watchBrowser(ctx context.Context) (*browserEvents, error) {
+	ev := &browserEvents{}
+	err := chromedp.Listen(ctx, func(e any) {
+		ev.mu.Lock()
+		defer ev.mu.Unlock()
+		switch e := e.(type) {
+		case *network.EventRequestWillBeSent:
+			ev.requests = append(ev.requests, e.Request.URL)
+		case *cdpruntime.EventExceptionThrown:
+			d := e.ExceptionDetails
+			text := fmt.Sprintf("%s at %d:%d", d.Text, d.LineNumber+1, d.ColumnNumber+1)
+			if d.Exception != nil {
+				text += ": " + d.Exception.Description
+			}
+			ev.exceptions = append(ev.exceptions, text)
+		case *cdplog.EventEntryAdded:
+			ev.logs = append(ev.logs, string(e.Entry.Level)+" "+string(e.Entry.Source)+": "+e.Entry.Text)
+		}
+	})
+	return ev, err
+}
+
+// problems lists the requests outside origin, the script errors and the
+// Content-Security-Policy violations seen so far, and how many times the
+// page fetched its JSON.
+func (ev *browserEvents) problems(origin string) (problems []string, jsonFetches int) {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	for _, u := range ev.requests {
+		switch {
+		case !strings.HasPrefix(u, origin+"/"):
+			problems = append(problems, "request outside "+origin+": "+u)
+		case strings.Contains(u, "format=json"):
+			jsonFetches++
+		}
+	}
+	for _, e := range ev.exceptions {
+		problems = append(problems, "script error: "+e)
+	}
+	for _, l := range ev.logs {
+		if strings.Contains(l, "Content Security Policy") || strings.HasPrefix(l, "error javascript") {
+			problems = append(problems, "browser log: "+l)
+		}
+	}
+	return problems, jsonFetches
+}
+
+// distinctColors counts the distinct colours of img, sampling a grid of
+// step×step pixels.
+func distinctColors(img image.Image, step int) int {
+	seen := map[color.Color]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += step {
+		for x := b.Min.X; x < b.Max.X; x += step {
+			seen[img.At(x, y)] = true
+		}
+	}
+	return len(seen)
 }
 
 // readTexts returns the text of the first element matching each selector.

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -515,5 +516,104 @@ func TestExponentialViewOfTheEngine(t *testing.T) {
 	}
 	if h.Count != 1000 || len(h.Buckets) == 0 || len(h.Buckets) > maxBars {
 		t.Errorf("count %d, %d bars", h.Count, len(h.Buckets))
+	}
+}
+
+// gateProducer blocks every Produce while armed, until released: it holds a
+// collection in progress for as long as a test wants.
+type gateProducer struct {
+	armed   *atomic.Bool
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (p gateProducer) Produce(ctx context.Context) ([]metricdata.ScopeMetrics, error) {
+	if !p.armed.Load() {
+		return nil, nil
+	}
+	p.entered <- struct{}{}
+	select {
+	case <-p.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return nil, nil
+}
+
+// TestRequestsDoNotWaitForACollection holds a collection in progress and
+// checks that the page and the JSON are still served, from the previous
+// collection.
+func TestRequestsDoNotWaitForACollection(t *testing.T) {
+	gate := gateProducer{armed: &atomic.Bool{}, entered: make(chan struct{}, 1), release: make(chan struct{})}
+	env := newTestEnv(t, []Option{WithProducer(gate)})
+	counter, _ := env.meter.Int64Counter("served")
+	counter.Add(context.Background(), 4)
+	env.refresh()
+
+	gate.armed.Store(true)
+	collected := make(chan error, 1)
+	go func() { collected <- env.h.Refresh(context.Background()) }()
+	<-gate.entered // the collection is in progress and cannot end by itself
+
+	type answer struct {
+		code int
+		body string
+	}
+	answers := make(chan answer, 2)
+	go func() {
+		for _, target := range []string{"/debug/metricz?format=json", "/debug/metricz?filter=served"} {
+			rec := httptest.NewRecorder()
+			env.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+			answers <- answer{rec.Code, rec.Body.String()}
+		}
+	}()
+	for range 2 {
+		select {
+		case a := <-answers:
+			if a.code != 200 || !strings.Contains(a.body, `"name":"served"`) || !strings.Contains(a.body, `"collections":1`) {
+				t.Errorf("during a collection: %d %.300s", a.code, a.body)
+			}
+		case <-time.After(20 * time.Second):
+			close(gate.release)
+			t.Fatal("a request waited for the collection in progress")
+		}
+	}
+	gate.armed.Store(false)
+	close(gate.release)
+	if err := <-collected; err != nil {
+		t.Fatalf("the held collection: %v", err)
+	}
+	if snap := env.snapshot(""); snap.Collections != 2 {
+		t.Errorf("after the held collection ends: %d collections, want 2", snap.Collections)
+	}
+}
+
+// TestPageIsSelfContained: the page references nothing outside itself (its
+// CSS and code are inline, its data embedded) and its CSP forbids loading
+// anything but its own JSON.
+func TestPageIsSelfContained(t *testing.T) {
+	env := newTestEnv(t, nil)
+	counter, _ := env.meter.Int64Counter("c")
+	counter.Add(context.Background(), 1)
+	env.refresh()
+	code, page, hdr := env.get("/debug/metricz")
+	if code != 200 {
+		t.Fatalf("GET page: %d", code)
+	}
+	// The SVG namespace is a name, not a location.
+	rest := strings.ReplaceAll(page, "'http://www.w3.org/2000/svg'", "")
+	for _, ref := range []string{"://", "src=", "url(", "@import", "<link"} {
+		if strings.Contains(rest, ref) {
+			t.Errorf("the page contains %q: it must not load anything", ref)
+		}
+	}
+	if len(page) < len(pageJS)+len(pageCSS) || !strings.Contains(page, pageJS) || !strings.Contains(page, pageCSS) {
+		t.Errorf("the embedded CSS and script must be inlined in the page")
+	}
+	csp := hdr.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'none'", "connect-src 'self'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
 	}
 }

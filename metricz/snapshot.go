@@ -107,6 +107,8 @@ type barJSON struct {
 // Number() parses back).
 type jsonFloat float64
 
+// MarshalJSON writes f as a JSON number, or as "NaN", "Infinity" or
+// "-Infinity".
 func (f jsonFloat) MarshalJSON() ([]byte, error) {
 	return appendJSONFloat(nil, float64(f), true), nil
 }
@@ -134,6 +136,7 @@ func ptrFloat(v float64) *jsonFloat {
 // is a gap (null).
 type sparkJSON []float64
 
+// MarshalJSON writes the points as a JSON array with null for gaps.
 func (s sparkJSON) MarshalJSON() ([]byte, error) {
 	b := make([]byte, 0, 2+len(s)*8)
 	b = append(b, '[')

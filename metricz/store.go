@@ -33,6 +33,7 @@ const (
 	kindSummary
 )
 
+// String returns the kind's name in the JSON and on the page.
 func (k dataKind) String() string {
 	switch k {
 	case kindCounter:

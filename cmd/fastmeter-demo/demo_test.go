@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -346,5 +350,135 @@ func TestDemoRejectsBadEnvironment(t *testing.T) {
 	err := run(context.Background(), cfg)
 	if err == nil || !strings.Contains(err.Error(), "OTEL_METRIC_EXPORT_INTERVAL") {
 		t.Errorf("bad interval: %v; want an error naming OTEL_METRIC_EXPORT_INTERVAL", err)
+	}
+}
+
+// demoMainEnv makes the test binary run the demo's main with the flags the
+// variable holds, so that a test can start the real command (flags,
+// signals, exit code) without building it separately.
+const demoMainEnv = "FASTMETER_DEMO_TEST_MAIN"
+
+func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv(demoMainEnv); ok {
+		os.Args = append([]string{"fastmeter-demo"}, strings.Fields(args)...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// startDemoCommand starts the demo's main in a child process and returns
+// its base URL once it listens, and its console so far.
+func startDemoCommand(t *testing.T, flags string) (cmd *exec.Cmd, baseURL string, console *syncBuffer) {
+	t.Helper()
+	cmd = exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), demoMainEnv+"="+flags)
+	console = &syncBuffer{}
+	cmd.Stderr = console
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	listening := make(chan string, 1)
+	go func() {
+		scanner := bufio.NewScanner(stdout)
+		for scanner.Scan() {
+			line := scanner.Text()
+			_, _ = console.Write([]byte(line + "\n"))
+			if u, ok := strings.CutPrefix(line, "fastmeter demo listening on "); ok {
+				listening <- u
+			}
+		}
+		close(listening)
+	}()
+	select {
+	case u, ok := <-listening:
+		if !ok {
+			t.Fatalf("the demo ended before listening:\n%s", console)
+		}
+		return cmd, u, console
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the demo did not listen within 60s:\n%s", console)
+	}
+	return nil, "", nil
+}
+
+// waitExit waits for the child to end and returns its exit code.
+func waitExit(t *testing.T, cmd *exec.Cmd, within time.Duration) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if err != nil && !errors.As(err, &exit) {
+			t.Fatalf("waiting for the demo: %v", err)
+		}
+		return cmd.ProcessState.ExitCode()
+	case <-time.After(within):
+		t.Fatalf("the demo did not exit within %v", within)
+	}
+	return -1
+}
+
+// TestDemoCommandStopsCleanlyOnInterrupt runs the real command with its
+// flags, lets it serve, sends it the signal Ctrl-C sends, and checks the
+// orderly shutdown: final summary, exit status 0.
+func TestDemoCommandStopsCleanlyOnInterrupt(t *testing.T) {
+	cleanOTelEnv(t)
+	cmd, baseURL, console := startDemoCommand(t, "-addr 127.0.0.1:0 -duration 10m -summary 200ms")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, totals := metriczKinds(t, baseURL); totals[requestCountName] >= 5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no requests on the page after 30s:\n%s", console)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if code := waitExit(t, cmd, 30*time.Second); code != 0 {
+		t.Errorf("exit status %d after Ctrl-C, want 0:\n%s", code, console)
+	}
+	out := console.String()
+	for _, want := range []string{"running for 10m0s", "shutting down", "[final] ", "bye"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("console lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Index(out, "shutting down") > strings.Index(out, "[final] ") {
+		t.Errorf("the final summary must follow the shutdown notice:\n%s", out)
+	}
+}
+
+// TestDemoCommandFlags: -duration ends the command by itself with status 0;
+// a stray argument is a usage error (status 2).
+func TestDemoCommandFlags(t *testing.T) {
+	cleanOTelEnv(t)
+	cmd, _, console := startDemoCommand(t, "-addr 127.0.0.1:0 -duration 1s -summary 0")
+	if code := waitExit(t, cmd, 30*time.Second); code != 0 || !strings.Contains(console.String(), "bye") {
+		t.Errorf("-duration 1s: exit status %d:\n%s", code, console)
+	}
+	if n := strings.Count(console.String(), " requests ("); n != 1 || !strings.Contains(console.String(), "[final] ") {
+		t.Errorf("-summary 0 must print the final summary only, got %d summaries:\n%s", n, console)
+	}
+
+	stray := exec.Command(os.Args[0], "-test.run=^$")
+	stray.Env = append(os.Environ(), demoMainEnv+"=-addr 127.0.0.1:0 oops")
+	out, _ := stray.CombinedOutput()
+	if code := stray.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(out), `unexpected argument "oops"`) {
+		t.Errorf("stray argument: exit status %d, output:\n%s", code, out)
 	}
 }

@@ -114,11 +114,13 @@ type statusRecorder struct {
 	bytes  int64
 }
 
+// WriteHeader records the status code and sends it.
 func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
 }
 
+// Write counts the body bytes and sends them.
 func (s *statusRecorder) Write(b []byte) (int, error) {
 	n, err := s.ResponseWriter.Write(b)
 	s.bytes += int64(n)

@@ -213,7 +213,7 @@
     const L = d.limits;
     const limits = $('limits');
     let text = `Memory cap: at most ${fmt(L.max_series)} series × ${L.history_points} points; ` +
-      `attribute values cut at ${L.max_attribute_value_length} characters.`;
+      `attribute values cut at ${L.max_attribute_value_length} bytes.`;
     if (d.totals.dropped_series > 0) text += ` ${fmt(d.totals.dropped_series)} series over the cap are not shown.`;
     limits.textContent = text;
     limits.classList.toggle('over', d.totals.dropped_series > 0);
@@ -256,6 +256,7 @@
       if (!r.ok) throw new Error(`HTTP ${r.status}: ${(await r.text()).trim()}`);
       const data = await r.json();
       if ((data.filter || '') !== state.filter) return; // a newer filter is on its way
+      if (state.paused && !force) return; // paused while this fetch was on its way
       state.data = data;
       state.fetchError = '';
     } catch (e) {
