@@ -39,7 +39,7 @@ func WithInterval(d time.Duration) PeriodicReaderOption {
 		if d > 0 {
 			s.interval = d
 		} else {
-			otel.Handle(fmt.Errorf("fastmeter: WithInterval(%v) is not positive; keeping %v", d, s.interval))
+			otel.Handle(fmt.Errorf("fastmeter: WithInterval(%v) is not positive; ignored (OTEL_METRIC_EXPORT_INTERVAL or the default %v applies)", d, defaultExportInterval))
 		}
 		return s
 	})
@@ -54,7 +54,7 @@ func WithTimeout(d time.Duration) PeriodicReaderOption {
 		if d > 0 {
 			s.timeout = d
 		} else {
-			otel.Handle(fmt.Errorf("fastmeter: WithTimeout(%v) is not positive; keeping %v", d, s.timeout))
+			otel.Handle(fmt.Errorf("fastmeter: WithTimeout(%v) is not positive; ignored (OTEL_METRIC_EXPORT_TIMEOUT or the default %v applies)", d, defaultExportTimeout))
 		}
 		return s
 	})
@@ -114,15 +114,19 @@ var _ Reader = (*PeriodicReader)(nil)
 // an attempt after the timeout (default 30 s, or OTEL_METRIC_EXPORT_TIMEOUT).
 // The exporter chooses temporality and aggregation per instrument kind.
 func NewPeriodicReader(exporter Exporter, options ...PeriodicReaderOption) *PeriodicReader {
-	s := periodicSettings{
-		readerSettings: defaultReaderSettings(),
-		interval:       durationFromEnv("OTEL_METRIC_EXPORT_INTERVAL", defaultExportInterval),
-		timeout:        durationFromEnv("OTEL_METRIC_EXPORT_TIMEOUT", defaultExportTimeout),
-	}
+	s := periodicSettings{readerSettings: defaultReaderSettings()}
 	for _, o := range options {
 		if o != nil {
 			s = o.applyPeriodic(s)
 		}
+	}
+	// The environment is read only for what no option set, so a variable
+	// that an option overrides is neither used nor warned about.
+	if s.interval == 0 {
+		s.interval = durationFromEnv("OTEL_METRIC_EXPORT_INTERVAL", defaultExportInterval)
+	}
+	if s.timeout == 0 {
+		s.timeout = durationFromEnv("OTEL_METRIC_EXPORT_TIMEOUT", defaultExportTimeout)
 	}
 	if exporter == nil {
 		otel.Handle(errors.New("fastmeter: NewPeriodicReader called with a nil Exporter; the reader will collect but export nothing"))

@@ -3,6 +3,7 @@ package fastmeter_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -109,5 +110,35 @@ func TestAbandonedCollectionExportsNothing(t *testing.T) {
 	want := [][]int64{{5}, {7}}
 	if len(got) != len(want) || len(got[0]) != 1 || got[0][0] != 5 || len(got[1]) != 1 || got[1][0] != 7 {
 		t.Fatalf("exports of c: got %v, want %v (the abandoned collection exports nothing; its data goes out once, next)", got, want)
+	}
+}
+
+// An option overrides its environment variable completely: the variable is
+// not read, so an invalid value that an option replaces is not warned about;
+// without the option the invalid value is reported, naming the variable, and
+// the default applies.
+func TestPeriodicReaderOptionsOverrideEnvironment(t *testing.T) {
+	t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "soon")
+	t.Setenv("OTEL_METRIC_EXPORT_TIMEOUT", "2000")
+	rec := recordErrors(t)
+	settings := func(r *fastmeter.PeriodicReader) (interval, timeout time.Duration) {
+		v := reflect.ValueOf(r.MarshalLog())
+		return v.FieldByName("Interval").Interface().(time.Duration), v.FieldByName("Timeout").Interface().(time.Duration)
+	}
+
+	r := fastmeter.NewPeriodicReader(&deltaCounterExporter{}, fastmeter.WithInterval(3*time.Second))
+	if i, to := settings(r); i != 3*time.Second || to != 2*time.Second {
+		t.Errorf("with WithInterval: interval %v, timeout %v; want 3s (option) and 2s (environment)", i, to)
+	}
+	if rec.contains("OTEL_METRIC_EXPORT_INTERVAL") {
+		t.Errorf("an overridden variable was reported: %v", rec.errs)
+	}
+
+	r = fastmeter.NewPeriodicReader(&deltaCounterExporter{})
+	if i, _ := settings(r); i != time.Minute {
+		t.Errorf("invalid OTEL_METRIC_EXPORT_INTERVAL: interval %v, want the 1m default", i)
+	}
+	if !rec.contains(`OTEL_METRIC_EXPORT_INTERVAL="soon"`) {
+		t.Errorf("the invalid variable was not reported by name and value: %v", rec.errs)
 	}
 }
