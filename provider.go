@@ -38,14 +38,31 @@ var _ metric.MeterProvider = (*MeterProvider)(nil)
 func NewMeterProvider(options ...Option) *MeterProvider {
 	mp := &MeterProvider{cfg: newProviderConfig(options), meters: map[instrumentation.Scope]*meter{}}
 	for _, r := range mp.cfg.readers {
-		p := newPipeline(r, &mp.cfg)
-		if err := r.register(p); err != nil {
+		p, err := connect(r, &mp.cfg)
+		if err != nil {
 			otel.Handle(err)
 			continue
 		}
 		mp.pipes = append(mp.pipes, p)
 	}
 	return mp
+}
+
+// connect builds r's pipeline and registers it with r. A reader that is not
+// usable — a zero value of a type embedding Reader, such as
+// prometheus.Exporter{} rather than prometheus.New() — panics on its first
+// method call; that becomes an error and the provider goes on without it.
+func connect(r Reader, cfg *providerConfig) (p *pipeline, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			p, err = nil, fmt.Errorf("fastmeter: reader %T is not usable (a zero value instead of one from its constructor?): %v; the provider goes on without it", r, v)
+		}
+	}()
+	p = newPipeline(r, cfg)
+	if err := r.register(p); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // Meter returns the Meter for the instrumentation scope name (with the

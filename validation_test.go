@@ -136,3 +136,24 @@ func TestDuplicateRegistration(t *testing.T) {
 		t.Fatalf("first stream = %d, want 3", v)
 	}
 }
+
+// zeroReader is what a zero value of a type embedding Reader looks like
+// (prometheus.Exporter{} instead of prometheus.New()): every method panics.
+type zeroReader struct{ fastmeter.Reader }
+
+func TestUnusableReaderIsReportedNotFatal(t *testing.T) {
+	rec := recordErrors(t)
+	good := fastmeter.NewManualReader()
+	mp := fastmeter.NewMeterProvider(fastmeter.WithReader(zeroReader{}), fastmeter.WithReader(good))
+	c, _ := mp.Meter("m").Int64Counter("c")
+	c.Add(context.Background(), 4)
+	if v := metricNamed(t, collect(t, good), "c").Data.(metricdata.Sum[int64]).DataPoints[0].Value; v != 4 {
+		t.Fatalf("the usable reader got %d, want 4", v)
+	}
+	if !rec.contains("zeroReader is not usable") {
+		t.Fatalf("the unusable reader was not reported: %v", rec.errs)
+	}
+	if err := mp.Shutdown(context.Background()); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+}
