@@ -46,7 +46,8 @@ func (o *observable[N]) observe(pipe int, v N, opts []metric.ObserveOption) {
 		attrs, ok = fastObserveAttributes(opts)
 	}
 	if !ok {
-		set := metric.NewObserveConfig(withoutNil(opts)).Attributes()
+		opts = withoutNil(opts)
+		set := withRawAttributes(o.name, metric.NewObserveConfig(opts).Attributes(), opts)
 		attrs = &set
 	}
 	for _, m := range o.perPipe[pipe] {

@@ -118,7 +118,8 @@ func (s *syncInstrument[N]) add(ctx context.Context, v N, monotonic bool, opts [
 		s.record(ctx, v, set)
 		return
 	}
-	s.recordSlow(ctx, v, metric.NewAddConfig(withoutNil(opts)).Attributes())
+	opts = withoutNil(opts)
+	s.recordSlow(ctx, v, withRawAttributes(s.bad.instrument, metric.NewAddConfig(opts).Attributes(), opts))
 }
 
 // recordValue is the Histogram/Gauge path.
@@ -138,7 +139,8 @@ func (s *syncInstrument[N]) recordValue(ctx context.Context, v N, opts []metric.
 		s.record(ctx, v, set)
 		return
 	}
-	s.recordSlow(ctx, v, metric.NewRecordConfig(withoutNil(opts)).Attributes())
+	opts = withoutNil(opts)
+	s.recordSlow(ctx, v, withRawAttributes(s.bad.instrument, metric.NewRecordConfig(opts).Attributes(), opts))
 }
 
 type int64Counter struct {

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/embedded"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
@@ -66,6 +67,9 @@ type instrumentRequest struct {
 	kind                    InstrumentKind
 	number                  string
 	advisoryBounds          []float64
+	// allowedKeys are the advisory attribute keys (x.WithDefaultAttributes);
+	// nil when the option was not given.
+	allowedKeys []attribute.Key
 }
 
 // instrument returns the instrument for req, creating it with create on first
@@ -102,6 +106,7 @@ func instrument[T any](m *meter, req instrumentRequest, create func(spec instrum
 		},
 		number:         req.number,
 		advisoryBounds: req.advisoryBounds,
+		allowedKeys:    req.allowedKeys,
 	}
 	inst, err := create(spec)
 	if err != nil {
@@ -121,12 +126,12 @@ func syncCreate[N aggregate.Number, T any](m *meter, wrap func(*syncInstrument[N
 	}
 }
 
-func request(name, description, unit string, kind InstrumentKind, number string) instrumentRequest {
-	return instrumentRequest{name: name, description: description, unit: unit, kind: kind, number: number}
+func request(name, description, unit string, kind InstrumentKind, number string, allowedKeys []attribute.Key) instrumentRequest {
+	return instrumentRequest{name: name, description: description, unit: unit, kind: kind, number: number, allowedKeys: allowedKeys}
 }
 
-func histogramRequest(name, description, unit string, number string, bounds []float64) instrumentRequest {
-	r := request(name, description, unit, InstrumentKindHistogram, number)
+func histogramRequest(name, description, unit string, number string, bounds []float64, allowedKeys []attribute.Key) instrumentRequest {
+	r := request(name, description, unit, InstrumentKindHistogram, number, allowedKeys)
 	r.advisoryBounds = bounds
 	return r
 }
@@ -134,14 +139,14 @@ func histogramRequest(name, description, unit string, number string, bounds []fl
 // Int64Counter returns the Counter named name, creating it on first use.
 func (m *meter) Int64Counter(name string, options ...metric.Int64CounterOption) (metric.Int64Counter, error) {
 	c := metric.NewInt64CounterConfig(withoutNil(options)...)
-	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindCounter, "int64"),
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindCounter, "int64", defaultAttributeKeys(name, options)),
 		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64Counter { return &int64Counter{syncInstrument: s} }))
 }
 
 // Int64UpDownCounter returns the UpDownCounter named name.
 func (m *meter) Int64UpDownCounter(name string, options ...metric.Int64UpDownCounterOption) (metric.Int64UpDownCounter, error) {
 	c := metric.NewInt64UpDownCounterConfig(withoutNil(options)...)
-	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindUpDownCounter, "int64"),
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindUpDownCounter, "int64", defaultAttributeKeys(name, options)),
 		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64UpDownCounter {
 			return &int64UpDownCounter{syncInstrument: s}
 		}))
@@ -150,28 +155,28 @@ func (m *meter) Int64UpDownCounter(name string, options ...metric.Int64UpDownCou
 // Int64Histogram returns the Histogram named name.
 func (m *meter) Int64Histogram(name string, options ...metric.Int64HistogramOption) (metric.Int64Histogram, error) {
 	c := metric.NewInt64HistogramConfig(withoutNil(options)...)
-	return instrument(m, histogramRequest(name, c.Description(), c.Unit(), "int64", c.ExplicitBucketBoundaries()),
+	return instrument(m, histogramRequest(name, c.Description(), c.Unit(), "int64", c.ExplicitBucketBoundaries(), defaultAttributeKeys(name, options)),
 		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64Histogram { return &int64Histogram{syncInstrument: s} }))
 }
 
 // Int64Gauge returns the Gauge named name.
 func (m *meter) Int64Gauge(name string, options ...metric.Int64GaugeOption) (metric.Int64Gauge, error) {
 	c := metric.NewInt64GaugeConfig(withoutNil(options)...)
-	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindGauge, "int64"),
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindGauge, "int64", defaultAttributeKeys(name, options)),
 		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64Gauge { return &int64Gauge{syncInstrument: s} }))
 }
 
 // Float64Counter returns the Counter named name.
 func (m *meter) Float64Counter(name string, options ...metric.Float64CounterOption) (metric.Float64Counter, error) {
 	c := metric.NewFloat64CounterConfig(withoutNil(options)...)
-	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindCounter, "float64"),
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindCounter, "float64", defaultAttributeKeys(name, options)),
 		syncCreate(m, func(s *syncInstrument[float64]) metric.Float64Counter { return &float64Counter{syncInstrument: s} }))
 }
 
 // Float64UpDownCounter returns the UpDownCounter named name.
 func (m *meter) Float64UpDownCounter(name string, options ...metric.Float64UpDownCounterOption) (metric.Float64UpDownCounter, error) {
 	c := metric.NewFloat64UpDownCounterConfig(withoutNil(options)...)
-	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindUpDownCounter, "float64"),
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindUpDownCounter, "float64", defaultAttributeKeys(name, options)),
 		syncCreate(m, func(s *syncInstrument[float64]) metric.Float64UpDownCounter {
 			return &float64UpDownCounter{syncInstrument: s}
 		}))
@@ -180,14 +185,14 @@ func (m *meter) Float64UpDownCounter(name string, options ...metric.Float64UpDow
 // Float64Histogram returns the Histogram named name.
 func (m *meter) Float64Histogram(name string, options ...metric.Float64HistogramOption) (metric.Float64Histogram, error) {
 	c := metric.NewFloat64HistogramConfig(withoutNil(options)...)
-	return instrument(m, histogramRequest(name, c.Description(), c.Unit(), "float64", c.ExplicitBucketBoundaries()),
+	return instrument(m, histogramRequest(name, c.Description(), c.Unit(), "float64", c.ExplicitBucketBoundaries(), defaultAttributeKeys(name, options)),
 		syncCreate(m, func(s *syncInstrument[float64]) metric.Float64Histogram { return &float64Histogram{syncInstrument: s} }))
 }
 
 // Float64Gauge returns the Gauge named name.
 func (m *meter) Float64Gauge(name string, options ...metric.Float64GaugeOption) (metric.Float64Gauge, error) {
 	c := metric.NewFloat64GaugeConfig(withoutNil(options)...)
-	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindGauge, "float64"),
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindGauge, "float64", defaultAttributeKeys(name, options)),
 		syncCreate(m, func(s *syncInstrument[float64]) metric.Float64Gauge { return &float64Gauge{syncInstrument: s} }))
 }
 
@@ -214,37 +219,37 @@ func float64ObservableCreate(m *meter, callbacks []metric.Float64Callback) func(
 // RegisterCallback to add callbacks later.
 func (m *meter) Int64ObservableCounter(name string, options ...metric.Int64ObservableCounterOption) (metric.Int64ObservableCounter, error) {
 	c := metric.NewInt64ObservableCounterConfig(withoutNil(options)...)
-	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableCounter, "int64"), int64ObservableCreate(m, c.Callbacks()))
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableCounter, "int64", defaultAttributeKeys(name, options)), int64ObservableCreate(m, c.Callbacks()))
 }
 
 // Int64ObservableUpDownCounter returns the ObservableUpDownCounter named name.
 func (m *meter) Int64ObservableUpDownCounter(name string, options ...metric.Int64ObservableUpDownCounterOption) (metric.Int64ObservableUpDownCounter, error) {
 	c := metric.NewInt64ObservableUpDownCounterConfig(withoutNil(options)...)
-	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableUpDownCounter, "int64"), int64ObservableCreate(m, c.Callbacks()))
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableUpDownCounter, "int64", defaultAttributeKeys(name, options)), int64ObservableCreate(m, c.Callbacks()))
 }
 
 // Int64ObservableGauge returns the ObservableGauge named name.
 func (m *meter) Int64ObservableGauge(name string, options ...metric.Int64ObservableGaugeOption) (metric.Int64ObservableGauge, error) {
 	c := metric.NewInt64ObservableGaugeConfig(withoutNil(options)...)
-	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableGauge, "int64"), int64ObservableCreate(m, c.Callbacks()))
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableGauge, "int64", defaultAttributeKeys(name, options)), int64ObservableCreate(m, c.Callbacks()))
 }
 
 // Float64ObservableCounter returns the ObservableCounter named name.
 func (m *meter) Float64ObservableCounter(name string, options ...metric.Float64ObservableCounterOption) (metric.Float64ObservableCounter, error) {
 	c := metric.NewFloat64ObservableCounterConfig(withoutNil(options)...)
-	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableCounter, "float64"), float64ObservableCreate(m, c.Callbacks()))
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableCounter, "float64", defaultAttributeKeys(name, options)), float64ObservableCreate(m, c.Callbacks()))
 }
 
 // Float64ObservableUpDownCounter returns the ObservableUpDownCounter named name.
 func (m *meter) Float64ObservableUpDownCounter(name string, options ...metric.Float64ObservableUpDownCounterOption) (metric.Float64ObservableUpDownCounter, error) {
 	c := metric.NewFloat64ObservableUpDownCounterConfig(withoutNil(options)...)
-	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableUpDownCounter, "float64"), float64ObservableCreate(m, c.Callbacks()))
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableUpDownCounter, "float64", defaultAttributeKeys(name, options)), float64ObservableCreate(m, c.Callbacks()))
 }
 
 // Float64ObservableGauge returns the ObservableGauge named name.
 func (m *meter) Float64ObservableGauge(name string, options ...metric.Float64ObservableGaugeOption) (metric.Float64ObservableGauge, error) {
 	c := metric.NewFloat64ObservableGaugeConfig(withoutNil(options)...)
-	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableGauge, "float64"), float64ObservableCreate(m, c.Callbacks()))
+	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableGauge, "float64", defaultAttributeKeys(name, options)), float64ObservableCreate(m, c.Callbacks()))
 }
 
 // RegisterCallback registers f to observe the given observable instruments

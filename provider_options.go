@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"go.opentelemetry.io/otel"
@@ -39,7 +40,7 @@ func newProviderConfig(opts []Option) providerConfig {
 	cfg := providerConfig{
 		res:              resource.Default(),
 		exemplarFilter:   exemplarFilterFromEnv(),
-		cardinalityLimit: defaultCardinalityLimit,
+		cardinalityLimit: cardinalityLimitFromEnv(),
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -165,13 +166,39 @@ func WithExemplarFilter(filter exemplar.Filter) Option {
 // WithCardinalityLimit sets the provider-wide limit on the number of series
 // (attribute sets) one stream keeps, the overflow series included. Past it,
 // measurements go to the series with the attribute otel.metric.overflow=true.
-// The default is 2000; zero or negative means no limit. Readers override it
-// per instrument kind with WithCardinalityLimitSelector.
+// Zero or negative means no limit. Readers override it per instrument kind
+// with WithCardinalityLimitSelector, and WithViewCardinalityLimit per view.
+//
+// Without this option the limit is 2000, or, as in the official SDK (which
+// keeps reading it for backward compatibility), the integer in the
+// environment variable OTEL_GO_X_CARDINALITY_LIMIT: zero or negative there
+// also means no limit, and a value that is not an integer is reported through
+// otel.Handle and the default 2000 is used. This option overrides the
+// variable.
 func WithCardinalityLimit(limit int) Option {
 	return optionFunc(func(c providerConfig) providerConfig {
 		c.cardinalityLimit = limit
 		return c
 	})
+}
+
+// cardinalityLimitEnv is the official SDK's experimental variable for the
+// provider-wide cardinality limit, which it still honours.
+const cardinalityLimitEnv = "OTEL_GO_X_CARDINALITY_LIMIT"
+
+// cardinalityLimitFromEnv reads OTEL_GO_X_CARDINALITY_LIMIT: unset or blank
+// gives the default.
+func cardinalityLimitFromEnv() int {
+	v := strings.TrimSpace(os.Getenv(cardinalityLimitEnv))
+	if v == "" {
+		return defaultCardinalityLimit
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		otel.Handle(fmt.Errorf("fastmeter: %s=%q is not an integer; using the default cardinality limit %d: %w", cardinalityLimitEnv, v, defaultCardinalityLimit, err))
+		return defaultCardinalityLimit
+	}
+	return n
 }
 
 // exemplarFilterFromEnv reads OTEL_METRICS_EXEMPLAR_FILTER.

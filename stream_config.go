@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -20,6 +21,10 @@ type instrumentSpec struct {
 	Instrument
 	number         string    // "int64" or "float64"
 	advisoryBounds []float64 // metric.WithExplicitBucketBoundaries, nil if absent
+	// allowedKeys are the advisory attribute keys (x.WithDefaultAttributes):
+	// nil if absent (keep every key), empty if given without keys (keep
+	// none).
+	allowedKeys []attribute.Key
 }
 
 // resolvedStream is one stream an instrument produces for one reader: the
@@ -97,14 +102,24 @@ func resolveStream(p *pipeline, spec instrumentSpec, s Stream, fromView bool) (r
 	}
 	cfg := aggregate.Config{
 		Temporality:      temporality,
-		Filter:           s.AttributeFilter,
+		Filter:           attributeFilter(s, spec),
 		CardinalityLimit: p.settings.limitOf(kind, p.provider.cardinalityLimit),
-		Exemplars:        exemplarConfig(p.provider.exemplarFilter, s, agg, spec.Name, temporality),
+		Exemplars:        exemplarConfig(p.provider.exemplarFilter, s, agg, spec, temporality),
 	}
 	if temporality == metricdata.CumulativeTemporality && !isObservable(kind) {
 		cfg.ForgetIdleAfter = p.provider.forgetIdleAfter
 	}
 	return resolvedStream{Stream: s, aggregation: agg, config: cfg}, err
+}
+
+// attributeFilter is the stream's attribute filter: the view's, or when the
+// view sets none (or no view matched), the instrument's advisory attribute
+// keys, as the specification orders them.
+func attributeFilter(s Stream, spec instrumentSpec) attribute.Filter {
+	if s.AttributeFilter != nil || spec.allowedKeys == nil {
+		return s.AttributeFilter
+	}
+	return attribute.NewAllowKeysFilter(spec.allowedKeys...)
 }
 
 func isDefault(a Aggregation) bool {
@@ -196,8 +211,18 @@ func validateExponential(a AggregationBase2ExponentialHistogram) error {
 
 // exemplarConfig returns nil when the filter can never pass, so the stream
 // skips exemplars without even calling the filter.
-func exemplarConfig(filter exemplar.Filter, s Stream, agg Aggregation, name string, temporality metricdata.Temporality) *aggregate.ExemplarConfig {
+//
+// Observations of observable instruments are offered to the filter with
+// context.Background(), as in the official SDK: the API's Observe takes no
+// context, and a callback's context is the collection's, not the observed
+// operation's. The trace-based filter can therefore never pass for them, and
+// their streams get no exemplar configuration at all.
+func exemplarConfig(filter exemplar.Filter, s Stream, agg Aggregation, spec instrumentSpec, temporality metricdata.Temporality) *aggregate.ExemplarConfig {
 	if filter == nil || sameFunc(filter, exemplar.AlwaysOffFilter) {
+		return nil
+	}
+	traceBased := sameFunc(filter, exemplar.TraceBasedFilter)
+	if traceBased && isObservable(spec.Kind) {
 		return nil
 	}
 	if _, drop := agg.(AggregationDrop); drop {
@@ -212,11 +237,13 @@ func exemplarConfig(filter exemplar.Filter, s Stream, agg Aggregation, name stri
 		return nil
 	}
 	return &aggregate.ExemplarConfig{
-		Filter:     filter,
-		Provider:   provider,
-		Delta:      temporality == metricdata.DeltaTemporality,
-		Name:       name,
-		TraceBased: sameFunc(filter, exemplar.TraceBasedFilter),
+		Filter:   filter,
+		Provider: provider,
+		// An observable stream's points, and so their reservoirs, last
+		// one cycle whatever the temporality.
+		Delta:      temporality == metricdata.DeltaTemporality || isObservable(spec.Kind),
+		Name:       spec.Name,
+		TraceBased: traceBased,
 	}
 }
 

@@ -45,6 +45,15 @@ var fastmeterKnownDiffs = map[string]string{
 		"where the official SDK makes none (fastmeter: TestIncompatibleViewAggregationKeepsData)",
 	"TestAggregationOverrides/fastmeter/reader's_invalid_boundaries_fall_back_to_the_default": "deliberate: both use the default aggregation, but fastmeter also returns the error from " +
 		"instrument creation (issue 2: invalid boundaries -> error) where the official SDK only logs (fastmeter: TestInvalidAggregationFallsBackToDefault)",
+	"TestAggregationOverrides/fastmeter/AggregationDefault_view_with_advisory_boundaries": "deliberate: a view asking for AggregationDefault gets the default " +
+		"aggregation, and the specification applies an instrument's advisory parameters whenever the default aggregation is used, so fastmeter keeps the " +
+		"advisory explicit-bucket boundaries; the official SDK resolves the view's AggregationDefault to the default boundaries, ignoring the advice " +
+		"(fastmeter: TestViewDefaultAggregationKeepsAdvisoryBoundaries)",
+	"TestAggregationOverrides/fastmeter/exponential_histogram_with_MaxSize_1": "deliberate (issue 3): one bucket cannot hold values on both sides of 1 " +
+		"even at the minimum scale -10 (they fall in buckets -1 and 0), and the official SDK, which rejects only MaxSize <= 0, then loses the " +
+		"measurement from Count and the buckets (0.5 then 2 gives Count 1, Sum 2.5). fastmeter treats MaxSize < 2 as an invalid aggregation: instrument " +
+		"creation returns the error, it is reported through otel.Handle, and the stream falls back to the default aggregation, so nothing is lost " +
+		"(fastmeter: TestInvalidAggregationFallsBackToDefault)",
 	"TestConflictingDuplicates/fastmeter/description": "deliberate (issue 3, the specification's duplicate-registration rule): a registration differing only in description " +
 		"returns the first instrument with the first-seen description and a warning; the official SDK keeps two streams (fastmeter: TestDuplicateRegistration)",
 	"TestEdgeCasesMatchOfficial/fastmeter/cardinality_limit_on_a_delta_reader_admits_new_sets_after_a_collection": "deliberate: a delta series keeps its slot until it " +

@@ -186,6 +186,32 @@ func TestAggregationOverrides(t *testing.T) {
 			want: []metricdata.Metrics{cumulativeHist("h", histPoint[float64](noAttrs, []float64{5}, false, 1.5, 6))},
 		},
 		{
+			// The official SDK resolves AggregationDefault in a view to the
+			// kind's default without the advisory boundaries; fastmeter
+			// keeps them (a known, deliberate difference).
+			name:  "AggregationDefault view with advisory boundaries",
+			views: []sdkmetric.View{view(sdkmetric.Instrument{Name: "h"}, sdkmetric.Stream{Aggregation: sdkmetric.AggregationDefault{}})},
+			record: func(t *testing.T, m metric.Meter) bool {
+				return histogram(m, "h", []float64{1.5}, metric.WithExplicitBucketBoundaries(1, 2, 3))
+			},
+			want: []metricdata.Metrics{cumulativeHist("h", histPoint[float64](noAttrs, defaultBounds, false, 1.5))},
+		},
+		{
+			// The official SDK only rejects MaxSize <= 0; fastmeter
+			// requires 2 (a known, deliberate difference).
+			name: "exponential histogram with MaxSize 1",
+			views: []sdkmetric.View{view(sdkmetric.Instrument{Name: "h"}, sdkmetric.Stream{
+				Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 1, MaxScale: 20}})},
+			record: func(t *testing.T, m metric.Meter) bool { return histogram(m, "h", []float64{1.5, 3}) },
+			want: []metricdata.Metrics{{Name: "h", Data: metricdata.ExponentialHistogram[float64]{
+				Temporality: metricdata.CumulativeTemporality,
+				DataPoints: []metricdata.ExponentialHistogramDataPoint[float64]{{
+					Attributes: noAttrs, Count: 2, Sum: 4.5, Min: metricdata.NewExtrema(1.5), Max: metricdata.NewExtrema(3.0),
+					Scale: -1, PositiveBucket: metricdata.ExponentialBucket{Offset: 0, Counts: []uint64{2}},
+				}},
+			}}},
+		},
+		{
 			name:  "rename view keeps advisory boundaries",
 			views: []sdkmetric.View{view(sdkmetric.Instrument{Name: "h"}, sdkmetric.Stream{Name: "renamed"})},
 			record: func(t *testing.T, m metric.Meter) bool {

@@ -19,6 +19,12 @@ import (
 // filter), cumulative readers report the total, delta readers the change
 // since the previous report of that set. Observable gauges keep the last
 // observation. Sets not observed in a cycle are not reported.
+//
+// Exemplars are a point's observations of this cycle that passed the
+// filter: every cycle starts with fresh points, so with fresh reservoirs,
+// whatever the temporality (as in the official SDK). The builder sets
+// ExemplarConfig.Delta for these streams so collection takes each reservoir
+// out of its point instead of leaving it referenced for another cycle.
 type precomputed[N Number] struct {
 	cfg       Config
 	isSum     bool
@@ -36,6 +42,7 @@ type precomputed[N Number] struct {
 type obsPoint[N Number] struct {
 	attrs attribute.Set
 	value N
+	ex    exemplarCell[N]
 }
 
 // NewPrecomputedSum returns the stream of an ObservableCounter (monotonic)
@@ -59,10 +66,11 @@ func newPrecomputed[N Number](cfg Config, isSum, monotonic bool) *precomputed[N]
 	}
 }
 
-func (p *precomputed[N]) Measure(_ context.Context, value N, attrs *attribute.Set) {
+func (p *precomputed[N]) Measure(ctx context.Context, value N, attrs *attribute.Set) {
 	set := *attrs
+	var dropped []attribute.KeyValue
 	if p.cfg.Filter != nil {
-		set, _ = p.cfg.filtered(attrs)
+		set, dropped = p.cfg.filtered(attrs)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -71,6 +79,9 @@ func (p *precomputed[N]) Measure(_ context.Context, value N, attrs *attribute.Se
 		pt.value += value
 	} else {
 		pt.value = value
+	}
+	if ex := p.cfg.Exemplars; ex != nil && !(ex.TraceBased && spanless(ctx)) && ex.admits(ctx) {
+		pt.ex.offer(ctx, ex, value, &pt.attrs, dropped)
 	}
 }
 
@@ -130,7 +141,8 @@ func (p *precomputed[N]) Collect(dst *metricdata.Aggregation) int {
 		emit(func(pt *obsPoint[N], v N) {
 			points = growPoints(points)
 			dp := &points[len(points)-1]
-			dp.Attributes, dp.StartTime, dp.Time, dp.Value, dp.Exemplars = pt.attrs, startOf, now, v, dp.Exemplars[:0]
+			dp.Attributes, dp.StartTime, dp.Time, dp.Value = pt.attrs, startOf, now, v
+			pt.ex.collect(p.cfg.Exemplars, &dp.Exemplars)
 		})
 		if n = len(points); n > 0 {
 			out.DataPoints = points
@@ -142,7 +154,8 @@ func (p *precomputed[N]) Collect(dst *metricdata.Aggregation) int {
 		emit(func(pt *obsPoint[N], v N) {
 			points = growPoints(points)
 			dp := &points[len(points)-1]
-			dp.Attributes, dp.StartTime, dp.Time, dp.Value, dp.Exemplars = pt.attrs, startOf, now, v, dp.Exemplars[:0]
+			dp.Attributes, dp.StartTime, dp.Time, dp.Value = pt.attrs, startOf, now, v
+			pt.ex.collect(p.cfg.Exemplars, &dp.Exemplars)
 		})
 		if n = len(points); n > 0 {
 			out.DataPoints = points
