@@ -2,39 +2,26 @@ package fastmeter
 
 import (
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
+
+	"github.com/fastmeter/fastmeter/internal/ratelimit"
 )
 
-// badInputReportEvery is how often one instrument may report dropped
-// measurements: a hot loop feeding NaN must not flood the error handler.
-const badInputReportEvery = 10 * time.Second
-
 // badInput counts and reports invalid measurements of one instrument. The
-// first one is reported at once; after that at most one report per interval,
-// carrying the count dropped since the previous report.
+// first one is reported at once; after that at most one report per
+// ratelimit.Interval, carrying the count dropped since the previous report, so
+// a hot loop feeding NaN does not flood the error handler.
 type badInput struct {
 	instrument string
-	dropped    atomic.Uint64
-	mu         sync.Mutex
-	lastReport time.Time
-	reported   uint64
+	limit      ratelimit.Limiter
 }
 
 func (b *badInput) drop(reason string) {
-	n := b.dropped.Add(1)
-	b.mu.Lock()
-	now := time.Now()
-	if n != 1 && now.Sub(b.lastReport) < badInputReportEvery {
-		b.mu.Unlock()
+	since, report := b.limit.Event(time.Now())
+	if !report {
 		return
 	}
-	since := n - b.reported
-	b.reported = n
-	b.lastReport = now
-	b.mu.Unlock()
 	otel.Handle(fmt.Errorf("fastmeter: instrument %q: dropped %d invalid measurement(s) (latest: %s); valid measurements are unaffected", b.instrument, since, reason))
 }

@@ -7,6 +7,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/fastmeter/fastmeter"
@@ -94,46 +95,83 @@ func BenchmarkHistogramRecord(b *testing.B) {
 	}
 }
 
+// BenchmarkCollect measures one collection of n series. The default
+// trace-based exemplar filter with context.Background() stores no exemplars;
+// the .../1000/AlwaysOnExemplars cases record the same histogram series with
+// the AlwaysOn filter, so every series' reservoir holds exemplars (one per
+// used bucket, two per series here) that each collection copies out.
 func BenchmarkCollect(b *testing.B) {
 	for _, kind := range []string{"Counter", "Histogram"} {
 		for _, temporality := range []string{"Cumulative", "Delta"} {
 			for _, n := range []int{1, 1000} {
 				b.Run(kind+"/"+temporality+"/"+strconv.Itoa(n), func(b *testing.B) {
-					var opts []fastmeter.ManualReaderOption
-					if temporality == "Delta" {
-						opts = append(opts, fastmeter.WithTemporalitySelector(fastmeter.DeltaTemporalitySelector))
-					}
-					m, r := benchMeter(opts...)
-					opts2 := make([]metric.MeasurementOption, n)
-					for i := range opts2 {
-						opts2[i] = metric.WithAttributeSet(attribute.NewSet(attribute.Int("series", i)))
-					}
-					ctx := context.Background()
-					c, _ := m.Int64Counter("c")
-					h, _ := m.Float64Histogram("h")
-					record := func() {
-						for _, o := range opts2 {
-							if kind == "Counter" {
-								c.Add(ctx, 1, o)
-							} else {
-								h.Record(ctx, 42, o)
-							}
-						}
-					}
-					record()
-					var rm metricdata.ResourceMetrics
-					_ = r.Collect(ctx, &rm)
-					b.ReportAllocs()
-					for b.Loop() {
-						if temporality == "Delta" {
-							b.StopTimer()
-							record()
-							b.StartTimer()
-						}
-						_ = r.Collect(ctx, &rm)
-					}
+					benchmarkCollect(b, kind, temporality, n, false)
 				})
+				if kind == "Histogram" && n == 1000 {
+					b.Run(kind+"/"+temporality+"/"+strconv.Itoa(n)+"/AlwaysOnExemplars", func(b *testing.B) {
+						benchmarkCollect(b, kind, temporality, n, true)
+					})
+				}
 			}
 		}
+	}
+}
+
+func benchmarkCollect(b *testing.B, kind, temporality string, n int, exemplars bool) {
+	var readerOpts []fastmeter.ManualReaderOption
+	if temporality == "Delta" {
+		readerOpts = append(readerOpts, fastmeter.WithTemporalitySelector(fastmeter.DeltaTemporalitySelector))
+	}
+	r := fastmeter.NewManualReader(readerOpts...)
+	providerOpts := []fastmeter.Option{fastmeter.WithReader(r)}
+	if exemplars {
+		providerOpts = append(providerOpts, fastmeter.WithExemplarFilter(exemplar.AlwaysOnFilter))
+	}
+	m := fastmeter.NewMeterProvider(providerOpts...).Meter("bench")
+	opts := make([]metric.MeasurementOption, n)
+	for i := range opts {
+		opts[i] = metric.WithAttributeSet(attribute.NewSet(attribute.Int("series", i)))
+	}
+	ctx := context.Background()
+	c, _ := m.Int64Counter("c")
+	h, _ := m.Float64Histogram("h")
+	record := func() {
+		for _, o := range opts {
+			if kind == "Counter" {
+				c.Add(ctx, 1, o)
+			} else {
+				h.Record(ctx, 42, o)
+				if exemplars {
+					h.Record(ctx, 420, o) // a second bucket: a second exemplar
+				}
+			}
+		}
+	}
+	record()
+	var rm metricdata.ResourceMetrics
+	_ = r.Collect(ctx, &rm)
+	if exemplars {
+		got := 0
+		for _, sm := range rm.ScopeMetrics {
+			for _, md := range sm.Metrics {
+				if hd, ok := md.Data.(metricdata.Histogram[float64]); ok {
+					for _, p := range hd.DataPoints {
+						got += len(p.Exemplars)
+					}
+				}
+			}
+		}
+		if got != 2*n {
+			b.Fatalf("%d exemplars collected, want %d: the reservoirs must hold exemplars", got, 2*n)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if temporality == "Delta" {
+			b.StopTimer()
+			record()
+			b.StartTimer()
+		}
+		_ = r.Collect(ctx, &rm)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/fastmeter/fastmeter/internal/ratelimit"
 )
 
 // ExemplarConfig is a stream's exemplar setup. A stream whose filter can
@@ -29,6 +31,11 @@ type ExemplarConfig struct {
 	// evaluates inline: a context.Background() or context.TODO() carries no
 	// span, so the common no-span case costs two pointer compares.
 	TraceBased bool
+
+	// panics rate-limits the reports of a panicking user reservoir: one
+	// that panics in every Offer must not turn each measurement into an
+	// otel.Handle call.
+	panics ratelimit.Limiter
 }
 
 // The dynamic types of context.Background() and context.TODO(): a context of
@@ -100,12 +107,12 @@ func (c *exemplarCell[N]) offer(ctx context.Context, cfg *ExemplarConfig, value 
 	}
 	box.mu.Lock()
 	defer box.mu.Unlock()
-	defer recoverReservoir(cfg.Name, "Offer")
+	defer cfg.recoverReservoir("Offer")
 	box.res.Offer(ctx, time.Now(), exemplar.NewValue(value), dropped)
 }
 
 func newReservoirBox(cfg *ExemplarConfig, attrs *attribute.Set) (box *reservoirBox) {
-	defer recoverReservoir(cfg.Name, "provider")
+	defer cfg.recoverReservoir("provider")
 	res := cfg.Provider(*attrs)
 	if res == nil {
 		return nil
@@ -133,7 +140,7 @@ func (c *exemplarCell[N]) collect(cfg *ExemplarConfig, dst *[]metricdata.Exempla
 	box.mu.Lock()
 	defer box.mu.Unlock()
 	func() {
-		defer recoverReservoir(cfg.Name, "Collect")
+		defer cfg.recoverReservoir("Collect")
 		box.buf = box.buf[:0]
 		box.res.Collect(&box.buf)
 	}()
@@ -165,8 +172,20 @@ func exemplarValue[N Number](v exemplar.Value) N {
 	}
 }
 
-func recoverReservoir(name, op string) {
-	if r := recover(); r != nil {
-		otel.Handle(fmt.Errorf("fastmeter: exemplar reservoir %s of instrument %q panicked: %v; the exemplar is dropped, the measurement is kept", op, name, r))
+// recoverReservoir, deferred around a call into a user reservoir (or its
+// provider), turns a panic there into a report through otel.Handle. Reports
+// are rate-limited per stream like invalid measurements: the first panic is
+// reported at once, later ones at most once per ratelimit.Interval with the
+// count since the previous report. The caller loses the exemplar only; the
+// measurement has been (or will be) aggregated regardless.
+func (cfg *ExemplarConfig) recoverReservoir(op string) {
+	r := recover()
+	if r == nil {
+		return
 	}
+	n, report := cfg.panics.Event(time.Now())
+	if !report {
+		return
+	}
+	otel.Handle(fmt.Errorf("fastmeter: exemplar reservoir of instrument %q panicked %d time(s) (latest: in %s: %v); those exemplars are dropped, the measurements are kept", cfg.Name, n, op, r))
 }

@@ -96,3 +96,29 @@ func TestRunInfoSurvivesTheRawOutput(t *testing.T) {
 		t.Errorf("configuration lines disturbed the results: %d", len(rs.list))
 	}
 }
+
+// The report must say that the hot-path loops pass a pre-made options slice,
+// so that their 0 allocs/op is not read as "a literal Add call allocates
+// nothing": the variadic slice of a call through the API interface is left
+// out, and it is the same for every SDK.
+func TestMarkdownExplainsThePremadeOptionsSlice(t *testing.T) {
+	rs, err := parseBenchOutput(strings.NewReader(sampleOutput))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md bytes.Buffer
+	writeMarkdown(&md, rs, runInfo{Started: testTime, Count: 3, Benchtime: "1x"}, "")
+	for _, want := range []string{
+		"pre-made options slice, `c.Add(ctx, 1, opts...)`",
+		"exclude the 16 B variadic slice",
+		"`c.Add(ctx, 1, metric.WithAttributeSet(s))`",
+		"the same for every SDK",
+	} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Index(md.String(), "pre-made options slice") > strings.Index(md.String(), "## CounterAdd") {
+		t.Error("the note must come before the tables it explains")
+	}
+}
