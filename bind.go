@@ -3,7 +3,6 @@ package fastmeter
 import (
 	"context"
 	"sync/atomic"
-	"unsafe"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -73,12 +72,8 @@ func BindAdder[N int64 | float64](instrument Adder[N], attrs attribute.Set) *Bou
 	}:
 		b.inst, b.monotonic = c.core()
 		b.handles = bindAll(b.inst, &attrs)
-		if len(b.inst.measures) == 1 {
-			if d, ok := b.inst.measures[0].(aggregate.DirectSum[N]); ok {
-				if ex, ok := d.Direct(); ok && ex.TraceBasedOnly() {
-					b.directSum, b.exemplarsOff, b.attrs = d, ex == nil, attrs
-				}
-			}
+		if b.inst.directSum != nil {
+			b.directSum, b.exemplarsOff, b.attrs = b.inst.directSum, b.inst.exemplarsOff, attrs
 		}
 	default:
 		b.fallback = instrument
@@ -205,13 +200,3 @@ type unboundAdapter[N aggregate.Number] struct {
 }
 
 func (u *unboundAdapter[N]) MeasureBound(ctx context.Context, v N) { u.m.Measure(ctx, v, &u.attrs) }
-
-var backgroundCtxType, todoCtxType = aggregate.SpanlessContextTypes()
-
-// spanless reports whether ctx is context.Background() or context.TODO(),
-// which carry no span, by the interface's type word. It is written in this
-// package so that it inlines into BoundAdder.Add.
-func spanless(ctx context.Context) bool {
-	t := *(*unsafe.Pointer)(unsafe.Pointer(&ctx))
-	return t == backgroundCtxType || t == todoCtxType
-}

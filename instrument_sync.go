@@ -2,6 +2,7 @@ package fastmeter
 
 import (
 	"context"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -19,6 +20,14 @@ type syncInstrument[N aggregate.Number] struct {
 	measures []aggregate.Measurer[N]
 	only     aggregate.Measurer[N] // measures[0] when it is the only one
 	bad      badInput
+
+	// The direct cell path (direct_cell.go): directSum is the one stream
+	// when it allows it, and emptyBits the empty set's cell, found by the
+	// first Add without attributes; from then on such an Add on a
+	// Counter or UpDownCounter is one atomic update.
+	directSum    aggregate.DirectSum[N]
+	exemplarsOff bool
+	emptyBits    atomic.Pointer[atomic.Uint64]
 }
 
 func newSyncInstrument[N aggregate.Number](name string, perPipe [][]aggregate.Measurer[N]) *syncInstrument[N] {
@@ -29,7 +38,17 @@ func newSyncInstrument[N aggregate.Number](name string, perPipe [][]aggregate.Me
 	if len(s.measures) == 1 {
 		s.only = s.measures[0]
 	}
+	s.directSum, s.exemplarsOff = directSumOf(s.measures)
 	return s
+}
+
+// directEmpty returns the empty set's cell for the direct path, or nil when
+// the instrument has no direct path or ctx may need an exemplar.
+func (s *syncInstrument[N]) directEmpty(ctx context.Context) *atomic.Uint64 {
+	if p := s.emptyBits.Load(); p != nil && (s.exemplarsOff || spanless(ctx)) {
+		return p
+	}
+	return nil
 }
 
 func (s *syncInstrument[N]) record(ctx context.Context, v N, attrs *attribute.Set) {
@@ -55,6 +74,10 @@ func (s *syncInstrument[N]) fastAdd(ctx context.Context, v N, opts []metric.AddO
 	}
 	if len(opts) == 0 {
 		m.Measure(ctx, v, &emptySet)
+		if s.directSum != nil && s.emptyBits.Load() == nil {
+			// The series exists now: later Adds may update its cell.
+			s.emptyBits.Store(s.directSum.BindCell(&emptySet).Bits())
+		}
 		return true
 	}
 	if set, ok := fastAddAttributes(opts); ok {
@@ -150,6 +173,12 @@ type int64Counter struct {
 
 // Add records an increment; negative increments are dropped and reported.
 func (c *int64Counter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
+	if len(opts) == 0 && v >= 0 {
+		if p := c.directEmpty(ctx); p != nil {
+			p.Add(uint64(v))
+			return
+		}
+	}
 	if v >= 0 && c.fastAdd(ctx, v, opts) {
 		return
 	}
@@ -165,6 +194,12 @@ type float64Counter struct {
 }
 
 func (c *float64Counter) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
+	if len(opts) == 0 && v-v == 0 && v >= 0 {
+		if p := c.directEmpty(ctx); p != nil {
+			addFloatBits(p, v)
+			return
+		}
+	}
 	if v-v == 0 && v >= 0 && c.fastAdd(ctx, v, opts) {
 		return
 	}
@@ -178,6 +213,12 @@ type int64UpDownCounter struct {
 }
 
 func (c *int64UpDownCounter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
+	if len(opts) == 0 {
+		if p := c.directEmpty(ctx); p != nil {
+			p.Add(uint64(v)) // two's complement: adds a negative v too
+			return
+		}
+	}
 	if c.fastAdd(ctx, v, opts) {
 		return
 	}
@@ -191,6 +232,12 @@ type float64UpDownCounter struct {
 }
 
 func (c *float64UpDownCounter) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
+	if len(opts) == 0 && v-v == 0 {
+		if p := c.directEmpty(ctx); p != nil {
+			addFloatBits(p, v)
+			return
+		}
+	}
 	if v-v == 0 && c.fastAdd(ctx, v, opts) {
 		return
 	}

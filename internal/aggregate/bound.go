@@ -70,6 +70,11 @@ type Cell[N Number] = atomicNumber[N]
 // Add adds v to the cell.
 func (a *atomicNumber[N]) Add(v N) { a.add(v) }
 
+// Bits returns the cell's storage: an int64 in two's complement or a
+// float64's IEEE-754 bits, for callers that update it without generic
+// dispatch.
+func (a *atomicNumber[N]) Bits() *atomic.Uint64 { return &a.bits }
+
 // IntBits returns the cell's storage when it holds an int64 (two's
 // complement, so adding uint64(v) adds v), for callers that want the add
 // without generic dispatch; nil for float64 cells.

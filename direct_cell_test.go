@@ -1,0 +1,106 @@
+package fastmeter_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+
+	"github.com/fastmeter/fastmeter"
+)
+
+// An Add without attributes on a single cumulative sum stream takes the
+// direct cell path once the series exists. Everything the full path does
+// must still hold on it: the series appears (and starts) with the first
+// measurement, a sampled span still yields an exemplar, a negative Counter
+// increment is still dropped and reported, an UpDownCounter still goes down,
+// and the totals of concurrent writers are exact.
+func TestDirectEmptySetPath(t *testing.T) {
+	rec := recordErrors(t)
+	r := fastmeter.NewManualReader()
+	mp := fastmeter.NewMeterProvider(fastmeter.WithReader(r))
+	m := mp.Meter("direct")
+	ic, _ := m.Int64Counter("ic")
+	fc, _ := m.Float64Counter("fc")
+	iu, _ := m.Int64UpDownCounter("iu")
+	fu, _ := m.Float64UpDownCounter("fu")
+	if rm := collect(t, r); len(rm.ScopeMetrics) != 0 {
+		t.Fatalf("instruments that never recorded exported %+v", rm.ScopeMetrics)
+	}
+	first := time.Now()
+	ctx := context.Background()
+	const writers, perWriter = 8, 2000
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < perWriter; i++ {
+				ic.Add(ctx, 2)
+				fc.Add(ctx, 0.5)
+				iu.Add(ctx, -1)
+				fu.Add(ctx, -0.25)
+			}
+		}()
+	}
+	wg.Wait()
+	ic.Add(ctx, -7)              // dropped: counters only grow
+	ic.Add(spanContext(true), 1) // sampled span: the full path keeps an exemplar
+	iu.Add(context.TODO(), 3)
+
+	rm := collect(t, r)
+	n := float64(writers * perWriter)
+	ip := metricNamed(t, rm, "ic").Data.(metricdata.Sum[int64]).DataPoints[0]
+	if ip.Value != int64(2*n+1) {
+		t.Errorf("ic = %d, want %d", ip.Value, int64(2*n+1))
+	}
+	if ip.StartTime.Before(first) {
+		t.Errorf("ic starts at %v, before its first measurement at %v", ip.StartTime, first)
+	}
+	if len(ip.Exemplars) != 1 || ip.Exemplars[0].Value != 1 || ip.Exemplars[0].TraceID == nil {
+		t.Errorf("ic exemplars = %+v, want the sampled measurement of 1", ip.Exemplars)
+	}
+	if v := metricNamed(t, rm, "fc").Data.(metricdata.Sum[float64]).DataPoints[0].Value; v != 0.5*n {
+		t.Errorf("fc = %v, want %v", v, 0.5*n)
+	}
+	if v := metricNamed(t, rm, "iu").Data.(metricdata.Sum[int64]).DataPoints[0].Value; v != int64(-n+3) {
+		t.Errorf("iu = %d, want %d", v, int64(-n+3))
+	}
+	if v := metricNamed(t, rm, "fu").Data.(metricdata.Sum[float64]).DataPoints[0].Value; v != -0.25*n {
+		t.Errorf("fu = %v, want %v", v, -0.25*n)
+	}
+	if !rec.contains(`"ic"`) {
+		t.Errorf("the negative increment was not reported with the instrument's name: %v", rec.errs)
+	}
+}
+
+// The direct path is only for a single cumulative sum stream: with a delta
+// reader next to a cumulative one, both streams must get every measurement
+// and the delta one must still start from zero each collection.
+func TestDirectPathNotTakenWhereItWouldBeWrong(t *testing.T) {
+	cumulative := fastmeter.NewManualReader()
+	delta := fastmeter.NewManualReader(fastmeter.WithTemporalitySelector(func(fastmeter.InstrumentKind) metricdata.Temporality {
+		return metricdata.DeltaTemporality
+	}))
+	mp := fastmeter.NewMeterProvider(fastmeter.WithReader(cumulative), fastmeter.WithReader(delta))
+	c, _ := mp.Meter("direct").Int64Counter("c")
+	ctx := context.Background()
+	for round, adds := range []int64{3, 5} {
+		for i := int64(0); i < adds; i++ {
+			c.Add(ctx, 1)
+		}
+		d := metricNamed(t, collect(t, delta), "c").Data.(metricdata.Sum[int64])
+		if d.DataPoints[0].Value != adds {
+			t.Fatalf("round %d: delta = %d, want %d", round, d.DataPoints[0].Value, adds)
+		}
+	}
+	got := metricNamed(t, collect(t, cumulative), "c").Data.(metricdata.Sum[int64])
+	metricdatatest.AssertEqual(t, metricdata.Sum[int64]{
+		Temporality: metricdata.CumulativeTemporality, IsMonotonic: true,
+		DataPoints: []metricdata.DataPoint[int64]{{Attributes: *attribute.EmptySet(), Value: 8}},
+	}, got, metricdatatest.IgnoreTimestamp())
+}
