@@ -72,8 +72,110 @@ func identical(a, b *attribute.Set) bool {
 	return setLayoutOK && la.data == lb.data && la.typ == lb.typ
 }
 
-// deepEqual is the public, attribute-by-attribute comparison, kept out of
-// line so the callers stay small.
+// deepEqual compares two sets attribute by attribute; callers have already
+// matched their hashes. Set.Equals does the same through the runtime's
+// generic interface equality, which costs more than the rest of a
+// measurement whenever a caller builds its set per call (its storage is then
+// never identical to the series'). Here the attributes are compared as
+// plain fields — strings first by length and pointer —
+// with exactly Equals' result: every field of every KeyValue is compared.
+// Kept out of line so the callers stay small.
 //
 //go:noinline
-func deepEqual(a, b *attribute.Set) bool { return a.Equals(b) }
+func deepEqual(a, b *attribute.Set) bool {
+	if !kvLayoutOK {
+		return a.Equals(b)
+	}
+	return fieldsEqual(a, b)
+}
+
+// fieldsEqual is deepEqual's comparison, valid when kvLayoutOK (or while
+// init's probe establishes it).
+func fieldsEqual(a, b *attribute.Set) bool {
+	la, lb := layoutOf(a), layoutOf(b)
+	if la.typ != lb.typ { // [n]KeyValue: a different type is a different length
+		return false
+	}
+	if la.typ == nil || la.data == lb.data {
+		return true
+	}
+	n := reflect.TypeOf((*setIface)(unsafe.Pointer(a)).data).Len()
+	x := unsafe.Slice((*kvLayout)(la.data), n)
+	y := unsafe.Slice((*kvLayout)(lb.data), n)
+	for i := range x {
+		p, q := &x[i], &y[i]
+		if p.vtype != q.vtype || p.numeric != q.numeric || !sameString(p.key, q.key) || !sameString(p.stringly, q.stringly) {
+			return false
+		}
+		// Only slice-typed values have a slice; comparing two nil
+		// interfaces would still call into the runtime.
+		if (p.slice != nil || q.slice != nil) && p.slice != q.slice {
+			return false
+		}
+	}
+	return true
+}
+
+// sameString is a == b, deciding without a call when the two share their
+// bytes: keys and values usually come from the same literals or the same
+// precomputed strings.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
+}
+
+// setIface is attribute.Set as setLayoutOK verified it, with its data as the
+// interface it is.
+type setIface struct {
+	hash uint64
+	data any
+}
+
+// kvLayout mirrors attribute.KeyValue: {Key string; Value{vtype Type (an
+// int); numeric uint64; stringly string; slice any}}.
+type kvLayout struct {
+	key      string
+	vtype    int
+	numeric  uint64
+	stringly string
+	slice    any
+}
+
+// kvLayoutOK is whether deepEqual may compare fields directly: the layout
+// matches kvLayout, a set's data is an array of KeyValue, and a probe of
+// equal and unequal pairs agrees with Set.Equals. Otherwise deepEqual uses
+// Set.Equals.
+var kvLayoutOK = func() bool {
+	kv, val := reflect.TypeFor[attribute.KeyValue](), reflect.TypeFor[attribute.Value]()
+	type field struct {
+		t      reflect.Type
+		i      int
+		kind   reflect.Kind
+		offset uintptr
+	}
+	for _, f := range []field{
+		{kv, 0, reflect.String, 0}, {kv, 1, reflect.Struct, 16},
+		{val, 0, reflect.Int, 0}, {val, 1, reflect.Uint64, 8}, {val, 2, reflect.String, 16}, {val, 3, reflect.Interface, 32},
+	} {
+		if f.t.NumField() <= f.i || f.t.Field(f.i).Type.Kind() != f.kind || f.t.Field(f.i).Offset != f.offset {
+			return false
+		}
+	}
+	if !setLayoutOK || kv.NumField() != 2 || val.NumField() != 4 || kv.Size() != unsafe.Sizeof(kvLayout{}) {
+		return false
+	}
+	build := func(last attribute.KeyValue) attribute.Set {
+		return attribute.NewSet(attribute.String("a", "x"), attribute.Int("b", 2), attribute.Float64("c", 0.5),
+			attribute.StringSlice("d", []string{"p", "q"}), last)
+	}
+	base := build(attribute.Bool("e", true))
+	for _, other := range []attribute.Set{
+		build(attribute.Bool("e", true)), build(attribute.Bool("e", false)), build(attribute.Int("e", 1)),
+		build(attribute.String("e", "true")), build(attribute.StringSlice("e", []string{"true"})),
+		build(attribute.Bool("f", true)), attribute.NewSet(attribute.String("a", "x")),
+	} {
+		if fieldsEqual(&base, &other) != base.Equals(&other) {
+			return false
+		}
+	}
+	return true
+}()
