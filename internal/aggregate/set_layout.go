@@ -99,7 +99,15 @@ func fieldsEqual(a, b *attribute.Set) bool {
 	if la.typ == nil || la.data == lb.data {
 		return true
 	}
-	n := reflect.TypeOf((*setIface)(unsafe.Pointer(a)).data).Len()
+	// Sets built from the same strings (the usual per-call set: the same
+	// literals or precomputed values each time) are equal byte for byte;
+	// one memequal of the arrays proves it. KeyValue has no padding
+	// (kvLayoutOK checks), so equal bytes are equal fields.
+	size := arraySize(la.typ)
+	if unsafe.String((*byte)(la.data), size) == unsafe.String((*byte)(lb.data), size) {
+		return true
+	}
+	n := size / int(unsafe.Sizeof(kvLayout{}))
 	x := unsafe.Slice((*kvLayout)(la.data), n)
 	y := unsafe.Slice((*kvLayout)(lb.data), n)
 	for i := range x {
@@ -122,6 +130,11 @@ func fieldsEqual(a, b *attribute.Set) bool {
 func sameString(a, b string) bool {
 	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
+
+// arraySize is the size in bytes of the array type whose runtime type
+// descriptor is typ: the descriptor starts with the type's size, as it has
+// in every Go release (kvLayoutOK verifies it on probe sets).
+func arraySize(typ unsafe.Pointer) int { return int(*(*uintptr)(typ)) }
 
 // setIface is attribute.Set as setLayoutOK verified it, with its data as the
 // interface it is.
@@ -160,8 +173,20 @@ var kvLayoutOK = func() bool {
 			return false
 		}
 	}
-	if !setLayoutOK || kv.NumField() != 2 || val.NumField() != 4 || kv.Size() != unsafe.Sizeof(kvLayout{}) {
+	if !setLayoutOK || kv.NumField() != 2 || val.NumField() != 4 || kv.Size() != unsafe.Sizeof(kvLayout{}) ||
+		val.Size() != 48 || unsafe.Sizeof(kvLayout{}) != 64 { // no padding anywhere
 		return false
+	}
+	for n := 1; n <= 4; n++ {
+		kvs := make([]attribute.KeyValue, n)
+		for i := range kvs {
+			kvs[i] = attribute.Int(string(rune('a'+i)), i)
+		}
+		set := attribute.NewSet(kvs...)
+		d := (*setIface)(unsafe.Pointer(&set)).data
+		if reflect.TypeOf(d).Kind() != reflect.Array || arraySize(layoutOf(&set).typ) != n*int(kv.Size()) {
+			return false
+		}
 	}
 	build := func(last attribute.KeyValue) attribute.Set {
 		return attribute.NewSet(attribute.String("a", "x"), attribute.Int("b", 2), attribute.Float64("c", 0.5),
