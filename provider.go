@@ -12,6 +12,8 @@ import (
 	"go.opentelemetry.io/otel/metric/embedded"
 	"go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
+
+	"github.com/fastmeter/fastmeter/internal/aggregate"
 )
 
 // MeterProvider creates Meters and coordinates the life cycle of the
@@ -76,11 +78,14 @@ func (mp *MeterProvider) Meter(name string, options ...metric.MeterOption) metri
 		otel.Handle(errors.New("fastmeter: Meter called with an empty name; the instrumentation scope should name the instrumenting library"))
 	}
 	c := metric.NewMeterConfig(withoutNil(options)...)
+	// Duplicate keys in a MAP attribute value resolve to the value given
+	// last, as in the official SDK, so scopes differing only by them are one.
+	attrs, _ := aggregate.NormalizeSet(c.InstrumentationAttributes())
 	scope := instrumentation.Scope{
 		Name:       name,
 		Version:    c.InstrumentationVersion(),
 		SchemaURL:  c.SchemaURL(),
-		Attributes: c.InstrumentationAttributes(),
+		Attributes: attrs,
 	}
 	mp.mu.Lock()
 	defer mp.mu.Unlock()

@@ -107,6 +107,18 @@ func (t *seriesTable[C]) release(s *series[C]) {
 }
 
 func (t *seriesTable[C]) acquireSlow(set *attribute.Set, h uint64) *series[C] {
+	// A set whose MAP values repeat a key is the series of its normalised
+	// form (see attrnorm.go). Only the normalised set is ever stored, so
+	// such a set misses the lock-free lookup on every measurement and gets
+	// here: acceptable for a user error the API documents. The normalised
+	// set is looked up without the lock first, so repeating it does not
+	// serialise writers. It is never empty (normalising keeps every key).
+	if norm, ok := normalizedSet(set); ok {
+		set, h = &norm, setHash(&norm)
+		if s, _ := t.arr.Load().find(h, set); s != nil && (!t.reclaim || s.enter()) {
+			return s
+		}
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for {
