@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"runtime"
 	"slices"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
@@ -228,23 +230,55 @@ func exemplarConfig(filter exemplar.Filter, s Stream, agg Aggregation, spec inst
 	if _, drop := agg.(AggregationDrop); drop {
 		return nil
 	}
-	selector := s.ExemplarReservoirProviderSelector
-	if selector == nil {
-		selector = DefaultExemplarReservoirProviderSelector
-	}
-	provider := selector(agg)
-	if provider == nil {
-		return nil
-	}
-	return &aggregate.ExemplarConfig{
-		Filter:   filter,
-		Provider: provider,
+	cfg := &aggregate.ExemplarConfig{
+		Filter: filter,
 		// An observable stream's points, and so their reservoirs, last
 		// one cycle whatever the temporality.
 		Delta:      temporality == metricdata.DeltaTemporality || isObservable(spec.Kind),
 		Name:       spec.Name,
 		TraceBased: traceBased,
 	}
+	if selector := s.ExemplarReservoirProviderSelector; selector != nil && !isDefaultSelector(selector) {
+		if cfg.Provider = selector(agg); cfg.Provider == nil {
+			return nil
+		}
+		return cfg
+	}
+	if cfg.Default = defaultReservoir(agg); cfg.Default == nil {
+		return nil
+	}
+	return cfg
+}
+
+// defaultReservoir is the specification's default reservoir for agg, with
+// the official SDK's choices (sdkmetric.DefaultExemplarReservoirProviderSelector):
+// an explicit histogram with at least one boundary keeps one exemplar per
+// bucket; an exponential histogram min(20, MaxSize) exemplars; everything
+// else GOMAXPROCS (at least 1). fastmeter implements these itself
+// (internal/aggregate/reservoir.go); nil means a reservoir of size 0.
+func defaultReservoir(agg Aggregation) *aggregate.DefaultReservoir {
+	switch a := agg.(type) {
+	case AggregationExplicitBucketHistogram:
+		if len(a.Boundaries) > 0 {
+			return &aggregate.DefaultReservoir{Aligned: true, Bounds: slices.Clone(a.Boundaries)}
+		}
+	case AggregationBase2ExponentialHistogram:
+		if n := min(int(a.MaxSize), 20); n > 0 {
+			return &aggregate.DefaultReservoir{Size: n}
+		}
+		return nil
+	}
+	return &aggregate.DefaultReservoir{Size: max(runtime.GOMAXPROCS(0), 1)}
+}
+
+// isDefaultSelector reports whether a view's reservoir selector is the
+// default one (fastmeter's or the official SDK's, which it wraps): such a
+// stream gets fastmeter's own implementation of the same reservoirs rather
+// than the official ones its provider would build.
+func isDefaultSelector(sel ExemplarReservoirProviderSelector) bool {
+	p := reflect.ValueOf(sel).Pointer()
+	return p == reflect.ValueOf(DefaultExemplarReservoirProviderSelector).Pointer() ||
+		p == reflect.ValueOf(sdkmetric.DefaultExemplarReservoirProviderSelector).Pointer()
 }
 
 func sameFunc(a, b exemplar.Filter) bool {

@@ -48,7 +48,11 @@
 // # Exemplars
 //
 // A series' reservoir (exemplar.go) is created on the first offer that
-// passed the stream's filter. Calls into user reservoirs are serialised and
+// passed the stream's filter. The specification's default reservoirs are
+// fastmeter's own (reservoir.go): uniform sampling over the current cycle
+// decided lock-free with an atomic count and one random draw, a lock only
+// for an offer that is kept, and a collection that copies the held slots
+// and zeroes the counts. Calls into user reservoirs are serialised and
 // recovered: a panicking reservoir loses its exemplars, never the
 // measurement, and its panics are reported through otel.Handle at a bounded
 // rate (internal/ratelimit).

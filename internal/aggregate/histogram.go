@@ -96,9 +96,12 @@ func (h *histogram[N]) update(ctx context.Context, se *series[histogramCell[N]],
 	// of its buckets, and a delta swap that falls between the two updates
 	// reports this value's sum one point before its count (totals stay
 	// exact; read() carries a sum whose count is not there yet).
-	c.counts[bucketIndex(h.bounds, f)].Add(1)
+	b := bucketIndex(h.bounds, f)
+	c.counts[b].Add(1)
 	if ex := h.cfg.Exemplars; ex != nil && !(ex.TraceBased && spanless(ctx)) && ex.admits(ctx) {
-		c.ex.offer(ctx, h.cfg.Exemplars, value, &se.attrs, dropped)
+		// The default aligned reservoir keeps one exemplar per bucket of
+		// these same bounds: hand it the bucket instead of a second search.
+		c.ex.offerBucket(ctx, ex, value, b, &se.attrs, dropped)
 	}
 }
 

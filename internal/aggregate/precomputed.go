@@ -92,6 +92,12 @@ func (p *precomputed[N]) point(set attribute.Set) *obsPoint[N] {
 	if pt := findObs(p.observed[key], &set); pt != nil {
 		return pt
 	}
+	if norm, ok := normalizedSet(&set); ok { // duplicate map keys: see attrnorm.go
+		set, key = norm, norm.Equivalent()
+		if pt := findObs(p.observed[key], &set); pt != nil {
+			return pt
+		}
+	}
 	if limit := p.cfg.CardinalityLimit; limit > 0 && p.count >= limit-1 {
 		if p.overflow == nil {
 			p.overflow = &obsPoint[N]{attrs: overflowSet}
