@@ -11,6 +11,12 @@ import (
 // rotationSize is the number of distinct attribute sets the rotatingSets case cycles through.
 const rotationSize = 1000
 
+// sdkSharePoolSize is the number of equal, separately built options the
+// perCallSDKShare case rotates through: enough that no SDK can keep passing
+// the same storage, few enough to stay in the L1 cache like a set built per
+// call.
+const sdkSharePoolSize = 8
+
 // maxPopulatedSeries is the largest number of series a collect, memory or
 // export workload creates.
 const maxPopulatedSeries = 10000
@@ -48,6 +54,19 @@ type otelFixtures struct {
 	recordSet []metric.RecordOption
 	// set is the precomputed set itself (what a Bind helper binds to).
 	set attribute.Set
+	// shareAdd and shareRecord are the perCallSDKShare pool: pre-made option
+	// slices, each option built by its own metric.WithAttributes(kv...) call,
+	// so they hold equal attributes with the same API hash in distinct
+	// storage, as sets built per call do.
+	shareAdd    [sdkSharePoolSize][]metric.AddOption
+	shareRecord [sdkSharePoolSize][]metric.RecordOption
+	// sharePrimerAdd and sharePrimerRecord hold one more such option, passed
+	// by the first measurement of every serial perCallSDKShare loop: the
+	// warm-up before timing creates the series with it, so the series' set
+	// shares storage with no pooled option and every timed lookup compares
+	// the attributes, as for a per-call set.
+	sharePrimerAdd    []metric.AddOption
+	sharePrimerRecord []metric.RecordOption
 	// rotationAdd and rotationRecord are rotationSize distinct pre-made options.
 	rotationAdd    [][]metric.AddOption
 	rotationRecord [][]metric.RecordOption
@@ -83,6 +102,14 @@ func buildFixtures() (*otelFixtures, *promFixtures) {
 	o.set = attribute.NewSet(o.kv[:]...)
 	o.addSet = []metric.AddOption{metric.WithAttributeSet(o.set)}
 	o.recordSet = []metric.RecordOption{metric.WithAttributeSet(o.set)}
+	for i := range sdkSharePoolSize {
+		opt := metric.WithAttributes(o.kv[0], o.kv[1], o.kv[2])
+		o.shareAdd[i] = []metric.AddOption{opt}
+		o.shareRecord[i] = []metric.RecordOption{opt}
+	}
+	primer := metric.WithAttributes(o.kv[0], o.kv[1], o.kv[2])
+	o.sharePrimerAdd = []metric.AddOption{primer}
+	o.sharePrimerRecord = []metric.RecordOption{primer}
 	p := &promFixtures{labelValues: append([]string(nil), attrValues...)}
 
 	distinct := func(n int, prefix string) ([][]metric.AddOption, [][]metric.RecordOption, [][]string) {

@@ -18,7 +18,8 @@ func BenchmarkGaugeRecord(b *testing.B)        { benchmarkHotPath(b, gauge) }
 // API floor: building metric.WithAttributes(3 attributes) alone, as library
 // "api" with the per-call-attrs case. It sits in every hot-path benchmark, so
 // each per-call number has a floor measured minutes, not tens of minutes,
-// away on a machine whose load changes.
+// away on a machine whose load changes. The SDK's own share of a per-call
+// number is measured directly by the per-call-sdk-share case (see attrCase).
 func benchmarkHotPath(b *testing.B, kind instrumentKind) {
 	fx, _ := fixtures()
 	floor := apiFloorWorkload{fx: fx}

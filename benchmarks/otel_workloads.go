@@ -40,6 +40,14 @@ func (w *otelCounterWorkload) RunSerial(n int) {
 		for i := 0; i < n; i++ {
 			c.Add(ctx, 1, metric.WithAttributes(kv[0], kv[1], kv[2]))
 		}
+	case perCallSDKShare:
+		pool := &w.fx.shareAdd
+		if n > 0 {
+			c.Add(ctx, 1, w.fx.sharePrimerAdd...) // see otelFixtures.sharePrimerAdd
+		}
+		for i := 1; i < n; i++ {
+			c.Add(ctx, 1, pool[i%sdkSharePoolSize]...)
+		}
 	case rotatingSets:
 		rotation := w.fx.rotationAdd
 		for i := 0; i < n; i++ {
@@ -65,6 +73,12 @@ func (w *otelCounterWorkload) RunParallel(pb *testing.PB) {
 		kv := w.fx.kv
 		for pb.Next() {
 			c.Add(ctx, 1, metric.WithAttributes(kv[0], kv[1], kv[2]))
+		}
+	case perCallSDKShare:
+		// No primer: the serial warm-up before timing created the series.
+		pool := &w.fx.shareAdd
+		for i := 0; pb.Next(); i++ {
+			c.Add(ctx, 1, pool[i%sdkSharePoolSize]...)
 		}
 	case rotatingSets:
 		rotation := w.fx.rotationAdd
@@ -100,6 +114,14 @@ func (w *otelRecordWorkload) RunSerial(n int) {
 		for i := 0; i < n; i++ {
 			r.Record(ctx, histogramValue(i), metric.WithAttributes(kv[0], kv[1], kv[2]))
 		}
+	case perCallSDKShare:
+		pool := &w.fx.shareRecord
+		if n > 0 {
+			r.Record(ctx, histogramValue(0), w.fx.sharePrimerRecord...) // see otelFixtures.sharePrimerRecord
+		}
+		for i := 1; i < n; i++ {
+			r.Record(ctx, histogramValue(i), pool[i%sdkSharePoolSize]...)
+		}
 	case rotatingSets:
 		rotation := w.fx.rotationRecord
 		for i := 0; i < n; i++ {
@@ -125,6 +147,12 @@ func (w *otelRecordWorkload) RunParallel(pb *testing.PB) {
 		kv := w.fx.kv
 		for i := 0; pb.Next(); i++ {
 			r.Record(ctx, histogramValue(i), metric.WithAttributes(kv[0], kv[1], kv[2]))
+		}
+	case perCallSDKShare:
+		// No primer: the serial warm-up before timing created the series.
+		pool := &w.fx.shareRecord
+		for i := 0; pb.Next(); i++ {
+			r.Record(ctx, histogramValue(i), pool[i%sdkSharePoolSize]...)
 		}
 	case rotatingSets:
 		rotation := w.fx.rotationRecord

@@ -113,8 +113,15 @@ func (p *promPipeline) labelled(kind instrumentKind) error {
 	return p.registry.Register(c)
 }
 
+// errNoPrebuiltSets is why client_golang has no perCallSDKShare workload.
+var errNoPrebuiltSets = fmt.Errorf("%w: client_golang has no pre-built attribute-set option "+
+	"(its lookups take the label values themselves), so its per-call cost cannot be split into an API and a library share", errNotAvailable)
+
 func (p *promPipeline) Workload(kind instrumentKind, attrs attrCase) (workload, error) {
 	_, fx := fixtures()
+	if attrs == perCallSDKShare {
+		return nil, errNoPrebuiltSets
+	}
 	if attrs == noAttrs {
 		if _, err := p.unlabelled(kind); err != nil {
 			return nil, err

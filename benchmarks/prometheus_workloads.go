@@ -11,6 +11,7 @@ import (
 // looks the series up per call with WithLabelValues and constant values;
 // per-call-attrs builds a prometheus.Labels map per call and uses With;
 // rotating-1000-sets passes rotating label values to WithLabelValues.
+// per-call-sdk-share has no equivalent (see errNoPrebuiltSets).
 
 // promCounterWorkload drives Counter.Add(1).
 type promCounterWorkload struct {

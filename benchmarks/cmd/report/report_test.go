@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -120,5 +121,110 @@ func TestMarkdownExplainsThePremadeOptionsSlice(t *testing.T) {
 	}
 	if strings.Index(md.String(), "pre-made options slice") > strings.Index(md.String(), "## CounterAdd") {
 		t.Error("the note must come before the tables it explains")
+	}
+}
+
+// perCallOutput has the per-call benchmarks: the direct SDK share (fastmeter
+// median 18 ns, official 300 ns) and the end-to-end numbers with their floor.
+const perCallOutput = `BenchmarkCounterAdd/api/per-call-attrs/serial-2                	1000	 500.0 ns/op	 408 B/op	 3 allocs/op
+BenchmarkCounterAdd/api/per-call-attrs/serial-2                	1000	 450.0 ns/op	 408 B/op	 3 allocs/op
+BenchmarkCounterAdd/api/per-call-attrs/serial-2                	1000	 600.0 ns/op	 408 B/op	 3 allocs/op
+BenchmarkCounterAdd/fastmeter/per-call-attrs/serial-2          	1000	 560.0 ns/op	 424 B/op	 4 allocs/op
+BenchmarkCounterAdd/fastmeter/per-call-attrs/serial-2          	1000	 480.0 ns/op	 424 B/op	 4 allocs/op
+BenchmarkCounterAdd/fastmeter/per-call-attrs/serial-2          	1000	 700.0 ns/op	 424 B/op	 4 allocs/op
+BenchmarkCounterAdd/fastmeter/per-call-sdk-share/serial-2      	1000	  18.0 ns/op	   0 B/op	 0 allocs/op
+BenchmarkCounterAdd/fastmeter/per-call-sdk-share/serial-2      	1000	  %s ns/op	   0 B/op	 0 allocs/op
+BenchmarkCounterAdd/fastmeter/per-call-sdk-share/serial-2      	1000	  25.0 ns/op	   0 B/op	 0 allocs/op
+BenchmarkCounterAdd/official/per-call-sdk-share/serial-2       	1000	 300.0 ns/op	   0 B/op	 0 allocs/op
+BenchmarkCounterAdd/prometheus/per-call-attrs/serial-2         	1000	 900.0 ns/op	 400 B/op	 3 allocs/op
+BenchmarkCounterAdd/prometheus/per-call-sdk-share/serial
+    hotpath_test.go:55: prometheus counter per-call-sdk-share: not available in this library: no pre-built sets
+--- SKIP: BenchmarkCounterAdd/prometheus/per-call-sdk-share/serial
+`
+
+func apiFloorResult(t *testing.T, output string) targetResult {
+	t.Helper()
+	rs, err := parseBenchOutput(strings.NewReader(output))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range checkTargets(rs) {
+		if tr.Target == apiFloorTargetName {
+			return tr
+		}
+	}
+	t.Fatal("no per-call target")
+	return targetResult{}
+}
+
+// The per-call target is judged on the direct measurement of the SDK's
+// share (its median), not on the end-to-end difference, which is shown for
+// reference: here the end-to-end medians differ by 60 ns and the fastest
+// runs by 30 ns, while the direct share is 18 ns.
+func TestAPIFloorTargetJudgesTheDirectSDKShare(t *testing.T) {
+	tr := apiFloorResult(t, fmt.Sprintf(perCallOutput, "10.0"))
+	if tr.Verdict != pass {
+		t.Errorf("median share 18 ns ≤ 20 should pass, got %s (%s)", tr.Verdict, tr.Measured)
+	}
+	for _, want := range []string{
+		"fastmeter 18 ns/op (runs 10–25)",
+		"official 300 ns/op",
+		"30 ns by fastest runs (480 vs 450 ns/op)",
+		"60 ns by medians (560 vs 500)",
+	} {
+		if !strings.Contains(tr.Measured, want) {
+			t.Errorf("Measured lacks %q: %s", want, tr.Measured)
+		}
+	}
+	for _, want := range []string{"SDK's own cost above the API ≤ 20 ns", "per-call-sdk-share", "16 B variadic slice"} {
+		if !strings.Contains(tr.Target, want) {
+			t.Errorf("target wording lacks %q: %s", want, tr.Target)
+		}
+	}
+
+	if tr := apiFloorResult(t, fmt.Sprintf(perCallOutput, "21.0")); tr.Verdict != miss {
+		t.Errorf("median share 21 ns > 20 should miss, got %s (%s)", tr.Verdict, tr.Measured)
+	}
+}
+
+// Results saved before the per-call-sdk-share case existed still render: the
+// target is NOT MEASURED, with the end-to-end numbers for reference.
+func TestAPIFloorTargetWithoutTheShareIsNotMeasured(t *testing.T) {
+	var old strings.Builder
+	for _, line := range strings.SplitAfter(fmt.Sprintf(perCallOutput, "18.0"), "\n") {
+		if !strings.Contains(line, "per-call-sdk-share") && !strings.HasPrefix(strings.TrimSpace(line), "hotpath_test.go") {
+			old.WriteString(line)
+		}
+	}
+	tr := apiFloorResult(t, old.String())
+	if tr.Verdict != notMeasured {
+		t.Errorf("without the share the verdict should be NOT MEASURED, got %s", tr.Verdict)
+	}
+	if !strings.Contains(tr.Measured, "not measured") || !strings.Contains(tr.Measured, "60 ns by medians") {
+		t.Errorf("Measured = %q", tr.Measured)
+	}
+	if tr := apiFloorResult(t, sampleOutput); tr.Verdict != notMeasured || tr.Measured != "fastmeter per-call-sdk-share/serial not measured" {
+		t.Errorf("no per-call data at all: %s, %q", tr.Verdict, tr.Measured)
+	}
+}
+
+// The share rows sit in the CounterAdd table; client_golang's is n/a with its
+// reason in "Not measured".
+func TestMarkdownShowsTheSDKShareCase(t *testing.T) {
+	rs, err := parseBenchOutput(strings.NewReader(fmt.Sprintf(perCallOutput, "18.0")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md bytes.Buffer
+	writeMarkdown(&md, rs, runInfo{Started: testTime, Count: 3, Benchtime: "1x"}, "")
+	for _, want := range []string{
+		"| **per-call-sdk-share/serial** | fastmeter | 18 |",
+		"|  | prometheus | n/a |",
+		"| CounterAdd/prometheus/per-call-sdk-share/serial | prometheus counter per-call-sdk-share: not available in this library: no pre-built sets |",
+		"per-call-sdk-share measures the SDK's own cost directly",
+	} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, md.String())
+		}
 	}
 }

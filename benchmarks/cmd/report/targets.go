@@ -20,8 +20,6 @@ const (
 	pass        verdict = "PASS"
 	miss        verdict = "MISS"
 	notMeasured verdict = "NOT MEASURED"
-	// inconclusive: the measurement is physically impossible, i.e. noise.
-	inconclusive verdict = "INCONCLUSIVE"
 )
 
 // targetResult is one DESIGN.md §5 target with what this run measured.
@@ -72,31 +70,60 @@ func speedupTarget(rs *results, target, workload, kase string, min float64, zero
 	return t
 }
 
-// apiFloorTarget compares the fastest run of each side: the target is an
-// absolute 20 ns on a ~500 ns operation whose runs spread by ±100 ns on a
-// shared machine, and load only ever adds time, so the least-disturbed run is
-// the best estimate of the intrinsic cost. The medians are shown too.
+// apiFloorTargetName is the per-call target as the table states it.
+const apiFloorTargetName = "Counter.Add with WithAttributes(3) per call: SDK's own cost above the API ≤ 20 ns " +
+	"(serial median of per-call-sdk-share: pre-built equal sets in distinct storage; " +
+	"the API floor and the 16 B variadic slice are the API's)"
+
+// apiFloorTarget judges the SDK's share of a per-call Add directly: the
+// per-call-sdk-share case passes options pre-built by metric.WithAttributes
+// (equal content, distinct storage, rotated), so the SDK does its per-call
+// work — the API's hash, the lookup, comparing the attributes — without the
+// ~500 ns of building the option whose runs spread by ±100 ns on a shared
+// machine. The difference of the end-to-end numbers (per-call-attrs minus
+// the API floor, which also holds the 16 B variadic slice) is shown for
+// reference only: it is the difference of two noisy numbers.
 func apiFloorTarget(rs *results) targetResult {
-	t := targetResult{Target: "Counter.Add with WithAttributes(3) per call: within 20 ns of the API floor (fastest runs)", Verdict: notMeasured}
-	const kase = "per-call-attrs/serial"
-	fm, ok1 := rs.min("CounterAdd", libFastmeter, kase, "ns/op")
-	floor, ok2 := rs.min("CounterAdd", libAPI, kase, "ns/op")
-	if !ok1 || !ok2 {
-		t.Measured = missingNote(ok1, ok2)
+	t := targetResult{Target: apiFloorTargetName, Verdict: notMeasured}
+	const share = "per-call-sdk-share/serial"
+	fm, ok := rs.value("CounterAdd", libFastmeter, share, "ns/op")
+	if !ok {
+		t.Measured = "fastmeter " + share + " not measured"
+		if e2e := endToEndNote(rs); e2e != "" {
+			t.Measured += "; " + e2e
+		}
 		return t
+	}
+	t.Measured = fmt.Sprintf("fastmeter %s ns/op", num(fm))
+	if r := rs.get("CounterAdd", libFastmeter, share); r != nil && r.Runs > 1 {
+		t.Measured += fmt.Sprintf(" (runs %s–%s)", num(r.Min["ns/op"]), num(r.Max["ns/op"]))
+	}
+	if of, ok := rs.value("CounterAdd", libOfficial, share, "ns/op"); ok {
+		t.Measured += fmt.Sprintf(", official %s ns/op", num(of))
+	} else {
+		t.Measured += ", official not measured"
+	}
+	if e2e := endToEndNote(rs); e2e != "" {
+		t.Measured += "; " + e2e
+	}
+	t.Verdict = verdictOf(fm <= 20)
+	return t
+}
+
+// endToEndNote is fastmeter's per-call-attrs minus the API floor, by fastest
+// runs and by medians, or "" when either is missing.
+func endToEndNote(rs *results) string {
+	const kase = "per-call-attrs/serial"
+	fmMin, ok1 := rs.min("CounterAdd", libFastmeter, kase, "ns/op")
+	floorMin, ok2 := rs.min("CounterAdd", libAPI, kase, "ns/op")
+	if !ok1 || !ok2 {
+		return ""
 	}
 	fmMed, _ := rs.value("CounterAdd", libFastmeter, kase, "ns/op")
 	floorMed, _ := rs.value("CounterAdd", libAPI, kase, "ns/op")
-	t.Measured = fmt.Sprintf("%s ns above the floor (fastest runs %s vs %s ns/op; medians %s vs %s)",
-		num(fm-floor), num(fm), num(floor), num(fmMed), num(floorMed))
-	switch {
-	case fm-floor < -20:
-		// The floor is part of the per-call work: measuring clearly less is noise.
-		t.Verdict = inconclusive
-	default:
-		t.Verdict = verdictOf(fm-floor <= 20)
-	}
-	return t
+	return fmt.Sprintf("for reference, end to end (per-call-attrs minus the API floor, incl. the 16 B slice): "+
+		"%s ns by fastest runs (%s vs %s ns/op), %s ns by medians (%s vs %s)",
+		num(fmMin-floorMin), num(fmMin), num(floorMin), num(fmMed-floorMed), num(fmMed), num(floorMed))
 }
 
 func parallelTarget(rs *results) targetResult {
