@@ -28,6 +28,7 @@ type syncInstrument[N aggregate.Number] struct {
 	directSum    aggregate.DirectSum[N]
 	exemplarsOff bool
 	emptyBits    atomic.Pointer[atomic.Uint64]
+	emptyPending atomic.Bool // directSum is set and emptyBits is not yet
 }
 
 func newSyncInstrument[N aggregate.Number](name string, perPipe [][]aggregate.Measurer[N]) *syncInstrument[N] {
@@ -39,6 +40,7 @@ func newSyncInstrument[N aggregate.Number](name string, perPipe [][]aggregate.Me
 		s.only = s.measures[0]
 	}
 	s.directSum, s.exemplarsOff = directSumOf(s.measures)
+	s.emptyPending.Store(s.directSum != nil)
 	return s
 }
 
@@ -64,44 +66,36 @@ func (s *syncInstrument[N]) record(ctx context.Context, v N, attrs *attribute.Se
 	}
 }
 
-// fastAdd is the path of the common call: one stream, and no attributes or
-// a single attribute option whose set can be read directly. It reports
-// whether it recorded v; the caller validated v.
-func (s *syncInstrument[N]) fastAdd(ctx context.Context, v N, opts []metric.AddOption) bool {
-	m := s.only
-	if m == nil || ctx == nil {
-		return false
-	}
+// addTarget is the fast path of the common Add: one stream, and no
+// attributes or a single attribute option whose set can be read directly.
+// It returns that stream (nil unless there is exactly one) and set, or a nil
+// stream for any other call; the caller also sends a nil context the long
+// way, which replaces it. It
+// calls nothing, so it inlines into the Add methods, which then make the
+// one interface call to the stream themselves: every call level saved is a
+// frame set up and torn down per measurement.
+func (s *syncInstrument[N]) addTarget(opts []metric.AddOption) (aggregate.Measurer[N], *attribute.Set) {
 	if len(opts) == 0 {
-		m.Measure(ctx, v, &emptySet)
-		if s.directSum != nil && s.emptyBits.Load() == nil {
-			// The series exists now: later Adds may update its cell.
-			s.emptyBits.Store(s.directSum.BindCell(&emptySet).Bits())
+		if s.emptyPending.Load() {
+			return nil, nil // the first Add takes add, which finds the direct cell
 		}
-		return true
+		return s.only, &emptySet
 	}
 	if set, ok := fastAddAttributes(opts); ok {
-		m.Measure(ctx, v, set)
-		return true
+		return s.only, set
 	}
-	return false
+	return nil, nil
 }
 
-// fastRecord is fastAdd for Record calls.
-func (s *syncInstrument[N]) fastRecord(ctx context.Context, v N, opts []metric.RecordOption) bool {
-	m := s.only
-	if m == nil || ctx == nil {
-		return false
-	}
+// recordTarget is addTarget for Record calls.
+func (s *syncInstrument[N]) recordTarget(opts []metric.RecordOption) (aggregate.Measurer[N], *attribute.Set) {
 	if len(opts) == 0 {
-		m.Measure(ctx, v, &emptySet)
-		return true
+		return s.only, &emptySet
 	}
 	if set, ok := fastRecordAttributes(opts); ok {
-		m.Measure(ctx, v, set)
-		return true
+		return s.only, set
 	}
-	return false
+	return nil, nil
 }
 
 // recordSlow takes the set by value so that only this path, not the fast
@@ -135,6 +129,11 @@ func (s *syncInstrument[N]) add(ctx context.Context, v N, monotonic bool, opts [
 	}
 	if len(opts) == 0 {
 		s.record(ctx, v, &emptySet)
+		if s.emptyPending.Load() {
+			// The series exists now: later Adds may update its cell.
+			s.emptyBits.Store(s.directSum.BindCell(&emptySet).Bits())
+			s.emptyPending.Store(false)
+		}
 		return
 	}
 	if set, ok := fastAddAttributes(opts); ok {
@@ -179,7 +178,8 @@ func (c *int64Counter) Add(ctx context.Context, v int64, opts ...metric.AddOptio
 			return
 		}
 	}
-	if v >= 0 && c.fastAdd(ctx, v, opts) {
+	if m, set := c.addTarget(opts); m != nil && ctx != nil && v >= 0 {
+		m.Measure(ctx, v, set)
 		return
 	}
 	c.add(ctx, v, true, opts)
@@ -200,7 +200,8 @@ func (c *float64Counter) Add(ctx context.Context, v float64, opts ...metric.AddO
 			return
 		}
 	}
-	if v-v == 0 && v >= 0 && c.fastAdd(ctx, v, opts) {
+	if m, set := c.addTarget(opts); m != nil && ctx != nil && v-v == 0 && v >= 0 {
+		m.Measure(ctx, v, set)
 		return
 	}
 	c.add(ctx, v, true, opts)
@@ -219,7 +220,8 @@ func (c *int64UpDownCounter) Add(ctx context.Context, v int64, opts ...metric.Ad
 			return
 		}
 	}
-	if c.fastAdd(ctx, v, opts) {
+	if m, set := c.addTarget(opts); m != nil && ctx != nil {
+		m.Measure(ctx, v, set)
 		return
 	}
 	c.add(ctx, v, false, opts)
@@ -238,7 +240,8 @@ func (c *float64UpDownCounter) Add(ctx context.Context, v float64, opts ...metri
 			return
 		}
 	}
-	if v-v == 0 && c.fastAdd(ctx, v, opts) {
+	if m, set := c.addTarget(opts); m != nil && ctx != nil && v-v == 0 {
+		m.Measure(ctx, v, set)
 		return
 	}
 	c.add(ctx, v, false, opts)
@@ -251,7 +254,8 @@ type int64Histogram struct {
 }
 
 func (h *int64Histogram) Record(ctx context.Context, v int64, opts ...metric.RecordOption) {
-	if h.fastRecord(ctx, v, opts) {
+	if m, set := h.recordTarget(opts); m != nil && ctx != nil {
+		m.Measure(ctx, v, set)
 		return
 	}
 	h.recordValue(ctx, v, opts)
@@ -264,7 +268,8 @@ type float64Histogram struct {
 }
 
 func (h *float64Histogram) Record(ctx context.Context, v float64, opts ...metric.RecordOption) {
-	if v-v == 0 && h.fastRecord(ctx, v, opts) {
+	if m, set := h.recordTarget(opts); m != nil && ctx != nil && v-v == 0 {
+		m.Measure(ctx, v, set)
 		return
 	}
 	h.recordValue(ctx, v, opts)
@@ -277,7 +282,8 @@ type int64Gauge struct {
 }
 
 func (g *int64Gauge) Record(ctx context.Context, v int64, opts ...metric.RecordOption) {
-	if g.fastRecord(ctx, v, opts) {
+	if m, set := g.recordTarget(opts); m != nil && ctx != nil {
+		m.Measure(ctx, v, set)
 		return
 	}
 	g.recordValue(ctx, v, opts)
@@ -290,7 +296,8 @@ type float64Gauge struct {
 }
 
 func (g *float64Gauge) Record(ctx context.Context, v float64, opts ...metric.RecordOption) {
-	if v-v == 0 && g.fastRecord(ctx, v, opts) {
+	if m, set := g.recordTarget(opts); m != nil && ctx != nil && v-v == 0 {
+		m.Measure(ctx, v, set)
 		return
 	}
 	g.recordValue(ctx, v, opts)

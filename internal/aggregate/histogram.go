@@ -3,7 +3,6 @@ package aggregate
 import (
 	"context"
 	"math"
-	"sort"
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -61,7 +60,19 @@ func bucketIndex(bounds []float64, v float64) int {
 		}
 		return len(bounds)
 	}
-	return sort.SearchFloat64s(bounds, v)
+	// Binary search written out: sort.SearchFloat64s calls a closure per
+	// step. Finds the first i with v <= bounds[i] (len(bounds) if none);
+	// NaN never reaches here (the instrument drops it).
+	lo, hi := 0, len(bounds)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if v > bounds[mid] {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }
 
 func (h *histogram[N]) Measure(ctx context.Context, value N, attrs *attribute.Set) {
