@@ -33,12 +33,18 @@ type stripe struct {
 type stripeSet [stripeCount]stripe
 
 func (c *stripedSum[N]) add(v N) {
-	if st := c.stripes.Load(); st != nil {
-		addToBits[N](&st[stripeHint()].bits, v)
+	if old := c.base.bits.Load(); c.stripes.Load() == nil && c.base.bits.CompareAndSwap(old, plusBits(old, v)) {
 		return
 	}
-	old := c.base.bits.Load()
-	if c.base.bits.CompareAndSwap(old, plusBits(old, v)) {
+	c.addStriped(v)
+}
+
+// addStriped is add once the base word is striped or its CAS failed (the
+// contention signal): v goes to this goroutine's stripe, inflating the cell
+// first if needed. Hot callers inline add's first half and call this.
+func (c *stripedSum[N]) addStriped(v N) {
+	if st := c.stripes.Load(); st != nil {
+		addToBits[N](&st[stripeHint()].bits, v)
 		return
 	}
 	st := new(stripeSet)

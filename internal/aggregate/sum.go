@@ -44,10 +44,18 @@ func (s *sum[N]) Measure(ctx context.Context, value N, attrs *attribute.Set) {
 		if attrs.Equivalent() == emptyKey {
 			se = s.table.empty.Load()
 		} else {
-			se, _ = s.table.arr.Load().find(setHash(attrs), attrs)
+			h, arr := setHash(attrs), s.table.arr.Load()
+			if se = arr.first(h, attrs); se == nil {
+				se, _ = arr.find(h, attrs)
+			}
 		}
 		if se != nil {
-			se.cell.value.add(value)
+			// stripedSum.add written out: its uncontended half, one CAS,
+			// without the call (add is too large to inline).
+			c := &se.cell.value
+			if old := c.base.bits.Load(); c.stripes.Load() != nil || !c.base.bits.CompareAndSwap(old, plusBits(old, value)) {
+				c.addStriped(value)
+			}
 			if ex := s.cfg.Exemplars; ex != nil && !(ex.TraceBased && spanless(ctx)) && ex.admits(ctx) {
 				se.cell.ex.offer(ctx, ex, value, &se.attrs, nil)
 			}

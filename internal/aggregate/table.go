@@ -36,6 +36,17 @@ func newSlotArray[C any](live int) *slotArray[C] {
 	return &slotArray[C]{mask: uint64(size - 1), slots: make([]atomic.Pointer[series[C]], size)}
 }
 
+// first returns the series in h's home slot when it holds set's own
+// storage — the common case of a reused precomputed set — or nil, and then
+// the caller goes on with find. It calls nothing, so it inlines into the
+// streams' Measure, where find, which may call deepEqual, does not.
+func (a *slotArray[C]) first(h uint64, set *attribute.Set) *series[C] {
+	if s := a.slots[h&a.mask].Load(); s != nil && s.hash == h && identical(&s.attrs, set) {
+		return s
+	}
+	return nil
+}
+
 // find returns the series for set, or nil.
 func (a *slotArray[C]) find(h uint64, set *attribute.Set) (*series[C], uint64) {
 	for i := h & a.mask; ; i = (i + 1) & a.mask {
@@ -96,7 +107,11 @@ func (t *seriesTable[C]) lookup(set *attribute.Set) *series[C] {
 	if set.Equivalent() == emptyKey {
 		return t.empty.Load()
 	}
-	s, _ := t.arr.Load().find(setHash(set), set)
+	h, arr := setHash(set), t.arr.Load()
+	if s := arr.first(h, set); s != nil {
+		return s
+	}
+	s, _ := arr.find(h, set)
 	return s
 }
 
