@@ -30,7 +30,10 @@ func describeMachine() machine {
 		LoadStart: loadAverage(),
 		GitCommit: commandOutput("git", "rev-parse", "--short", "HEAD"),
 	}
-	m.GitDirty = commandOutput("git", "status", "--porcelain", "--untracked-files=no", "--", "..") != ""
+	// The report's own outputs from an earlier run do not make the measured
+	// code dirty.
+	m.GitDirty = commandOutput("git", "status", "--porcelain", "--untracked-files=no", "--", "..",
+		":(exclude)RESULTS.md", ":(exclude)results.svg", ":(exclude)results.txt") != ""
 	if m.CPUModel == "" {
 		m.CPUModel = "unknown"
 	}
