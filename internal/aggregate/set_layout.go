@@ -83,15 +83,9 @@ func identical(a, b *attribute.Set) bool {
 //
 //go:noinline
 func deepEqual(a, b *attribute.Set) bool {
-	if !kvLayoutOK {
+	if !kvLayoutOK && !kvProbing {
 		return a.Equals(b)
 	}
-	return fieldsEqual(a, b)
-}
-
-// fieldsEqual is deepEqual's comparison, valid when kvLayoutOK (or while
-// init's probe establishes it).
-func fieldsEqual(a, b *attribute.Set) bool {
 	la, lb := layoutOf(a), layoutOf(b)
 	if la.typ != lb.typ { // [n]KeyValue: a different type is a different length
 		return false
@@ -107,9 +101,15 @@ func fieldsEqual(a, b *attribute.Set) bool {
 	if unsafe.String((*byte)(la.data), size) == unsafe.String((*byte)(lb.data), size) {
 		return true
 	}
+	return fieldsEqual(la.data, lb.data, size)
+}
+
+// fieldsEqual compares two arrays of KeyValue of size bytes field by field:
+// their bytes differ, but equal strings may live in distinct storage.
+func fieldsEqual(a, b unsafe.Pointer, size int) bool {
 	n := size / int(unsafe.Sizeof(kvLayout{}))
-	x := unsafe.Slice((*kvLayout)(la.data), n)
-	y := unsafe.Slice((*kvLayout)(lb.data), n)
+	x := unsafe.Slice((*kvLayout)(a), n)
+	y := unsafe.Slice((*kvLayout)(b), n)
 	for i := range x {
 		p, q := &x[i], &y[i]
 		if p.vtype != q.vtype || p.numeric != q.numeric || !sameString(p.key, q.key) || !sameString(p.stringly, q.stringly) {
@@ -153,11 +153,18 @@ type kvLayout struct {
 	slice    any
 }
 
-// kvLayoutOK is whether deepEqual may compare fields directly: the layout
-// matches kvLayout, a set's data is an array of KeyValue, and a probe of
-// equal and unequal pairs agrees with Set.Equals. Otherwise deepEqual uses
-// Set.Equals.
-var kvLayoutOK = func() bool {
+// kvLayoutOK is whether deepEqual may compare attributes as memory: set by
+// probeKVLayout when the layout matches kvLayout, a set's data is an array
+// of KeyValue, and a probe of equal and unequal pairs agrees with
+// Set.Equals. Otherwise deepEqual uses Set.Equals.
+var kvLayoutOK bool
+
+func init() { kvLayoutOK = probeKVLayout() }
+
+// kvProbing lets deepEqual compare fields while probeKVLayout checks them.
+var kvProbing bool
+
+func probeKVLayout() bool {
 	kv, val := reflect.TypeFor[attribute.KeyValue](), reflect.TypeFor[attribute.Value]()
 	type field struct {
 		t      reflect.Type
@@ -198,9 +205,12 @@ var kvLayoutOK = func() bool {
 		build(attribute.String("e", "true")), build(attribute.StringSlice("e", []string{"true"})),
 		build(attribute.Bool("f", true)), attribute.NewSet(attribute.String("a", "x")),
 	} {
-		if fieldsEqual(&base, &other) != base.Equals(&other) {
+		kvProbing = true
+		same := deepEqual(&base, &other)
+		kvProbing = false
+		if same != base.Equals(&other) {
 			return false
 		}
 	}
 	return true
-}()
+}
