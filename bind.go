@@ -26,16 +26,17 @@ type BoundAdder[N int64 | float64] struct {
 	// directSum is set when the instrument has a single cumulative sum
 	// stream and exemplars can be decided from the context's type alone:
 	// Add then updates the series' cell itself, one atomic add. The cell is
-	// found on the first Add (direct, and directInt for int64 counters), so
-	// that a handle creates its series when it records, as an unbound Add
-	// would: a handle that never records exports nothing, and the series'
-	// start time is its first measurement. With exemplars on (the
-	// trace-based default) the direct path serves only contexts that carry
-	// no span; exemplarsOff says whether it may ignore the context.
+	// found on the first Add (directInt or directFloat, by N), so that a
+	// handle creates its series when it records, as an unbound Add would: a
+	// handle that never records exports nothing, and the series' start time
+	// is its first measurement. With exemplars on (the trace-based default)
+	// the direct path serves only contexts that carry no span; exemplarsOff
+	// says whether it may ignore the context.
 	directSum    aggregate.DirectSum[N]
-	direct       atomic.Pointer[aggregate.Cell[N]]
 	directInt    atomic.Pointer[atomic.Uint64]
+	directFloat  atomic.Pointer[atomic.Uint64]
 	exemplarsOff bool
+	isFloat      bool // N is float64
 	attrs        attribute.Set
 
 	inst      *syncInstrument[N]
@@ -74,6 +75,8 @@ func BindAdder[N int64 | float64](instrument Adder[N], attrs attribute.Set) *Bou
 		b.handles = bindAll(b.inst, &attrs)
 		if b.inst.directSum != nil {
 			b.directSum, b.exemplarsOff, b.attrs = b.inst.directSum, b.inst.exemplarsOff, attrs
+			var zero N
+			_, b.isFloat = any(zero).(float64)
 		}
 	default:
 		b.fallback = instrument
@@ -100,11 +103,15 @@ func (b *BoundAdder[N]) Add(ctx context.Context, incr N) {
 // float64 direct path, the per-stream handles, and foreign instruments.
 func (b *BoundAdder[N]) add(ctx context.Context, incr N) {
 	if b.directSum != nil && incr >= 0 && incr-incr == 0 && (b.exemplarsOff || spanless(ctx)) {
-		d := b.direct.Load()
-		if d == nil {
-			d = b.findCell()
+		p := b.directFloat.Load()
+		if p == nil { // the first Add (an int64 counter's later ones stay in Add)
+			p = b.findCell()
 		}
-		d.Add(incr)
+		if b.isFloat {
+			addFloatBits(p, float64(incr))
+		} else {
+			p.Add(uint64(int64(incr)))
+		}
 		return
 	}
 	if b.fallback != nil {
@@ -132,13 +139,14 @@ func (b *BoundAdder[N]) add(ctx context.Context, incr N) {
 
 // findCell finds (creating it if needed) the bound series' cell for the
 // direct path. Goroutines racing here get the same series from the table.
-func (b *BoundAdder[N]) findCell() *aggregate.Cell[N] {
-	d := b.directSum.BindCell(&b.attrs)
-	b.direct.Store(d)
-	if p := d.IntBits(); p != nil {
+func (b *BoundAdder[N]) findCell() *atomic.Uint64 {
+	p := b.directSum.BindCell(&b.attrs)
+	if b.isFloat {
+		b.directFloat.Store(p)
+	} else {
 		b.directInt.Store(p)
 	}
-	return d
+	return p
 }
 
 // BindRecorder binds a Histogram or Gauge to attrs; see BindAdder.

@@ -184,8 +184,13 @@ func TestBindCreatesSeriesOnFirstUse(t *testing.T) {
 		}
 	}
 	bi.Add(ctx, 3)
-	if v := metricNamed(t, collect(t, r), "int.count").Data.(metricdata.Sum[int64]).DataPoints[0].Value; v != 5 {
+	bf.Add(ctx, 0.25)
+	rm = collect(t, r)
+	if v := metricNamed(t, rm, "int.count").Data.(metricdata.Sum[int64]).DataPoints[0].Value; v != 5 {
 		t.Fatalf("int.count = %d, want 5", v)
+	}
+	if v := metricNamed(t, rm, "float.count").Data.(metricdata.Sum[float64]).DataPoints[0].Value; v != 0.75 {
+		t.Fatalf("float.count = %v, want 0.75", v)
 	}
 }
 

@@ -131,7 +131,7 @@ func (s *syncInstrument[N]) add(ctx context.Context, v N, monotonic bool, opts [
 		s.record(ctx, v, &emptySet)
 		if s.emptyPending.Load() {
 			// The series exists now: later Adds may update its cell.
-			s.emptyBits.Store(s.directSum.BindCell(&emptySet).Bits())
+			s.emptyBits.Store(s.directSum.BindCell(&emptySet))
 			s.emptyPending.Store(false)
 		}
 		return

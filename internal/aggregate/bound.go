@@ -62,29 +62,6 @@ func (b *bound[N, C]) MeasureBound(ctx context.Context, value N) {
 	s.leave()
 }
 
-// Cell is a cumulative sum's base word, which a bound handle may update
-// directly: on a cumulative stream the series is never removed, so the cell
-// outlives the handle, and collection adds the base to any stripes.
-type Cell[N Number] = atomicNumber[N]
-
-// Add adds v to the cell.
-func (a *atomicNumber[N]) Add(v N) { a.add(v) }
-
-// Bits returns the cell's storage: an int64 in two's complement or a
-// float64's IEEE-754 bits, for callers that update it without generic
-// dispatch.
-func (a *atomicNumber[N]) Bits() *atomic.Uint64 { return &a.bits }
-
-// IntBits returns the cell's storage when it holds an int64 (two's
-// complement, so adding uint64(v) adds v), for callers that want the add
-// without generic dispatch; nil for float64 cells.
-func (a *atomicNumber[N]) IntBits() *atomic.Uint64 {
-	if isFloat[N]() {
-		return nil
-	}
-	return &a.bits
-}
-
 // DirectSum is implemented by sum streams.
 type DirectSum[N Number] interface {
 	// Direct reports whether the stream allows updating a series' cell in
@@ -94,9 +71,11 @@ type DirectSum[N Number] interface {
 	Direct() (exemplars *ExemplarConfig, ok bool)
 	// BindCell returns the cell of attrs' series (after the stream's
 	// attribute filter), creating the series if needed; past the
-	// cardinality limit, the overflow series' cell. Only valid when Direct
-	// reports ok.
-	BindCell(attrs *attribute.Set) *Cell[N]
+	// cardinality limit, the overflow series' cell. The cell is the sum's
+	// base word: an int64 in two's complement or a float64's IEEE-754 bits,
+	// which the caller updates atomically; collection adds it to any
+	// stripes. Only valid when Direct reports ok.
+	BindCell(attrs *attribute.Set) *atomic.Uint64
 }
 
 // Direct implements DirectSum.
@@ -105,9 +84,9 @@ func (s *sum[N]) Direct() (*ExemplarConfig, bool) {
 }
 
 // BindCell implements DirectSum.
-func (s *sum[N]) BindCell(attrs *attribute.Set) *Cell[N] {
+func (s *sum[N]) BindCell(attrs *attribute.Set) *atomic.Uint64 {
 	fset, _ := s.cfg.filtered(attrs)
-	return &s.table.acquire(&fset).cell.value.base
+	return &s.table.acquire(&fset).cell.value.base.bits
 }
 
 // SpanlessContextTypes returns the dynamic-type words of
