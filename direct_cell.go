@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"go.opentelemetry.io/otel/metric"
+
 	"github.com/fastmeter/fastmeter/internal/aggregate"
 )
 
@@ -22,6 +24,26 @@ import (
 // The pointer is found on the first measurement, never at creation or bind
 // time, so the series still appears with its first measurement and starts
 // then, exactly as on the full path.
+//
+// An Add with attributes cannot keep a pointer (its set changes from call to
+// call), but on the same streams it may find its series' cell itself
+// (directAdd): a lock-free probe and an attribute comparison, the
+// update, and nothing else. A series it does not find (the first Add of a
+// set, or one past the cardinality limit) takes the stream's path.
+
+// directAdd is the attributed half of the direct path: when the call
+// carries a single attribute option whose series already exists, the
+// instrument updates that series' cell itself through SumCells, one static
+// call instead of the stream's Measure behind an interface. It reports
+// false, having changed nothing, for every other call, which then takes
+// the stream's path. The caller has validated v.
+func (s *syncInstrument[N]) directAdd(ctx context.Context, v N, opts []metric.AddOption) bool {
+	if !s.cellsOK || !(s.exemplarsOff || spanless(ctx)) {
+		return false
+	}
+	set, ok := fastAddAttributes(opts)
+	return ok && s.cells.Add(set, v)
+}
 
 // directSumOf returns the stream an instrument's direct path updates, or
 // nil when the instrument has none; exemplarsOff reports that the stream

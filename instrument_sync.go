@@ -29,6 +29,10 @@ type syncInstrument[N aggregate.Number] struct {
 	exemplarsOff bool
 	emptyBits    atomic.Pointer[atomic.Uint64]
 	emptyPending atomic.Bool // directSum is set and emptyBits is not yet
+	// cells is directSum's series, which an attributed Add looks up and
+	// updates itself when cellsOK (direct_cell.go).
+	cells   aggregate.SumCells[N]
+	cellsOK bool
 }
 
 func newSyncInstrument[N aggregate.Number](name string, perPipe [][]aggregate.Measurer[N]) *syncInstrument[N] {
@@ -40,6 +44,9 @@ func newSyncInstrument[N aggregate.Number](name string, perPipe [][]aggregate.Me
 		s.only = s.measures[0]
 	}
 	s.directSum, s.exemplarsOff = directSumOf(s.measures)
+	if s.directSum != nil {
+		s.cells, s.cellsOK = s.directSum.Cells()
+	}
 	s.emptyPending.Store(s.directSum != nil)
 	return s
 }
@@ -178,6 +185,9 @@ func (c *int64Counter) Add(ctx context.Context, v int64, opts ...metric.AddOptio
 			return
 		}
 	}
+	if v >= 0 && c.directAdd(ctx, v, opts) {
+		return
+	}
 	if m, set := c.addTarget(opts); m != nil && ctx != nil && v >= 0 {
 		m.Measure(ctx, v, set)
 		return
@@ -200,6 +210,9 @@ func (c *float64Counter) Add(ctx context.Context, v float64, opts ...metric.AddO
 			return
 		}
 	}
+	if v-v == 0 && v >= 0 && c.directAdd(ctx, v, opts) {
+		return
+	}
 	if m, set := c.addTarget(opts); m != nil && ctx != nil && v-v == 0 && v >= 0 {
 		m.Measure(ctx, v, set)
 		return
@@ -220,6 +233,9 @@ func (c *int64UpDownCounter) Add(ctx context.Context, v int64, opts ...metric.Ad
 			return
 		}
 	}
+	if c.directAdd(ctx, v, opts) {
+		return
+	}
 	if m, set := c.addTarget(opts); m != nil && ctx != nil {
 		m.Measure(ctx, v, set)
 		return
@@ -239,6 +255,9 @@ func (c *float64UpDownCounter) Add(ctx context.Context, v float64, opts ...metri
 			addFloatBits(p, v)
 			return
 		}
+	}
+	if v-v == 0 && c.directAdd(ctx, v, opts) {
+		return
 	}
 	if m, set := c.addTarget(opts); m != nil && ctx != nil && v-v == 0 {
 		m.Measure(ctx, v, set)
