@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/fastmeter/fastmeter/internal/aggregate"
@@ -27,22 +28,24 @@ import (
 //
 // An Add with attributes cannot keep a pointer (its set changes from call to
 // call), but on the same streams it may find its series' cell itself
-// (directAdd): a lock-free probe and an attribute comparison, the
+// (directSet): a lock-free probe and an attribute comparison, the
 // update, and nothing else. A series it does not find (the first Add of a
 // set, or one past the cardinality limit) takes the stream's path.
 
-// directAdd is the attributed half of the direct path: when the call
-// carries a single attribute option whose series already exists, the
-// instrument updates that series' cell itself through SumCells, one static
-// call instead of the stream's Measure behind an interface. It reports
-// false, having changed nothing, for every other call, which then takes
-// the stream's path. The caller has validated v.
-func (s *syncInstrument[N]) directAdd(ctx context.Context, v N, opts []metric.AddOption) bool {
+// directSet is the attributed half of the direct path: when the call
+// carries a single attribute option and the instrument's only stream is a
+// direct sum, it returns the option's set, and the caller looks the series
+// up and updates it itself with cells.Add, one static call instead of the
+// stream's Measure behind an interface. ok is false for every other call,
+// which then takes the stream's path, as does a set cells.Add does not
+// find. It calls nothing, so it inlines into the Add methods (the call to
+// another package's generic code stays in them: a helper making it would
+// not inline).
+func (s *syncInstrument[N]) directSet(ctx context.Context, opts []metric.AddOption) (*attribute.Set, bool) {
 	if !s.cellsOK || !(s.exemplarsOff || spanless(ctx)) {
-		return false
+		return nil, false
 	}
-	set, ok := fastAddAttributes(opts)
-	return ok && s.cells.Add(set, v)
+	return fastAddAttributes(opts)
 }
 
 // directSumOf returns the stream an instrument's direct path updates, or

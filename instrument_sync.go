@@ -185,7 +185,7 @@ func (c *int64Counter) Add(ctx context.Context, v int64, opts ...metric.AddOptio
 			return
 		}
 	}
-	if v >= 0 && c.directAdd(ctx, v, opts) {
+	if set, ok := c.directSet(ctx, opts); ok && v >= 0 && c.cells.Add(set, v) {
 		return
 	}
 	if m, set := c.addTarget(opts); m != nil && ctx != nil && v >= 0 {
@@ -210,7 +210,7 @@ func (c *float64Counter) Add(ctx context.Context, v float64, opts ...metric.AddO
 			return
 		}
 	}
-	if v-v == 0 && v >= 0 && c.directAdd(ctx, v, opts) {
+	if set, ok := c.directSet(ctx, opts); ok && v-v == 0 && v >= 0 && c.cells.Add(set, v) {
 		return
 	}
 	if m, set := c.addTarget(opts); m != nil && ctx != nil && v-v == 0 && v >= 0 {
@@ -233,7 +233,7 @@ func (c *int64UpDownCounter) Add(ctx context.Context, v int64, opts ...metric.Ad
 			return
 		}
 	}
-	if c.directAdd(ctx, v, opts) {
+	if set, ok := c.directSet(ctx, opts); ok && c.cells.Add(set, v) {
 		return
 	}
 	if m, set := c.addTarget(opts); m != nil && ctx != nil {
@@ -256,7 +256,7 @@ func (c *float64UpDownCounter) Add(ctx context.Context, v float64, opts ...metri
 			return
 		}
 	}
-	if v-v == 0 && c.directAdd(ctx, v, opts) {
+	if set, ok := c.directSet(ctx, opts); ok && v-v == 0 && c.cells.Add(set, v) {
 		return
 	}
 	if m, set := c.addTarget(opts); m != nil && ctx != nil && v-v == 0 {
