@@ -77,7 +77,19 @@ func bucketIndex(bounds []float64, v float64) int {
 
 func (h *histogram[N]) Measure(ctx context.Context, value N, attrs *attribute.Set) {
 	if h.fast {
-		if se := h.table.lookup(attrs); se != nil {
+		// table.lookup written out (it is too large to inline): the empty
+		// set's series, or the home slot's identity check, inline; find
+		// only for the rest.
+		var se *series[histogramCell[N]]
+		if attrs.Equivalent() == emptyKey {
+			se = h.table.empty.Load()
+		} else {
+			hash, arr := setHash(attrs), h.table.arr.Load()
+			if se = arr.first(hash, attrs); se == nil {
+				se, _ = arr.find(hash, attrs)
+			}
+		}
+		if se != nil {
 			h.update(ctx, se, value, nil)
 			return
 		}
