@@ -32,20 +32,40 @@ import (
 // update, and nothing else. A series it does not find (the first Add of a
 // set, or one past the cardinality limit) takes the stream's path.
 
-// directSet is the attributed half of the direct path: when the call
-// carries a single attribute option and the instrument's only stream is a
-// direct sum, it returns the option's set, and the caller looks the series
-// up and updates it itself with cells.Add, one static call instead of the
-// stream's Measure behind an interface. ok is false for every other call,
-// which then takes the stream's path, as does a set cells.Add does not
-// find. It calls nothing, so it inlines into the Add methods (the call to
-// another package's generic code stays in them: a helper making it would
-// not inline).
-func (s *syncInstrument[N]) directSet(ctx context.Context, opts []metric.AddOption) (*attribute.Set, bool) {
-	if !s.cellsOK || !(s.exemplarsOff || spanless(ctx)) {
-		return nil, false
+// attrDirect says when an attributed Add may take the direct lookup.
+type attrDirect uint8
+
+const (
+	attrDirectOff      attrDirect = iota // never: no direct sum, or options cannot be read
+	attrDirectAlways                     // exemplars are off: any context
+	attrDirectSpanless                   // trace-based exemplars: a context without a span
+)
+
+func attrDirectFor(cellsOK, exemplarsOff bool) attrDirect {
+	switch {
+	case !cellsOK || !attrFastPath:
+		return attrDirectOff
+	case exemplarsOff:
+		return attrDirectAlways
+	default:
+		return attrDirectSpanless
 	}
-	return fastAddAttributes(opts)
+}
+
+// directSet is the attributed half of the direct path: for an Add whose
+// single option is opt, it returns the option's attribute set when the
+// instrument may look the series up and update it itself with cells.Add,
+// one static call instead of the stream's Measure behind an interface. ok
+// is false for every other call, which then takes the stream's path, as
+// does a set cells.Add does not find. It calls nothing, so it inlines into
+// the Add methods (the call to another package's generic code stays in
+// them: a helper making it would not inline).
+func (s *syncInstrument[N]) directSet(ctx context.Context, opt *metric.AddOption) (*attribute.Set, bool) {
+	if m := s.attrDirect; m == attrDirectAlways || (m == attrDirectSpanless && spanless(ctx)) {
+		w := words(unsafe.Pointer(opt))
+		return (*attribute.Set)(w.data), w.itab == addOptionItab
+	}
+	return nil, false
 }
 
 // directSumOf returns the stream an instrument's direct path updates, or

@@ -10,6 +10,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
@@ -215,5 +216,21 @@ func TestDirectAttributedAddPath(t *testing.T) {
 	}
 	if !rec.contains(`"ic"`) || !rec.contains(`"fc"`) {
 		t.Errorf("the dropped measurements were not reported with their instrument's name: %v", rec.errs)
+	}
+}
+
+// With exemplars off, the direct lookup serves any context, a sampled span's
+// included, and nothing samples it.
+func TestDirectAttributedAddWithExemplarsOff(t *testing.T) {
+	r := fastmeter.NewManualReader()
+	mp := fastmeter.NewMeterProvider(fastmeter.WithReader(r), fastmeter.WithExemplarFilter(exemplar.AlwaysOffFilter))
+	c, _ := mp.Meter("direct").Int64Counter("c")
+	opt := metric.WithAttributes(attribute.String("k", "v"))
+	for _, ctx := range []context.Context{context.Background(), spanContext(true), spanContext(true), context.TODO()} {
+		c.Add(ctx, 2, opt)
+	}
+	p := metricNamed(t, collect(t, r), "c").Data.(metricdata.Sum[int64]).DataPoints[0]
+	if p.Value != 8 || len(p.Exemplars) != 0 {
+		t.Fatalf("point = %d with exemplars %+v, want 8 and none", p.Value, p.Exemplars)
 	}
 }

@@ -30,9 +30,9 @@ type syncInstrument[N aggregate.Number] struct {
 	emptyBits    atomic.Pointer[atomic.Uint64]
 	emptyPending atomic.Bool // directSum is set and emptyBits is not yet
 	// cells is directSum's series, which an attributed Add looks up and
-	// updates itself when cellsOK (direct_cell.go).
-	cells   aggregate.SumCells[N]
-	cellsOK bool
+	// updates itself as attrDirect allows (direct_cell.go).
+	cells      aggregate.SumCells[N]
+	attrDirect attrDirect
 }
 
 func newSyncInstrument[N aggregate.Number](name string, perPipe [][]aggregate.Measurer[N]) *syncInstrument[N] {
@@ -45,7 +45,9 @@ func newSyncInstrument[N aggregate.Number](name string, perPipe [][]aggregate.Me
 	}
 	s.directSum, s.exemplarsOff = directSumOf(s.measures)
 	if s.directSum != nil {
-		s.cells, s.cellsOK = s.directSum.Cells()
+		var ok bool
+		s.cells, ok = s.directSum.Cells()
+		s.attrDirect = attrDirectFor(ok, s.exemplarsOff)
 	}
 	s.emptyPending.Store(s.directSum != nil)
 	return s
@@ -179,14 +181,17 @@ type int64Counter struct {
 
 // Add records an increment; negative increments are dropped and reported.
 func (c *int64Counter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
-	if len(opts) == 0 && v >= 0 {
+	switch {
+	case v < 0: // dropped and reported by add
+	case len(opts) == 1:
+		if set, ok := c.directSet(ctx, &opts[0]); ok && c.cells.Add(set, v) {
+			return
+		}
+	case len(opts) == 0:
 		if p := c.directEmpty(ctx); p != nil {
 			p.Add(uint64(v))
 			return
 		}
-	}
-	if set, ok := c.directSet(ctx, opts); ok && v >= 0 && c.cells.Add(set, v) {
-		return
 	}
 	if m, set := c.addTarget(opts); m != nil && ctx != nil && v >= 0 {
 		m.Measure(ctx, v, set)
@@ -204,14 +209,17 @@ type float64Counter struct {
 }
 
 func (c *float64Counter) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
-	if len(opts) == 0 && v-v == 0 && v >= 0 {
+	switch {
+	case v-v != 0 || v < 0: // not finite, or negative: dropped and reported by add
+	case len(opts) == 1:
+		if set, ok := c.directSet(ctx, &opts[0]); ok && c.cells.Add(set, v) {
+			return
+		}
+	case len(opts) == 0:
 		if p := c.directEmpty(ctx); p != nil {
 			addFloatBits(p, v)
 			return
 		}
-	}
-	if set, ok := c.directSet(ctx, opts); ok && v-v == 0 && v >= 0 && c.cells.Add(set, v) {
-		return
 	}
 	if m, set := c.addTarget(opts); m != nil && ctx != nil && v-v == 0 && v >= 0 {
 		m.Measure(ctx, v, set)
@@ -227,14 +235,16 @@ type int64UpDownCounter struct {
 }
 
 func (c *int64UpDownCounter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
-	if len(opts) == 0 {
+	switch len(opts) {
+	case 1:
+		if set, ok := c.directSet(ctx, &opts[0]); ok && c.cells.Add(set, v) {
+			return
+		}
+	case 0:
 		if p := c.directEmpty(ctx); p != nil {
 			p.Add(uint64(v)) // two's complement: adds a negative v too
 			return
 		}
-	}
-	if set, ok := c.directSet(ctx, opts); ok && c.cells.Add(set, v) {
-		return
 	}
 	if m, set := c.addTarget(opts); m != nil && ctx != nil {
 		m.Measure(ctx, v, set)
@@ -250,14 +260,17 @@ type float64UpDownCounter struct {
 }
 
 func (c *float64UpDownCounter) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
-	if len(opts) == 0 && v-v == 0 {
+	switch {
+	case v-v != 0: // not finite: dropped and reported by add
+	case len(opts) == 1:
+		if set, ok := c.directSet(ctx, &opts[0]); ok && c.cells.Add(set, v) {
+			return
+		}
+	case len(opts) == 0:
 		if p := c.directEmpty(ctx); p != nil {
 			addFloatBits(p, v)
 			return
 		}
-	}
-	if set, ok := c.directSet(ctx, opts); ok && v-v == 0 && c.cells.Add(set, v) {
-		return
 	}
 	if m, set := c.addTarget(opts); m != nil && ctx != nil && v-v == 0 {
 		m.Measure(ctx, v, set)

@@ -24,10 +24,11 @@ type SumCells[N Number] struct {
 
 // Cells returns the stream's view, or false when a measurement may not
 // bypass Measure: an attribute filter applies (the series' set is not the
-// measurement's), or the stream removes series (a series could be retired
-// under the caller). The caller must also honour Direct's exemplar rule.
+// measurement's), the stream removes series (a series could be retired
+// under the caller), or the attribute layout checks failed (sameBytes
+// would not be sound). The caller must also honour Direct's exemplar rule.
 func (s *sum[N]) Cells() (SumCells[N], bool) {
-	return SumCells[N]{table: s.table}, s.fast
+	return SumCells[N]{table: s.table}, s.fast && kvLayoutOK
 }
 
 // Add adds v to set's series and reports true when the series exists, or
@@ -66,14 +67,16 @@ func (c SumCells[N]) findSlow(h uint64, set *attribute.Set) *series[sumCell[N]] 
 
 // sameBytes reports that a and b share their attribute storage or hold the
 // same attributes byte for byte, as a set built per call from the same
-// strings as its series' set does; equal bytes are equal attributes
-// (kvLayoutOK: a KeyValue has no padding). False means "compare further",
-// not "different". Small enough to inline.
+// strings as its series' set does; equal bytes are equal attributes (a
+// KeyValue has no padding: only valid where kvLayoutOK). False means
+// "compare further", not "different". Small enough to inline.
 func sameBytes(a, b *attribute.Set) bool {
 	la, lb := layoutOf(a), layoutOf(b)
-	if !kvLayoutOK || la.typ != lb.typ || la.typ == nil {
+	if la.typ != lb.typ {
 		return false
 	}
+	// Equal type words: both nil (zero Sets, whose data is nil too) or
+	// the same array type, whose size is read from it.
 	return la.data == lb.data || bytesAt(la.data, arraySize(la.typ)) == bytesAt(lb.data, arraySize(la.typ))
 }
 
