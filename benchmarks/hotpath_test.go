@@ -31,6 +31,11 @@ func benchmarkHotPath(b *testing.B, kind instrumentKind) {
 		b.ReportAllocs()
 		b.RunParallel(floor.RunParallel)
 	})
+	if kind == counter {
+		for _, attrs := range minimalCounterCases {
+			b.Run(libMinimal+"/"+attrs.String()+"/serial", func(b *testing.B) { runMinimal(b, fx, attrs) })
+		}
+	}
 	for _, lib := range libraries() {
 		b.Run(lib.Name(), func(b *testing.B) {
 			for _, attrs := range attrCases {
@@ -67,6 +72,20 @@ func runHotPath(b *testing.B, lib library, kind instrumentKind, attrs attrCase, 
 	} else {
 		w.RunSerial(b.N)
 	}
+}
+
+// runMinimal measures the reference counter (minimal.go) with the same loop
+// as the SDKs, after the same warm-up.
+func runMinimal(b *testing.B, fx *otelFixtures, attrs attrCase) {
+	c, err := newMinimalCounter()
+	if err != nil {
+		b.Skipf("minimal counter: %v", err)
+	}
+	w := &otelCounterWorkload{counter: c, attrs: attrs, fx: fx}
+	w.RunSerial(2 * rotationSize)
+	b.ReportAllocs()
+	b.ResetTimer()
+	w.RunSerial(b.N)
 }
 
 // requireAggregation skips the benchmark when the library did not aggregate
