@@ -2,7 +2,6 @@ package fastmeter
 
 import (
 	"context"
-	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -15,24 +14,20 @@ var emptySet = *attribute.EmptySet()
 
 // syncInstrument is the shared core of the synchronous instruments: the
 // streams it feeds (one per reader × view) and its bad-input reporter.
-// Add/Record → record → Measure on each stream → series cell update.
+// Record → record → Measure on each stream → series cell update. A
+// Counter's or UpDownCounter's Add starts in its add path
+// (internal/aggregate/add_path.go), which serves the common cases itself
+// and hands the rest to add.
 type syncInstrument[N aggregate.Number] struct {
 	measures []aggregate.Measurer[N]
 	only     aggregate.Measurer[N] // measures[0] when it is the only one
 	bad      badInput
 
-	// The direct cell path (direct_cell.go): directSum is the one stream
-	// when it allows it, and emptyBits the empty set's cell, found by the
-	// first Add without attributes; from then on such an Add on a
-	// Counter or UpDownCounter is one atomic update.
+	// directSum is the one stream when a bound Add may update its series'
+	// cells in place (direct_cell.go); exemplarsOff, that the stream
+	// samples no exemplars.
 	directSum    aggregate.DirectSum[N]
 	exemplarsOff bool
-	emptyBits    atomic.Pointer[atomic.Uint64]
-	emptyPending atomic.Bool // directSum is set and emptyBits is not yet
-	// cells is directSum's series, which an attributed Add looks up and
-	// updates itself as attrDirect allows (direct_cell.go).
-	cells      aggregate.SumCells[N]
-	attrDirect attrDirect
 }
 
 func newSyncInstrument[N aggregate.Number](name string, perPipe [][]aggregate.Measurer[N]) *syncInstrument[N] {
@@ -44,22 +39,7 @@ func newSyncInstrument[N aggregate.Number](name string, perPipe [][]aggregate.Me
 		s.only = s.measures[0]
 	}
 	s.directSum, s.exemplarsOff = directSumOf(s.measures)
-	if s.directSum != nil {
-		var ok bool
-		s.cells, ok = s.directSum.Cells()
-		s.attrDirect = attrDirectFor(ok, s.exemplarsOff)
-	}
-	s.emptyPending.Store(s.directSum != nil)
 	return s
-}
-
-// directEmpty returns the empty set's cell for the direct path, or nil when
-// the instrument has no direct path or ctx may need an exemplar.
-func (s *syncInstrument[N]) directEmpty(ctx context.Context) *atomic.Uint64 {
-	if p := s.emptyBits.Load(); p != nil && (s.exemplarsOff || spanless(ctx)) {
-		return p
-	}
-	return nil
 }
 
 func (s *syncInstrument[N]) record(ctx context.Context, v N, attrs *attribute.Set) {
@@ -75,28 +55,13 @@ func (s *syncInstrument[N]) record(ctx context.Context, v N, attrs *attribute.Se
 	}
 }
 
-// addTarget is the fast path of the common Add: one stream, and no
+// recordTarget is the fast path of the common Record: one stream, and no
 // attributes or a single attribute option whose set can be read directly.
 // It returns that stream (nil unless there is exactly one) and set, or a nil
 // stream for any other call; the caller also sends a nil context the long
-// way, which replaces it. It
-// calls nothing, so it inlines into the Add methods, which then make the
-// one interface call to the stream themselves: every call level saved is a
-// frame set up and torn down per measurement.
-func (s *syncInstrument[N]) addTarget(opts []metric.AddOption) (aggregate.Measurer[N], *attribute.Set) {
-	if len(opts) == 0 {
-		if s.emptyPending.Load() {
-			return nil, nil // the first Add takes add, which finds the direct cell
-		}
-		return s.only, &emptySet
-	}
-	if set, ok := fastAddAttributes(opts); ok {
-		return s.only, set
-	}
-	return nil, nil
-}
-
-// recordTarget is addTarget for Record calls.
+// way, which replaces it. It calls nothing, so it inlines into the Record
+// methods, which then make the one interface call to the stream themselves:
+// every call level saved is a frame set up and torn down per measurement.
 func (s *syncInstrument[N]) recordTarget(opts []metric.RecordOption) (aggregate.Measurer[N], *attribute.Set) {
 	if len(opts) == 0 {
 		return s.only, &emptySet
@@ -138,11 +103,6 @@ func (s *syncInstrument[N]) add(ctx context.Context, v N, monotonic bool, opts [
 	}
 	if len(opts) == 0 {
 		s.record(ctx, v, &emptySet)
-		if s.emptyPending.Load() {
-			// The series exists now: later Adds may update its cell.
-			s.emptyBits.Store(s.directSum.BindCell(&emptySet))
-			s.emptyPending.Store(false)
-		}
 		return
 	}
 	if set, ok := fastAddAttributes(opts); ok {
@@ -175,28 +135,13 @@ func (s *syncInstrument[N]) recordValue(ctx context.Context, v N, opts []metric.
 }
 
 type int64Counter struct {
+	aggregate.Int64AddPath // first: its Add is the instrument's (add_path.go)
 	embedded.Int64Counter
 	*syncInstrument[int64]
 }
 
-// Add records an increment; negative increments are dropped and reported.
-func (c *int64Counter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
-	switch {
-	case v < 0: // dropped and reported by add
-	case len(opts) == 1:
-		if set, ok := c.directSet(ctx, &opts[0]); ok && c.cells.Add(set, v) {
-			return
-		}
-	case len(opts) == 0:
-		if p := c.directEmpty(ctx); p != nil {
-			p.Add(uint64(v))
-			return
-		}
-	}
-	if m, set := c.addTarget(opts); m != nil && ctx != nil && v >= 0 {
-		m.Measure(ctx, v, set)
-		return
-	}
+// AddRest is the Add the add path does not serve itself.
+func (c *int64Counter) AddRest(ctx context.Context, v int64, opts []metric.AddOption) {
 	c.add(ctx, v, true, opts)
 }
 
@@ -204,80 +149,42 @@ func (c *int64Counter) Add(ctx context.Context, v int64, opts ...metric.AddOptio
 func (c *int64Counter) Enabled(context.Context) bool { return c.enabled() }
 
 type float64Counter struct {
+	aggregate.Float64AddPath // first: its Add is the instrument's (add_path.go)
 	embedded.Float64Counter
 	*syncInstrument[float64]
 }
 
-func (c *float64Counter) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
-	switch {
-	case v-v != 0 || v < 0: // not finite, or negative: dropped and reported by add
-	case len(opts) == 1:
-		if set, ok := c.directSet(ctx, &opts[0]); ok && c.cells.Add(set, v) {
-			return
-		}
-	case len(opts) == 0:
-		if p := c.directEmpty(ctx); p != nil {
-			addFloatBits(p, v)
-			return
-		}
-	}
-	if m, set := c.addTarget(opts); m != nil && ctx != nil && v-v == 0 && v >= 0 {
-		m.Measure(ctx, v, set)
-		return
-	}
+// AddRest is the Add the add path does not serve itself.
+func (c *float64Counter) AddRest(ctx context.Context, v float64, opts []metric.AddOption) {
 	c.add(ctx, v, true, opts)
 }
+
 func (c *float64Counter) Enabled(context.Context) bool { return c.enabled() }
 
 type int64UpDownCounter struct {
+	aggregate.Int64AddPath // first: its Add is the instrument's (add_path.go)
 	embedded.Int64UpDownCounter
 	*syncInstrument[int64]
 }
 
-func (c *int64UpDownCounter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
-	switch len(opts) {
-	case 1:
-		if set, ok := c.directSet(ctx, &opts[0]); ok && c.cells.Add(set, v) {
-			return
-		}
-	case 0:
-		if p := c.directEmpty(ctx); p != nil {
-			p.Add(uint64(v)) // two's complement: adds a negative v too
-			return
-		}
-	}
-	if m, set := c.addTarget(opts); m != nil && ctx != nil {
-		m.Measure(ctx, v, set)
-		return
-	}
+// AddRest is the Add the add path does not serve itself.
+func (c *int64UpDownCounter) AddRest(ctx context.Context, v int64, opts []metric.AddOption) {
 	c.add(ctx, v, false, opts)
 }
+
 func (c *int64UpDownCounter) Enabled(context.Context) bool { return c.enabled() }
 
 type float64UpDownCounter struct {
+	aggregate.Float64AddPath // first: its Add is the instrument's (add_path.go)
 	embedded.Float64UpDownCounter
 	*syncInstrument[float64]
 }
 
-func (c *float64UpDownCounter) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
-	switch {
-	case v-v != 0: // not finite: dropped and reported by add
-	case len(opts) == 1:
-		if set, ok := c.directSet(ctx, &opts[0]); ok && c.cells.Add(set, v) {
-			return
-		}
-	case len(opts) == 0:
-		if p := c.directEmpty(ctx); p != nil {
-			addFloatBits(p, v)
-			return
-		}
-	}
-	if m, set := c.addTarget(opts); m != nil && ctx != nil && v-v == 0 {
-		m.Measure(ctx, v, set)
-		return
-	}
+// AddRest is the Add the add path does not serve itself.
+func (c *float64UpDownCounter) AddRest(ctx context.Context, v float64, opts []metric.AddOption) {
 	c.add(ctx, v, false, opts)
 }
+
 func (c *float64UpDownCounter) Enabled(context.Context) bool { return c.enabled() }
 
 type int64Histogram struct {

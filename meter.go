@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -126,6 +127,22 @@ func syncCreate[N aggregate.Number, T any](m *meter, wrap func(*syncInstrument[N
 	}
 }
 
+// newAdder sets up the add path of a Counter or UpDownCounter c (see
+// internal/aggregate/add_path.go) before it is published.
+func newAdder[N aggregate.Number, C interface {
+	Init(measures []aggregate.Measurer[N], monotonic bool, optionItab unsafe.Pointer, rest aggregate.AddRest[N])
+	core() (*syncInstrument[N], bool)
+	aggregate.AddRest[N]
+}](c C) C {
+	s, monotonic := c.core() // counters are monotonic
+	itab := addOptionItab
+	if !attrFastPath {
+		itab = nil
+	}
+	c.Init(s.measures, monotonic, itab, c)
+	return c
+}
+
 func request(name, description, unit string, kind InstrumentKind, number string, allowedKeys []attribute.Key) instrumentRequest {
 	return instrumentRequest{name: name, description: description, unit: unit, kind: kind, number: number, allowedKeys: allowedKeys}
 }
@@ -140,7 +157,9 @@ func histogramRequest(name, description, unit string, number string, bounds []fl
 func (m *meter) Int64Counter(name string, options ...metric.Int64CounterOption) (metric.Int64Counter, error) {
 	c := metric.NewInt64CounterConfig(withoutNil(options)...)
 	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindCounter, "int64", defaultAttributeKeys(name, options)),
-		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64Counter { return &int64Counter{syncInstrument: s} }))
+		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64Counter {
+			return newAdder(&int64Counter{syncInstrument: s})
+		}))
 }
 
 // Int64UpDownCounter returns the UpDownCounter named name.
@@ -148,7 +167,7 @@ func (m *meter) Int64UpDownCounter(name string, options ...metric.Int64UpDownCou
 	c := metric.NewInt64UpDownCounterConfig(withoutNil(options)...)
 	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindUpDownCounter, "int64", defaultAttributeKeys(name, options)),
 		syncCreate(m, func(s *syncInstrument[int64]) metric.Int64UpDownCounter {
-			return &int64UpDownCounter{syncInstrument: s}
+			return newAdder(&int64UpDownCounter{syncInstrument: s})
 		}))
 }
 
@@ -170,7 +189,9 @@ func (m *meter) Int64Gauge(name string, options ...metric.Int64GaugeOption) (met
 func (m *meter) Float64Counter(name string, options ...metric.Float64CounterOption) (metric.Float64Counter, error) {
 	c := metric.NewFloat64CounterConfig(withoutNil(options)...)
 	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindCounter, "float64", defaultAttributeKeys(name, options)),
-		syncCreate(m, func(s *syncInstrument[float64]) metric.Float64Counter { return &float64Counter{syncInstrument: s} }))
+		syncCreate(m, func(s *syncInstrument[float64]) metric.Float64Counter {
+			return newAdder(&float64Counter{syncInstrument: s})
+		}))
 }
 
 // Float64UpDownCounter returns the UpDownCounter named name.
@@ -178,7 +199,7 @@ func (m *meter) Float64UpDownCounter(name string, options ...metric.Float64UpDow
 	c := metric.NewFloat64UpDownCounterConfig(withoutNil(options)...)
 	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindUpDownCounter, "float64", defaultAttributeKeys(name, options)),
 		syncCreate(m, func(s *syncInstrument[float64]) metric.Float64UpDownCounter {
-			return &float64UpDownCounter{syncInstrument: s}
+			return newAdder(&float64UpDownCounter{syncInstrument: s})
 		}))
 }
 

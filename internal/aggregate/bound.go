@@ -76,9 +76,6 @@ type DirectSum[N Number] interface {
 	// which the caller updates atomically; collection adds it to any
 	// stripes. Only valid when Direct reports ok.
 	BindCell(attrs *attribute.Set) *atomic.Uint64
-	// Cells returns the stream's series for the instrument's own lookup,
-	// or false when measurements may not bypass Measure (see SumCells).
-	Cells() (SumCells[N], bool)
 }
 
 // Direct implements DirectSum.

@@ -1,0 +1,211 @@
+package aggregate
+
+import (
+	"context"
+	"math"
+	"unsafe"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// The hot path of Counter.Add and UpDownCounter.Add.
+//
+// With one reader and the default view, an Add on an existing series of a
+// cumulative sum is, at heart, one probe of the stream's table, one
+// confirmation that the hit is the measurement's set (storage identity, or
+// one byte comparison of the attribute arrays), and one atomic update. Each
+// function call around that, each argument spilled to the stack because a
+// slower path might call something, costs about as much again: every Add
+// ends in a locked instruction, so consecutive Adds cannot overlap and
+// their instruction counts add up.
+//
+// So the instrument embeds an Int64AddPath or Float64AddPath as its first
+// field: the Add the API calls through its interface is the path's own
+// method (a promoted method of a non-generic type compiles to a jump), and
+// its common case — a single attribute option or none, a series in its
+// home slot — calls nothing before the update but memequal (and, for a
+// contended cell, the stripes' add, after which nothing is live, so no
+// call forces a spill). Everything else goes to slow, one call at the end,
+// which serves the rest of the direct cases (the probe chain, equal sets in
+// distinct string storage), a single stream's Measure, and last the
+// instrument's own path (AddRest) for validation reports, several streams,
+// or options it must decode.
+
+// AddRest is the instrument's own Add: everything its AddPath does not
+// serve. opts is passed as the caller gave it.
+type AddRest[N Number] interface {
+	AddRest(ctx context.Context, v N, opts []metric.AddOption)
+}
+
+// directMode says which Adds the path may apply to a series itself.
+type directMode uint8
+
+const (
+	directOff      directMode = iota // none: the only stream is not a direct sum
+	directAnyCtx                     // exemplars off: any context
+	directSpanless                   // trace-based exemplars: contexts without a span
+)
+
+// sumAddPath is the state Int64AddPath and Float64AddPath share. It is set
+// once by Init, before the instrument is published, and only read after.
+type sumAddPath[N Number] struct {
+	mode      directMode
+	monotonic bool
+	table     *seriesTable[sumCell[N]] // the direct sum's series (mode != directOff)
+	// optionItab is the itab of the API's attribute options as the
+	// instrument verified it (their data is a pointer to the
+	// attribute.Set), or nil when it could not: options are then never
+	// read here.
+	optionItab unsafe.Pointer
+	only       Measurer[N] // the instrument's single stream, or nil
+	rest       AddRest[N]
+}
+
+// Init configures the path for an instrument whose streams are measures.
+// The direct modes need a single cumulative sum that never removes series,
+// applies no attribute filter, and samples exemplars only for sampled
+// spans (or never); see sum.directOK and DirectSum.
+func (p *sumAddPath[N]) Init(measures []Measurer[N], monotonic bool, optionItab unsafe.Pointer, rest AddRest[N]) {
+	p.monotonic, p.optionItab, p.rest = monotonic, optionItab, rest
+	if len(measures) != 1 {
+		return
+	}
+	p.only = measures[0]
+	s, ok := p.only.(*sum[N])
+	if !ok || optionItab == nil {
+		return
+	}
+	if !s.directOK() || !s.cfg.Exemplars.TraceBasedOnly() {
+		return
+	}
+	p.table, p.mode = s.table, directSpanless
+	if s.cfg.Exemplars == nil {
+		p.mode = directAnyCtx
+	}
+}
+
+// admits reports whether v may be recorded without a report: finite, and
+// not negative on a Counter.
+func (p *sumAddPath[N]) admits(v N) bool {
+	return v-v == 0 && (v >= 0 || !p.monotonic)
+}
+
+// directFor reports whether the direct modes serve an Add with ctx.
+func (p *sumAddPath[N]) directFor(ctx context.Context) bool {
+	m := p.mode
+	return m == directAnyCtx || (m == directSpanless && spanless(ctx))
+}
+
+// slow is every Add the path's inline part did not finish. Kept out of
+// line so that the inline part holds no call before its return.
+//
+//go:noinline
+func (p *sumAddPath[N]) slow(ctx context.Context, v N, opts []metric.AddOption) {
+	if ctx != nil && p.admits(v) {
+		if set, ok := p.optionSet(opts); ok {
+			if p.directFor(ctx) {
+				if s := p.table.lookup(set); s != nil {
+					s.cell.value.add(v)
+					return
+				}
+			}
+			if p.only != nil {
+				p.only.Measure(ctx, v, set)
+				return
+			}
+		}
+	}
+	p.rest.AddRest(ctx, v, opts)
+}
+
+// optionSet returns the attribute set of an Add without options or with a
+// single attribute option, the shapes the path reads itself.
+func (p *sumAddPath[N]) optionSet(opts []metric.AddOption) (*attribute.Set, bool) {
+	switch {
+	case len(opts) == 0:
+		return attribute.EmptySet(), true
+	case len(opts) == 1 && p.optionItab != nil:
+		if w := (*optionWords)(unsafe.Pointer(&opts[0])); w.itab == p.optionItab {
+			return (*attribute.Set)(w.data), true
+		}
+	}
+	return nil, false
+}
+
+// optionWords is a non-empty interface value: its itab and data pointer.
+type optionWords struct {
+	itab unsafe.Pointer
+	data unsafe.Pointer
+}
+
+// Int64AddPath is the hot path of an int64 Counter's or UpDownCounter's
+// Add; the instrument embeds it first and calls Init before publishing.
+type Int64AddPath struct{ sumAddPath[int64] }
+
+// Add records v with the attributes of opts. Its body is the common case
+// only; see the comment at the top of this file.
+func (p *Int64AddPath) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
+	if p.mode != directOff && (v >= 0 || !p.monotonic) && p.directFor(ctx) {
+		switch len(opts) {
+		case 1:
+			if w := (*optionWords)(unsafe.Pointer(&opts[0])); w.itab == p.optionItab {
+				set := (*attribute.Set)(w.data)
+				if h := layoutOf(set).hash; h != 0 && fastHash {
+					arr := p.table.arr.Load()
+					if s := arr.slots[h&arr.mask].Load(); s != nil && s.hash == h && sameBytes(&s.attrs, set) {
+						// stripedSum.add written out; nothing is live
+						// after addStriped, so calling it spills nothing.
+						c := &s.cell.value
+						if old := c.base.bits.Load(); c.stripes.Load() != nil || !c.base.bits.CompareAndSwap(old, old+uint64(v)) {
+							c.addStriped(v)
+						}
+						return
+					}
+				}
+			}
+		case 0:
+			// The empty set's cell: two's complement adds a negative v too.
+			// The base word takes the add even once striped; collection
+			// reads both.
+			if s := p.table.empty.Load(); s != nil {
+				s.cell.value.base.bits.Add(uint64(v))
+				return
+			}
+		}
+	}
+	p.slow(ctx, v, opts)
+}
+
+// Float64AddPath is Int64AddPath for float64 instruments.
+type Float64AddPath struct{ sumAddPath[float64] }
+
+// Add records v with the attributes of opts; see Int64AddPath.Add.
+func (p *Float64AddPath) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
+	if p.mode != directOff && v-v == 0 && (v >= 0 || !p.monotonic) && p.directFor(ctx) {
+		var s *series[sumCell[float64]]
+		switch len(opts) {
+		case 1:
+			if w := (*optionWords)(unsafe.Pointer(&opts[0])); w.itab == p.optionItab {
+				set := (*attribute.Set)(w.data)
+				if h := layoutOf(set).hash; h != 0 && fastHash {
+					arr := p.table.arr.Load()
+					if s = arr.slots[h&arr.mask].Load(); s != nil && (s.hash != h || !sameBytes(&s.attrs, set)) {
+						s = nil
+					}
+				}
+			}
+		case 0:
+			s = p.table.empty.Load()
+		}
+		if s != nil { // stripedSum.add written out, as for int64
+			c := &s.cell.value
+			if old := c.base.bits.Load(); c.stripes.Load() != nil ||
+				!c.base.bits.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
+				c.addStriped(v)
+			}
+			return
+		}
+	}
+	p.slow(ctx, v, opts)
+}
