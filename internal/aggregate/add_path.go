@@ -52,7 +52,11 @@ const (
 type sumAddPath[N Number] struct {
 	mode      directMode
 	monotonic bool
-	table     *seriesTable[sumCell[N]] // the direct sum's series (mode != directOff)
+	// minIncrement is the least value the direct modes take: 0 for a
+	// Counter, the type's least value (-Inf for float64) otherwise; one
+	// compare instead of two.
+	minIncrement N
+	table        *seriesTable[sumCell[N]] // the direct sum's series (mode != directOff)
 	// optionItab is the itab of the API's attribute options as the
 	// instrument verified it (their data is a pointer to the
 	// attribute.Set), or nil when it could not: options are then never
@@ -68,12 +72,15 @@ type sumAddPath[N Number] struct {
 // spans (or never); see sum.directOK and DirectSum.
 func (p *sumAddPath[N]) Init(measures []Measurer[N], monotonic bool, optionItab unsafe.Pointer, rest AddRest[N]) {
 	p.monotonic, p.optionItab, p.rest = monotonic, optionItab, rest
+	if !monotonic {
+		p.minIncrement = leastValue[N]()
+	}
 	if len(measures) != 1 {
 		return
 	}
 	p.only = measures[0]
 	s, ok := p.only.(*sum[N])
-	if !ok || optionItab == nil {
+	if !ok || optionItab == nil || !fastHash { // the inline part reads the API's hash as is
 		return
 	}
 	if !s.directOK() || !s.cfg.Exemplars.TraceBasedOnly() {
@@ -97,6 +104,15 @@ func (p *sumAddPath[N]) directFor(ctx context.Context) bool {
 	return m == directAnyCtx || (m == directSpanless && spanless(ctx))
 }
 
+// leastValue is N's least value: math.MinInt64, or -Inf.
+func leastValue[N Number]() N {
+	if isFloat[N]() {
+		return N(math.Inf(-1))
+	}
+	v := int64(math.MinInt64)
+	return N(v)
+}
+
 // slow is every Add the path's inline part did not finish. Kept out of
 // line so that the inline part holds no call before its return.
 //
@@ -117,6 +133,24 @@ func (p *sumAddPath[N]) slow(ctx context.Context, v N, opts []metric.AddOption) 
 		}
 	}
 	p.rest.AddRest(ctx, v, opts)
+}
+
+// slowSet is slow for an Add the direct mode admitted (a valid value, a
+// context the exemplar rule lets through) whose set was read but not found
+// in its home slot: the rest of the probe, equal strings in distinct
+// storage, or a new series, created by the stream. The stream gets
+// context.Background() for the caller's context: in a direct mode no
+// measurement's context can matter to it (exemplars are off, or trace-based
+// and the context carries no span), and not passing it keeps the caller's
+// context out of the registers the inline part must save around memequal.
+//
+//go:noinline
+func (p *sumAddPath[N]) slowSet(set *attribute.Set, v N) {
+	if s := p.table.lookup(set); s != nil {
+		s.cell.value.add(v)
+		return
+	}
+	p.only.Measure(context.Background(), v, set)
 }
 
 // optionSet returns the attribute set of an Add without options or with a
@@ -146,12 +180,14 @@ type Int64AddPath struct{ sumAddPath[int64] }
 // Add records v with the attributes of opts. Its body is the common case
 // only; see the comment at the top of this file.
 func (p *Int64AddPath) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
-	if p.mode != directOff && (v >= 0 || !p.monotonic) && p.directFor(ctx) {
+	// Written as early exits: a helper returning the condition as a bool
+	// costs its materialisation on every Add.
+	if m := p.mode; m != directOff && v >= p.minIncrement && (m == directAnyCtx || spanless(ctx)) {
 		switch len(opts) {
 		case 1:
 			if w := (*optionWords)(unsafe.Pointer(&opts[0])); w.itab == p.optionItab {
 				set := (*attribute.Set)(w.data)
-				if h := layoutOf(set).hash; h != 0 && fastHash {
+				if h := layoutOf(set).hash; h != 0 { // 0: a zero Set, the empty set
 					arr := p.table.arr.Load()
 					if s := arr.slots[h&arr.mask].Load(); s != nil && s.hash == h && sameBytes(&s.attrs, set) {
 						// stripedSum.add written out; nothing is live
@@ -163,6 +199,8 @@ func (p *Int64AddPath) Add(ctx context.Context, v int64, opts ...metric.AddOptio
 						return
 					}
 				}
+				p.slowSet(set, v) // needs neither ctx nor opts: less is live across memequal
+				return
 			}
 		case 0:
 			// The empty set's cell: two's complement adds a negative v too.
@@ -172,6 +210,8 @@ func (p *Int64AddPath) Add(ctx context.Context, v int64, opts ...metric.AddOptio
 				s.cell.value.base.bits.Add(uint64(v))
 				return
 			}
+			p.slowSet(attribute.EmptySet(), v)
+			return
 		}
 	}
 	p.slow(ctx, v, opts)
@@ -182,13 +222,14 @@ type Float64AddPath struct{ sumAddPath[float64] }
 
 // Add records v with the attributes of opts; see Int64AddPath.Add.
 func (p *Float64AddPath) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
-	if p.mode != directOff && v-v == 0 && (v >= 0 || !p.monotonic) && p.directFor(ctx) {
+	if m := p.mode; m != directOff && v-v == 0 && v >= p.minIncrement && (m == directAnyCtx || spanless(ctx)) {
 		var s *series[sumCell[float64]]
+		var set *attribute.Set // the Add's set once read, for slowSet
 		switch len(opts) {
 		case 1:
 			if w := (*optionWords)(unsafe.Pointer(&opts[0])); w.itab == p.optionItab {
-				set := (*attribute.Set)(w.data)
-				if h := layoutOf(set).hash; h != 0 && fastHash {
+				set = (*attribute.Set)(w.data)
+				if h := layoutOf(set).hash; h != 0 {
 					arr := p.table.arr.Load()
 					if s = arr.slots[h&arr.mask].Load(); s != nil && (s.hash != h || !sameBytes(&s.attrs, set)) {
 						s = nil
@@ -196,7 +237,7 @@ func (p *Float64AddPath) Add(ctx context.Context, v float64, opts ...metric.AddO
 				}
 			}
 		case 0:
-			s = p.table.empty.Load()
+			s, set = p.table.empty.Load(), attribute.EmptySet()
 		}
 		if s != nil { // stripedSum.add written out, as for int64
 			c := &s.cell.value
@@ -204,6 +245,10 @@ func (p *Float64AddPath) Add(ctx context.Context, v float64, opts ...metric.AddO
 				!c.base.bits.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
 				c.addStriped(v)
 			}
+			return
+		}
+		if set != nil {
+			p.slowSet(set, v)
 			return
 		}
 	}
