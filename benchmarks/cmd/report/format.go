@@ -53,7 +53,7 @@ func spreadCell(r *result, unit string) string {
 }
 
 // libraryOrder is the column order of the tables; other names follow, sorted.
-var libraryOrder = []string{libFastmeter, libOfficial, libPrometheus, libAPI}
+var libraryOrder = []string{libFastmeter, libOfficial, libPrometheus, libAPI, libMinimal}
 
 func orderLibraries(present map[string]bool) []string {
 	var out []string

@@ -139,11 +139,12 @@ func writeWorkloadTable(w io.Writer, rs *results, workload string) {
 			units[u] = true
 		}
 	}
-	// Cases in the order the libraries ran them; the API floor runs first but
-	// only has the per-call case, so it does not set the order.
+	// Cases in the order the libraries ran them; the reference loops (the
+	// API floor, the minimal counter) run first but only have some cases,
+	// so they do not set the order.
 	for _, floorPass := range []bool{false, true} {
 		for _, r := range rs.list {
-			if r.Workload == workload && (r.Library == libAPI) == floorPass && !seenCase[r.Case] {
+			if r.Workload == workload && (r.Library == libAPI || r.Library == libMinimal) == floorPass && !seenCase[r.Case] {
 				seenCase[r.Case] = true
 				cases = append(cases, r.Case)
 			}
@@ -165,6 +166,13 @@ func writeWorkloadTable(w io.Writer, rs *results, workload string) {
 			"A per-call-attrs number minus it is the SDK's own cost plus the 16 B variadic slice of the call, "+
 			"but as the difference of two noisy numbers; per-call-sdk-share measures the SDK's own cost directly "+
 			"(pre-built equal sets in distinct storage, no allocation; client_golang has no equivalent).\n\n")
+	}
+	if libs[libMinimal] {
+		fmt.Fprintf(w, "Library `minimal` is not a library: it is a reference counter (`minimal.go`) that does only what "+
+			"collision safety requires of an attributed Add on an existing series (read the set out of the option, probe one "+
+			"slot by the API's hash, confirm the hit by storage identity or one byte comparison of the attribute arrays, add "+
+			"atomically), and nothing an SDK must also do (no validation, exemplar rule, probe chain, limit or collection). "+
+			"Run with the SDKs' loop, it is the floor under their precomputed-set and per-call-sdk-share numbers on this machine.\n\n")
 	}
 	header := append(append([]string{"case", "library"}, unitList...), "spread ("+ratioUnit+")")
 	if withRatio {

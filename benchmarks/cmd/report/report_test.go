@@ -136,6 +136,7 @@ BenchmarkCounterAdd/fastmeter/per-call-sdk-share/serial-2      	1000	  18.0 ns/o
 BenchmarkCounterAdd/fastmeter/per-call-sdk-share/serial-2      	1000	  %s ns/op	   0 B/op	 0 allocs/op
 BenchmarkCounterAdd/fastmeter/per-call-sdk-share/serial-2      	1000	  25.0 ns/op	   0 B/op	 0 allocs/op
 BenchmarkCounterAdd/official/per-call-sdk-share/serial-2       	1000	 300.0 ns/op	   0 B/op	 0 allocs/op
+BenchmarkCounterAdd/minimal/per-call-sdk-share/serial-2         	1000	  16.0 ns/op	   0 B/op	 0 allocs/op
 BenchmarkCounterAdd/prometheus/per-call-attrs/serial-2         	1000	 900.0 ns/op	 400 B/op	 3 allocs/op
 BenchmarkCounterAdd/prometheus/per-call-sdk-share/serial
     hotpath_test.go:55: prometheus counter per-call-sdk-share: not available in this library: no pre-built sets
@@ -169,6 +170,7 @@ func TestAPIFloorTargetJudgesTheDirectSDKShare(t *testing.T) {
 	for _, want := range []string{
 		"fastmeter 18 ns/op (runs 10–25)",
 		"official 300 ns/op",
+		"floor on this machine: 16 ns/op for library `minimal`",
 		"30 ns by fastest runs (480 vs 450 ns/op)",
 		"60 ns by medians (560 vs 500)",
 	} {
@@ -220,6 +222,8 @@ func TestMarkdownShowsTheSDKShareCase(t *testing.T) {
 	for _, want := range []string{
 		"| **per-call-sdk-share/serial** | fastmeter | 18 |",
 		"|  | prometheus | n/a |",
+		"|  | minimal | 16 |",
+		"Library `minimal` is not a library",
 		"| CounterAdd/prometheus/per-call-sdk-share/serial | prometheus counter per-call-sdk-share: not available in this library: no pre-built sets |",
 		"per-call-sdk-share measures the SDK's own cost directly",
 	} {

@@ -11,6 +11,9 @@ const (
 	libOfficial   = "official"
 	libPrometheus = "prometheus"
 	libAPI        = "api"
+	// libMinimal is the reference counter of benchmarks/minimal.go: the
+	// least a collision-safe SDK can do, measured in the same run.
+	libMinimal = "minimal"
 )
 
 // verdict of one target.
@@ -102,6 +105,10 @@ func apiFloorTarget(rs *results) targetResult {
 		t.Measured += fmt.Sprintf(", official %s ns/op", num(of))
 	} else {
 		t.Measured += ", official not measured"
+	}
+	if floor, ok := rs.value("CounterAdd", libMinimal, share, "ns/op"); ok {
+		t.Measured += fmt.Sprintf("; floor on this machine: %s ns/op for library `minimal`, "+
+			"which does only what collision safety requires", num(floor))
 	}
 	if e2e := endToEndNote(rs); e2e != "" {
 		t.Measured += "; " + e2e
