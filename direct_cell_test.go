@@ -109,7 +109,8 @@ func TestDirectPathNotTakenWhereItWouldBeWrong(t *testing.T) {
 	}, got, metricdatatest.IgnoreTimestamp())
 }
 
-// Attributed Adds on existing series take the direct lookup (directSet, SumCells.Add).
+// Attributed Adds on existing series take the add path's direct lookup
+// (internal/aggregate/add_path.go).
 // Everything the stream's path does must still hold: a set's first Add
 // creates its series, concurrent writers of per-call sets (equal attributes
 // in fresh storage) and a collector running meanwhile lose nothing, a
