@@ -50,8 +50,7 @@ const (
 // sumAddPath is the state Int64AddPath and Float64AddPath share. It is set
 // once by Init, before the instrument is published, and only read after.
 type sumAddPath[N Number] struct {
-	mode      directMode
-	monotonic bool
+	mode directMode
 	// minIncrement is the least value the direct modes take: 0 for a
 	// Counter, the type's least value (-Inf for float64) otherwise; one
 	// compare instead of two.
@@ -71,7 +70,7 @@ type sumAddPath[N Number] struct {
 // applies no attribute filter, and samples exemplars only for sampled
 // spans (or never); see sum.directOK and DirectSum.
 func (p *sumAddPath[N]) Init(measures []Measurer[N], monotonic bool, optionItab unsafe.Pointer, rest AddRest[N]) {
-	p.monotonic, p.optionItab, p.rest = monotonic, optionItab, rest
+	p.optionItab, p.rest = optionItab, rest
 	if !monotonic {
 		p.minIncrement = leastValue[N]()
 	}
@@ -95,7 +94,7 @@ func (p *sumAddPath[N]) Init(measures []Measurer[N], monotonic bool, optionItab 
 // admits reports whether v may be recorded without a report: finite, and
 // not negative on a Counter.
 func (p *sumAddPath[N]) admits(v N) bool {
-	return v-v == 0 && (v >= 0 || !p.monotonic)
+	return v-v == 0 && v >= p.minIncrement
 }
 
 // directFor reports whether the direct modes serve an Add with ctx.
@@ -217,7 +216,10 @@ func (p *Int64AddPath) Add(ctx context.Context, v int64, opts ...metric.AddOptio
 	p.slow(ctx, v, opts)
 }
 
-// Float64AddPath is Int64AddPath for float64 instruments.
+// Float64AddPath is Int64AddPath for float64 instruments. Its Add repeats
+// Int64AddPath.Add rather than sharing a generic body: a promoted method of
+// a generic type takes a dictionary and is not a jump, and a shared helper
+// would not inline.
 type Float64AddPath struct{ sumAddPath[float64] }
 
 // Add records v with the attributes of opts; see Int64AddPath.Add.
