@@ -31,10 +31,13 @@ type BoundAdder[N int64 | float64] struct {
 	// handle that never records exports nothing, and the series' start time
 	// is its first measurement. With exemplars on (the trace-based default)
 	// the direct path serves only contexts that carry no span; exemplarsOff
-	// says whether it may ignore the context.
+	// says whether it may ignore the context. After each update the handle
+	// checks the series' state: a series finished meanwhile (x.Finisher)
+	// hands the update on to the set's fresh series, whose cell the handle
+	// then keeps (SettleCell).
 	directSum    aggregate.DirectSum[N]
-	directInt    atomic.Pointer[atomic.Uint64]
-	directFloat  atomic.Pointer[atomic.Uint64]
+	directInt    atomic.Pointer[aggregate.DirectCell]
+	directFloat  atomic.Pointer[aggregate.DirectCell]
 	exemplarsOff bool
 	isFloat      bool // N is float64
 	attrs        attribute.Set
@@ -92,8 +95,11 @@ func (b *BoundAdder[N]) Add(ctx context.Context, incr N) {
 	// atomic add and three predictable branches. It takes non-negative
 	// increments; anything else (an UpDownCounter's negative ones included)
 	// goes the full way.
-	if p := b.directInt.Load(); p != nil && incr >= 0 && (b.exemplarsOff || spanless(ctx)) {
-		p.Add(uint64(int64(incr)))
+	if c := b.directInt.Load(); c != nil && incr >= 0 && (b.exemplarsOff || spanless(ctx)) {
+		c.Value.Add(uint64(int64(incr)))
+		if c.State.Load()&aggregate.DeadBit != 0 { // finished meanwhile
+			b.settle(c)
+		}
 		return
 	}
 	b.add(ctx, incr)
@@ -103,14 +109,17 @@ func (b *BoundAdder[N]) Add(ctx context.Context, incr N) {
 // float64 direct path, the per-stream handles, and foreign instruments.
 func (b *BoundAdder[N]) add(ctx context.Context, incr N) {
 	if b.directSum != nil && incr >= 0 && incr-incr == 0 && (b.exemplarsOff || spanless(ctx)) {
-		p := b.directFloat.Load()
-		if p == nil { // the first Add (an int64 counter's later ones stay in Add)
-			p = b.findCell()
+		c := b.directFloat.Load()
+		if c == nil { // the first Add (an int64 counter's later ones stay in Add)
+			c = b.findCell()
 		}
 		if b.isFloat {
-			addFloatBits(p, float64(incr))
+			addFloatBits(c.Value, float64(incr))
 		} else {
-			p.Add(uint64(int64(incr)))
+			c.Value.Add(uint64(int64(incr)))
+		}
+		if c.State.Load()&aggregate.DeadBit != 0 {
+			b.settle(c)
 		}
 		return
 	}
@@ -139,14 +148,29 @@ func (b *BoundAdder[N]) add(ctx context.Context, incr N) {
 
 // findCell finds (creating it if needed) the bound series' cell for the
 // direct path. Goroutines racing here get the same series from the table.
-func (b *BoundAdder[N]) findCell() *atomic.Uint64 {
-	p := b.directSum.BindCell(&b.attrs)
+func (b *BoundAdder[N]) findCell() *aggregate.DirectCell {
+	c := b.directSum.BindCell(&b.attrs)
+	b.cellFor().Store(c)
+	return c
+}
+
+// settle moves an update that landed in a finished series' cell to the
+// set's fresh series and makes the handle keep that one. Racing handles
+// settle the same dead cell; each moves what it finds, and the first
+// replacement wins.
+//
+//go:noinline
+func (b *BoundAdder[N]) settle(dead *aggregate.DirectCell) {
+	b.cellFor().CompareAndSwap(dead, b.directSum.SettleCell(dead))
+}
+
+// cellFor is where the handle keeps its cell: directInt serves an int64
+// counter's Add inline, directFloat the rest.
+func (b *BoundAdder[N]) cellFor() *atomic.Pointer[aggregate.DirectCell] {
 	if b.isFloat {
-		b.directFloat.Store(p)
-	} else {
-		b.directInt.Store(p)
+		return &b.directFloat
 	}
-	return p
+	return &b.directInt
 }
 
 // BindRecorder binds a Histogram or Gauge to attrs; see BindAdder.

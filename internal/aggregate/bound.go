@@ -20,22 +20,27 @@ type Binder[N Number] interface {
 }
 
 // bound is the handle of one (stream, attribute set). On a cumulative stream
-// the series can never be removed, so the handle keeps it for good. On a
-// reclaiming stream the series may be retired while the handle is idle; the
-// handle then enters it, sees it dead, and looks up a fresh one — the same
-// protocol as an unbound writer, so no update is lost.
+// the series is removed only by Finish, so the handle keeps it, checking
+// after each update whether it was finished meanwhile: the stream's settle
+// then moves the update to the set's fresh series and the handle keeps that
+// one (finish.go). On a reclaiming stream the series may be retired while
+// the handle is idle; the handle then enters it, sees it dead, and looks up
+// a fresh one — the same protocol as an unbound writer, so no update is
+// lost either way.
 type bound[N Number, C any] struct {
 	table   *seriesTable[C]
 	attrs   attribute.Set // after the stream's attribute filter
 	dropped []attribute.KeyValue
 	series  atomic.Pointer[series[C]]
 	update  func(ctx context.Context, se *series[C], value N, dropped []attribute.KeyValue)
+	settle  func(se *series[C]) *series[C]
 }
 
 func newBound[N Number, C any](cfg *Config, t *seriesTable[C], attrs *attribute.Set,
 	update func(context.Context, *series[C], N, []attribute.KeyValue),
+	settle func(*series[C]) *series[C],
 ) *bound[N, C] {
-	b := &bound[N, C]{table: t, update: update}
+	b := &bound[N, C]{table: t, update: update, settle: settle}
 	b.attrs, b.dropped = cfg.filtered(attrs)
 	return b
 }
@@ -52,6 +57,9 @@ func (b *bound[N, C]) MeasureBound(ctx context.Context, value N) {
 			b.series.Store(s)
 		}
 		b.update(ctx, s, value, b.dropped)
+		if s.dead() { // finished: the update moves on, and so does the handle
+			b.series.CompareAndSwap(s, b.settle(s))
+		}
 		return
 	}
 	if s == nil || !s.enter() {
@@ -71,12 +79,32 @@ type DirectSum[N Number] interface {
 	Direct() (exemplars *ExemplarConfig, ok bool)
 	// BindCell returns the cell of attrs' series (after the stream's
 	// attribute filter), creating the series if needed; past the
-	// cardinality limit, the overflow series' cell. The cell is the sum's
-	// base word: an int64 in two's complement or a float64's IEEE-754 bits,
-	// which the caller updates atomically; collection adds it to any
-	// stripes. Only valid when Direct reports ok.
-	BindCell(attrs *attribute.Set) *atomic.Uint64
+	// cardinality limit, the overflow series' cell. Only valid when Direct
+	// reports ok.
+	BindCell(attrs *attribute.Set) *DirectCell
+	// SettleCell is called by a handle that found DeadBit in its cell's
+	// State after its update: the series was finished. It moves what the
+	// dead cell holds past its final value (the handle's update, and any
+	// other late writer's) to the set's fresh series and returns that
+	// series' cell, which the handle keeps.
+	SettleCell(c *DirectCell) *DirectCell
 }
+
+// DirectCell is what a bound handle keeps of one series of a direct sum.
+type DirectCell struct {
+	// Value is the sum's base word: an int64 in two's complement or a
+	// float64's IEEE-754 bits, which the handle updates atomically;
+	// collection adds it to any stripes.
+	Value *atomic.Uint64
+	// State is the series' lifecycle word. The handle loads it after every
+	// update of Value and calls SettleCell when DeadBit is set.
+	State  *atomic.Uint64
+	series unsafe.Pointer // *series[sumCell[N]] of the stream's N
+}
+
+// DeadBit is the bit of DirectCell.State that says the series was finished
+// (finish.go).
+const DeadBit = deadBit
 
 // Direct implements DirectSum.
 func (s *sum[N]) Direct() (*ExemplarConfig, bool) {
@@ -84,9 +112,18 @@ func (s *sum[N]) Direct() (*ExemplarConfig, bool) {
 }
 
 // BindCell implements DirectSum.
-func (s *sum[N]) BindCell(attrs *attribute.Set) *atomic.Uint64 {
+func (s *sum[N]) BindCell(attrs *attribute.Set) *DirectCell {
 	fset, _ := s.cfg.filtered(attrs)
-	return &s.table.acquire(&fset).cell.value.base.bits
+	return directCellOf(s.table.acquire(&fset))
+}
+
+// SettleCell implements DirectSum.
+func (s *sum[N]) SettleCell(c *DirectCell) *DirectCell {
+	return directCellOf(settleSum(s.table, (*series[sumCell[N]])(c.series)))
+}
+
+func directCellOf[N Number](se *series[sumCell[N]]) *DirectCell {
+	return &DirectCell{Value: &se.cell.value.base.bits, State: &se.acquired, series: unsafe.Pointer(se)}
 }
 
 // SpanlessContextTypes returns the dynamic-type words of

@@ -1,0 +1,290 @@
+package fastmeter
+
+import (
+	"context"
+	"slices"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/embedded"
+	"go.opentelemetry.io/otel/metric/x"
+
+	"github.com/fastmeter/fastmeter/internal/aggregate"
+)
+
+// The experimental Bind and Finish interfaces of go.opentelemetry.io/otel/metric/x,
+// implemented by every synchronous instrument on top of BindAdder and
+// BindRecorder (bind.go) and the streams' Finish (internal/aggregate/finish.go).
+//
+// A bound instrument's Add or Record without options is its handle's; with
+// attribute options the measurement's set is the bound attributes merged
+// with the options' (an option's value wins for a key in both), recorded as
+// an unbound measurement would be. A bound instrument stays valid after
+// Finish of its set: its next measurement re-creates the series, as an
+// unbound one would.
+
+var (
+	_ x.Int64CounterBinder         = (*int64Counter)(nil)
+	_ x.Float64CounterBinder       = (*float64Counter)(nil)
+	_ x.Int64UpDownCounterBinder   = (*int64UpDownCounter)(nil)
+	_ x.Float64UpDownCounterBinder = (*float64UpDownCounter)(nil)
+	_ x.Int64HistogramBinder       = (*int64Histogram)(nil)
+	_ x.Float64HistogramBinder     = (*float64Histogram)(nil)
+	_ x.Int64GaugeBinder           = (*int64Gauge)(nil)
+	_ x.Float64GaugeBinder         = (*float64Gauge)(nil)
+	_ x.Finisher                   = (*int64Counter)(nil)
+	_ x.Finisher                   = (*float64Counter)(nil)
+	_ x.Finisher                   = (*int64UpDownCounter)(nil)
+	_ x.Finisher                   = (*float64UpDownCounter)(nil)
+	_ x.Finisher                   = (*int64Histogram)(nil)
+	_ x.Finisher                   = (*float64Histogram)(nil)
+	_ x.Finisher                   = (*int64Gauge)(nil)
+	_ x.Finisher                   = (*float64Gauge)(nil)
+)
+
+// Finish implements x.Finisher: the series of exactly attrs (in any order;
+// for a repeated key the last value wins; no attributes is the series
+// recorded without attributes) is reported by each reader's next collection
+// one last time, then its state is released. A measurement made before that
+// collection is part of the final value; one made after it starts a new
+// series (on a cumulative stream, with a new start time). Through a view's
+// attribute filter, attrs names the series its measurements go to. An
+// unknown or already finished set, and a set whose measurements go to the
+// cardinality-overflow series, are no-ops. Safe concurrently with
+// measurement and collection; no update is lost.
+func (s *syncInstrument[N]) Finish(_ context.Context, attrs ...attribute.KeyValue) {
+	if len(s.measures) == 0 {
+		return
+	}
+	set := attribute.NewSet(attrs...) // copies: attrs is neither kept nor changed
+	for _, m := range s.measures {
+		if f, ok := m.(aggregate.Finisher); ok {
+			f.Finish(&set)
+		}
+	}
+}
+
+// boundAdd is the shared body of the bound Counters and UpDownCounters.
+type boundAdd[N int64 | float64] struct {
+	handle    *BoundAdder[N]
+	inst      *syncInstrument[N]
+	monotonic bool
+	attrs     attribute.Set
+}
+
+func newBoundAdd[N int64 | float64](instrument Adder[N], attrs []attribute.KeyValue) boundAdd[N] {
+	set := attribute.NewSet(attrs...)
+	b := boundAdd[N]{handle: BindAdder(instrument, set), attrs: set}
+	b.inst, b.monotonic = b.handle.inst, b.handle.monotonic
+	return b
+}
+
+// addWith records a bound Add that also passed options.
+func (b *boundAdd[N]) addWith(ctx context.Context, v N, opts []metric.AddOption) {
+	if len(b.inst.measures) == 0 {
+		return
+	}
+	opts = withoutNil(opts)
+	extra := withRawAttributes(b.inst.bad.instrument, metric.NewAddConfig(opts).Attributes(), opts)
+	set := mergeAttributes(&b.attrs, &extra)
+	b.inst.add(ctx, v, b.monotonic, []metric.AddOption{metric.WithAttributeSet(set)})
+}
+
+// boundRecord is the shared body of the bound Histograms and Gauges.
+type boundRecord[N int64 | float64] struct {
+	handle *BoundRecorder[N]
+	inst   *syncInstrument[N]
+	attrs  attribute.Set
+}
+
+func newBoundRecord[N int64 | float64](instrument Recorder[N], attrs []attribute.KeyValue) boundRecord[N] {
+	set := attribute.NewSet(attrs...)
+	b := boundRecord[N]{handle: BindRecorder(instrument, set), attrs: set}
+	b.inst = b.handle.inst
+	return b
+}
+
+// recordWith records a bound Record that also passed options.
+func (b *boundRecord[N]) recordWith(ctx context.Context, v N, opts []metric.RecordOption) {
+	if len(b.inst.measures) == 0 {
+		return
+	}
+	opts = withoutNil(opts)
+	extra := withRawAttributes(b.inst.bad.instrument, metric.NewRecordConfig(opts).Attributes(), opts)
+	set := mergeAttributes(&b.attrs, &extra)
+	b.inst.recordValue(ctx, v, []metric.RecordOption{metric.WithAttributeSet(set)})
+}
+
+// mergeAttributes is bound ∪ extra; for a key in both, extra's value.
+func mergeAttributes(bound, extra *attribute.Set) attribute.Set {
+	if extra.Len() == 0 {
+		return *bound
+	}
+	// NewSet keeps the last value of a repeated key.
+	return attribute.NewSet(slices.Concat(bound.ToSlice(), extra.ToSlice())...)
+}
+
+// Bind implements x.Int64CounterBinder. The returned counter's Add without
+// options is a BoundAdder's.
+func (c *int64Counter) Bind(attrs ...attribute.KeyValue) metric.Int64Counter {
+	return &boundInt64Counter{boundAdd: newBoundAdd[int64](c, attrs)}
+}
+
+// Bind implements x.Float64CounterBinder.
+func (c *float64Counter) Bind(attrs ...attribute.KeyValue) metric.Float64Counter {
+	return &boundFloat64Counter{boundAdd: newBoundAdd[float64](c, attrs)}
+}
+
+// Bind implements x.Int64UpDownCounterBinder.
+func (c *int64UpDownCounter) Bind(attrs ...attribute.KeyValue) metric.Int64UpDownCounter {
+	return &boundInt64UpDownCounter{boundAdd: newBoundAdd[int64](c, attrs)}
+}
+
+// Bind implements x.Float64UpDownCounterBinder.
+func (c *float64UpDownCounter) Bind(attrs ...attribute.KeyValue) metric.Float64UpDownCounter {
+	return &boundFloat64UpDownCounter{boundAdd: newBoundAdd[float64](c, attrs)}
+}
+
+// Bind implements x.Int64HistogramBinder.
+func (h *int64Histogram) Bind(attrs ...attribute.KeyValue) metric.Int64Histogram {
+	return &boundInt64Histogram{boundRecord: newBoundRecord[int64](h, attrs)}
+}
+
+// Bind implements x.Float64HistogramBinder.
+func (h *float64Histogram) Bind(attrs ...attribute.KeyValue) metric.Float64Histogram {
+	return &boundFloat64Histogram{boundRecord: newBoundRecord[float64](h, attrs)}
+}
+
+// Bind implements x.Int64GaugeBinder.
+func (g *int64Gauge) Bind(attrs ...attribute.KeyValue) metric.Int64Gauge {
+	return &boundInt64Gauge{boundRecord: newBoundRecord[int64](g, attrs)}
+}
+
+// Bind implements x.Float64GaugeBinder.
+func (g *float64Gauge) Bind(attrs ...attribute.KeyValue) metric.Float64Gauge {
+	return &boundFloat64Gauge{boundRecord: newBoundRecord[float64](g, attrs)}
+}
+
+// The bound instruments. Each Add/Record is written out per type, so that
+// the handle's Add inlines into the method the API's interface call lands
+// in.
+
+type boundInt64Counter struct {
+	embedded.Int64Counter
+	boundAdd[int64]
+}
+
+func (c *boundInt64Counter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
+	if len(opts) == 0 {
+		c.handle.Add(ctx, v)
+		return
+	}
+	c.addWith(ctx, v, opts)
+}
+
+func (c *boundInt64Counter) Enabled(context.Context) bool { return c.inst.enabled() }
+
+type boundFloat64Counter struct {
+	embedded.Float64Counter
+	boundAdd[float64]
+}
+
+func (c *boundFloat64Counter) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
+	if len(opts) == 0 {
+		c.handle.Add(ctx, v)
+		return
+	}
+	c.addWith(ctx, v, opts)
+}
+
+func (c *boundFloat64Counter) Enabled(context.Context) bool { return c.inst.enabled() }
+
+type boundInt64UpDownCounter struct {
+	embedded.Int64UpDownCounter
+	boundAdd[int64]
+}
+
+func (c *boundInt64UpDownCounter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
+	if len(opts) == 0 {
+		c.handle.Add(ctx, v)
+		return
+	}
+	c.addWith(ctx, v, opts)
+}
+
+func (c *boundInt64UpDownCounter) Enabled(context.Context) bool { return c.inst.enabled() }
+
+type boundFloat64UpDownCounter struct {
+	embedded.Float64UpDownCounter
+	boundAdd[float64]
+}
+
+func (c *boundFloat64UpDownCounter) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
+	if len(opts) == 0 {
+		c.handle.Add(ctx, v)
+		return
+	}
+	c.addWith(ctx, v, opts)
+}
+
+func (c *boundFloat64UpDownCounter) Enabled(context.Context) bool { return c.inst.enabled() }
+
+type boundInt64Histogram struct {
+	embedded.Int64Histogram
+	boundRecord[int64]
+}
+
+func (h *boundInt64Histogram) Record(ctx context.Context, v int64, opts ...metric.RecordOption) {
+	if len(opts) == 0 {
+		h.handle.Record(ctx, v)
+		return
+	}
+	h.recordWith(ctx, v, opts)
+}
+
+func (h *boundInt64Histogram) Enabled(context.Context) bool { return h.inst.enabled() }
+
+type boundFloat64Histogram struct {
+	embedded.Float64Histogram
+	boundRecord[float64]
+}
+
+func (h *boundFloat64Histogram) Record(ctx context.Context, v float64, opts ...metric.RecordOption) {
+	if len(opts) == 0 {
+		h.handle.Record(ctx, v)
+		return
+	}
+	h.recordWith(ctx, v, opts)
+}
+
+func (h *boundFloat64Histogram) Enabled(context.Context) bool { return h.inst.enabled() }
+
+type boundInt64Gauge struct {
+	embedded.Int64Gauge
+	boundRecord[int64]
+}
+
+func (g *boundInt64Gauge) Record(ctx context.Context, v int64, opts ...metric.RecordOption) {
+	if len(opts) == 0 {
+		g.handle.Record(ctx, v)
+		return
+	}
+	g.recordWith(ctx, v, opts)
+}
+
+func (g *boundInt64Gauge) Enabled(context.Context) bool { return g.inst.enabled() }
+
+type boundFloat64Gauge struct {
+	embedded.Float64Gauge
+	boundRecord[float64]
+}
+
+func (g *boundFloat64Gauge) Record(ctx context.Context, v float64, opts ...metric.RecordOption) {
+	if len(opts) == 0 {
+		g.handle.Record(ctx, v)
+		return
+	}
+	g.recordWith(ctx, v, opts)
+}
+
+func (g *boundFloat64Gauge) Enabled(context.Context) bool { return g.inst.enabled() }
