@@ -3,6 +3,7 @@ package fastmeter
 import (
 	"context"
 	"sync/atomic"
+	"unsafe"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -36,8 +37,8 @@ type BoundAdder[N int64 | float64] struct {
 	// hands the update on to the set's fresh series, whose cell the handle
 	// then keeps (SettleCell).
 	directSum    aggregate.DirectSum[N]
-	directInt    atomic.Pointer[aggregate.DirectCell]
-	directFloat  atomic.Pointer[aggregate.DirectCell]
+	directInt    atomic.Pointer[atomic.Uint64]
+	directFloat  atomic.Pointer[atomic.Uint64]
 	exemplarsOff bool
 	isFloat      bool // N is float64
 	attrs        attribute.Set
@@ -70,6 +71,13 @@ type BoundRecorder[N int64 | float64] struct {
 // did not create, the handle calls its Add with a premade attribute option.
 func BindAdder[N int64 | float64](instrument Adder[N], attrs attribute.Set) *BoundAdder[N] {
 	b := &BoundAdder[N]{}
+	b.init(instrument, attrs)
+	return b
+}
+
+// init binds b in place, so that a bound API instrument (instrument_bind.go)
+// can hold its handle by value: one load less on its Add.
+func (b *BoundAdder[N]) init(instrument Adder[N], attrs attribute.Set) {
 	switch c := instrument.(type) {
 	case interface {
 		core() (*syncInstrument[N], bool)
@@ -85,7 +93,6 @@ func BindAdder[N int64 | float64](instrument Adder[N], attrs attribute.Set) *Bou
 		b.fallback = instrument
 		b.opts = []metric.AddOption{metric.WithAttributeSet(attrs)}
 	}
-	return b
 }
 
 // Add adds incr to the bound series. As with Counter.Add, a negative increment
@@ -96,13 +103,27 @@ func (b *BoundAdder[N]) Add(ctx context.Context, incr N) {
 	// increments; anything else (an UpDownCounter's negative ones included)
 	// goes the full way.
 	if c := b.directInt.Load(); c != nil && incr >= 0 && (b.exemplarsOff || spanless(ctx)) {
-		c.Value.Add(uint64(int64(incr)))
-		if c.State.Load()&aggregate.DeadBit != 0 { // finished meanwhile
+		if addDirectInt(c, int64(incr)) {
 			b.settle(c)
 		}
 		return
 	}
 	b.add(ctx, incr)
+}
+
+// addDirectInt adds v to an int64 direct cell and reports whether its series
+// was finished meanwhile (the caller then settles). Not generic, so that it
+// inlines wherever the direct path is written out.
+func addDirectInt(c *atomic.Uint64, v int64) (finished bool) {
+	c.Add(uint64(v))
+	return finishedCell(c)
+}
+
+// finishedCell reports whether the series of a direct cell was finished:
+// its lifecycle word lies aggregate.DirectStateOffset bytes before the cell.
+func finishedCell(c *atomic.Uint64) bool {
+	state := (*atomic.Uint64)(unsafe.Add(unsafe.Pointer(c), -int(aggregate.DirectStateOffset)))
+	return state.Load()&aggregate.DeadBit != 0
 }
 
 // add is every Add but the int64 direct one: the first direct Add, the
@@ -114,11 +135,11 @@ func (b *BoundAdder[N]) add(ctx context.Context, incr N) {
 			c = b.findCell()
 		}
 		if b.isFloat {
-			addFloatBits(c.Value, float64(incr))
+			addFloatBits(c, float64(incr))
 		} else {
-			c.Value.Add(uint64(int64(incr)))
+			c.Add(uint64(int64(incr)))
 		}
-		if c.State.Load()&aggregate.DeadBit != 0 {
+		if finishedCell(c) {
 			b.settle(c)
 		}
 		return
@@ -148,7 +169,7 @@ func (b *BoundAdder[N]) add(ctx context.Context, incr N) {
 
 // findCell finds (creating it if needed) the bound series' cell for the
 // direct path. Goroutines racing here get the same series from the table.
-func (b *BoundAdder[N]) findCell() *aggregate.DirectCell {
+func (b *BoundAdder[N]) findCell() *atomic.Uint64 {
 	c := b.directSum.BindCell(&b.attrs)
 	b.cellFor().Store(c)
 	return c
@@ -160,13 +181,13 @@ func (b *BoundAdder[N]) findCell() *aggregate.DirectCell {
 // replacement wins.
 //
 //go:noinline
-func (b *BoundAdder[N]) settle(dead *aggregate.DirectCell) {
+func (b *BoundAdder[N]) settle(dead *atomic.Uint64) {
 	b.cellFor().CompareAndSwap(dead, b.directSum.SettleCell(dead))
 }
 
 // cellFor is where the handle keeps its cell: directInt serves an int64
 // counter's Add inline, directFloat the rest.
-func (b *BoundAdder[N]) cellFor() *atomic.Pointer[aggregate.DirectCell] {
+func (b *BoundAdder[N]) cellFor() *atomic.Pointer[atomic.Uint64] {
 	if b.isFloat {
 		return &b.directFloat
 	}
@@ -176,6 +197,12 @@ func (b *BoundAdder[N]) cellFor() *atomic.Pointer[aggregate.DirectCell] {
 // BindRecorder binds a Histogram or Gauge to attrs; see BindAdder.
 func BindRecorder[N int64 | float64](instrument Recorder[N], attrs attribute.Set) *BoundRecorder[N] {
 	b := &BoundRecorder[N]{}
+	b.init(instrument, attrs)
+	return b
+}
+
+// init binds b in place; see BoundAdder.init.
+func (b *BoundRecorder[N]) init(instrument Recorder[N], attrs attribute.Set) {
 	switch c := instrument.(type) {
 	case interface {
 		core() (*syncInstrument[N], bool)
@@ -186,7 +213,6 @@ func BindRecorder[N int64 | float64](instrument Recorder[N], attrs attribute.Set
 		b.fallback = instrument
 		b.opts = []metric.RecordOption{metric.WithAttributeSet(attrs)}
 	}
-	return b
 }
 
 // Record records value into the bound series. Non-finite values are dropped

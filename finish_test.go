@@ -513,3 +513,27 @@ func TestFinishConcurrentExactTotals(t *testing.T) {
 		})
 	}
 }
+
+// Bind and Finish neither keep nor reorder the caller's slice (the API's
+// attribute.NewSet sorts its argument in place).
+func TestBindAndFinishLeaveAttrsAlone(t *testing.T) {
+	r := fastmeter.NewManualReader()
+	mp := fastmeter.NewMeterProvider(fastmeter.WithReader(r))
+	c, _ := mp.Meter("x").Int64Counter("c")
+	attrs := []attribute.KeyValue{attribute.String("z", "1"), attribute.String("a", "2")}
+	want := fmt.Sprint(attrs)
+	bound := c.(x.Int64CounterBinder).Bind(attrs...)
+	if fmt.Sprint(attrs) != want {
+		t.Fatalf("Bind changed the slice: %v", attrs)
+	}
+	attrs[0] = attribute.String("z", "changed") // the caller reuses it
+	bound.Add(context.Background(), 1)
+	if got := xPoints(collect(t, r), "c"); fmt.Sprint(got) != "map[a=2,z=1:1]" {
+		t.Fatalf("bound series %v", got)
+	}
+	attrs[0] = attribute.String("z", "1")
+	c.(x.Finisher).Finish(context.Background(), attrs...)
+	if fmt.Sprint(attrs) != want {
+		t.Fatalf("Finish changed the slice: %v", attrs)
+	}
+}

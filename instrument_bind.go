@@ -56,7 +56,7 @@ func (s *syncInstrument[N]) Finish(_ context.Context, attrs ...attribute.KeyValu
 	if len(s.measures) == 0 {
 		return
 	}
-	set := attribute.NewSet(attrs...) // copies: attrs is neither kept nor changed
+	set := newSetOf(attrs)
 	for _, m := range s.measures {
 		if f, ok := m.(aggregate.Finisher); ok {
 			f.Finish(&set)
@@ -64,55 +64,66 @@ func (s *syncInstrument[N]) Finish(_ context.Context, attrs ...attribute.KeyValu
 	}
 }
 
-// boundAdd is the shared body of the bound Counters and UpDownCounters.
+// boundAdd is the shared body of the bound Counters and UpDownCounters. The
+// handle is held by value (bound in place by init, never copied).
 type boundAdd[N int64 | float64] struct {
-	handle    *BoundAdder[N]
-	inst      *syncInstrument[N]
-	monotonic bool
-	attrs     attribute.Set
+	handle BoundAdder[N]
+	attrs  attribute.Set
 }
 
-func newBoundAdd[N int64 | float64](instrument Adder[N], attrs []attribute.KeyValue) boundAdd[N] {
-	set := attribute.NewSet(attrs...)
-	b := boundAdd[N]{handle: BindAdder(instrument, set), attrs: set}
-	b.inst, b.monotonic = b.handle.inst, b.handle.monotonic
-	return b
+func (b *boundAdd[N]) init(instrument Adder[N], attrs []attribute.KeyValue) {
+	b.attrs = newSetOf(attrs)
+	b.handle.init(instrument, b.attrs)
 }
 
 // addWith records a bound Add that also passed options.
 func (b *boundAdd[N]) addWith(ctx context.Context, v N, opts []metric.AddOption) {
-	if len(b.inst.measures) == 0 {
+	inst := b.handle.inst
+	if len(inst.measures) == 0 {
 		return
 	}
 	opts = withoutNil(opts)
-	extra := withRawAttributes(b.inst.bad.instrument, metric.NewAddConfig(opts).Attributes(), opts)
+	extra := withRawAttributes(inst.bad.instrument, metric.NewAddConfig(opts).Attributes(), opts)
 	set := mergeAttributes(&b.attrs, &extra)
-	b.inst.add(ctx, v, b.monotonic, []metric.AddOption{metric.WithAttributeSet(set)})
+	inst.add(ctx, v, b.handle.monotonic, []metric.AddOption{metric.WithAttributeSet(set)})
 }
 
-// boundRecord is the shared body of the bound Histograms and Gauges.
+func (b *boundAdd[N]) enabled() bool { return b.handle.inst.enabled() }
+
+// boundRecord is the shared body of the bound Histograms and Gauges; see
+// boundAdd.
 type boundRecord[N int64 | float64] struct {
-	handle *BoundRecorder[N]
-	inst   *syncInstrument[N]
+	handle BoundRecorder[N]
 	attrs  attribute.Set
 }
 
-func newBoundRecord[N int64 | float64](instrument Recorder[N], attrs []attribute.KeyValue) boundRecord[N] {
-	set := attribute.NewSet(attrs...)
-	b := boundRecord[N]{handle: BindRecorder(instrument, set), attrs: set}
-	b.inst = b.handle.inst
-	return b
+func (b *boundRecord[N]) init(instrument Recorder[N], attrs []attribute.KeyValue) {
+	b.attrs = newSetOf(attrs)
+	b.handle.init(instrument, b.attrs)
 }
 
 // recordWith records a bound Record that also passed options.
 func (b *boundRecord[N]) recordWith(ctx context.Context, v N, opts []metric.RecordOption) {
-	if len(b.inst.measures) == 0 {
+	inst := b.handle.inst
+	if len(inst.measures) == 0 {
 		return
 	}
 	opts = withoutNil(opts)
-	extra := withRawAttributes(b.inst.bad.instrument, metric.NewRecordConfig(opts).Attributes(), opts)
+	extra := withRawAttributes(inst.bad.instrument, metric.NewRecordConfig(opts).Attributes(), opts)
 	set := mergeAttributes(&b.attrs, &extra)
-	b.inst.recordValue(ctx, v, []metric.RecordOption{metric.WithAttributeSet(set)})
+	inst.recordValue(ctx, v, []metric.RecordOption{metric.WithAttributeSet(set)})
+}
+
+func (b *boundRecord[N]) enabled() bool { return b.handle.inst.enabled() }
+
+// newSetOf is attribute.NewSet(attrs...) without touching attrs, which
+// NewSet sorts in place: the x interfaces let the caller keep and reuse the
+// slice, and Finish must not modify it.
+func newSetOf(attrs []attribute.KeyValue) attribute.Set {
+	if len(attrs) < 2 {
+		return attribute.NewSet(attrs...)
+	}
+	return attribute.NewSet(slices.Clone(attrs)...)
 }
 
 // mergeAttributes is bound ∪ extra; for a key in both, extra's value.
@@ -127,42 +138,58 @@ func mergeAttributes(bound, extra *attribute.Set) attribute.Set {
 // Bind implements x.Int64CounterBinder. The returned counter's Add without
 // options is a BoundAdder's.
 func (c *int64Counter) Bind(attrs ...attribute.KeyValue) metric.Int64Counter {
-	return &boundInt64Counter{boundAdd: newBoundAdd[int64](c, attrs)}
+	b := &boundInt64Counter{}
+	b.init(c, attrs)
+	return b
 }
 
 // Bind implements x.Float64CounterBinder.
 func (c *float64Counter) Bind(attrs ...attribute.KeyValue) metric.Float64Counter {
-	return &boundFloat64Counter{boundAdd: newBoundAdd[float64](c, attrs)}
+	b := &boundFloat64Counter{}
+	b.init(c, attrs)
+	return b
 }
 
 // Bind implements x.Int64UpDownCounterBinder.
 func (c *int64UpDownCounter) Bind(attrs ...attribute.KeyValue) metric.Int64UpDownCounter {
-	return &boundInt64UpDownCounter{boundAdd: newBoundAdd[int64](c, attrs)}
+	b := &boundInt64UpDownCounter{}
+	b.init(c, attrs)
+	return b
 }
 
 // Bind implements x.Float64UpDownCounterBinder.
 func (c *float64UpDownCounter) Bind(attrs ...attribute.KeyValue) metric.Float64UpDownCounter {
-	return &boundFloat64UpDownCounter{boundAdd: newBoundAdd[float64](c, attrs)}
+	b := &boundFloat64UpDownCounter{}
+	b.init(c, attrs)
+	return b
 }
 
 // Bind implements x.Int64HistogramBinder.
 func (h *int64Histogram) Bind(attrs ...attribute.KeyValue) metric.Int64Histogram {
-	return &boundInt64Histogram{boundRecord: newBoundRecord[int64](h, attrs)}
+	b := &boundInt64Histogram{}
+	b.init(h, attrs)
+	return b
 }
 
 // Bind implements x.Float64HistogramBinder.
 func (h *float64Histogram) Bind(attrs ...attribute.KeyValue) metric.Float64Histogram {
-	return &boundFloat64Histogram{boundRecord: newBoundRecord[float64](h, attrs)}
+	b := &boundFloat64Histogram{}
+	b.init(h, attrs)
+	return b
 }
 
 // Bind implements x.Int64GaugeBinder.
 func (g *int64Gauge) Bind(attrs ...attribute.KeyValue) metric.Int64Gauge {
-	return &boundInt64Gauge{boundRecord: newBoundRecord[int64](g, attrs)}
+	b := &boundInt64Gauge{}
+	b.init(g, attrs)
+	return b
 }
 
 // Bind implements x.Float64GaugeBinder.
 func (g *float64Gauge) Bind(attrs ...attribute.KeyValue) metric.Float64Gauge {
-	return &boundFloat64Gauge{boundRecord: newBoundRecord[float64](g, attrs)}
+	b := &boundFloat64Gauge{}
+	b.init(g, attrs)
+	return b
 }
 
 // The bound instruments. Each Add/Record is written out per type, so that
@@ -175,6 +202,20 @@ type boundInt64Counter struct {
 }
 
 func (c *boundInt64Counter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
+	// BoundAdder.Add's direct path written out: the call to a generic
+	// method does not inline, and this one is the whole cost of the Add.
+	h := &c.handle
+	if d := h.directInt.Load(); d != nil && len(opts) == 0 && v >= 0 && (h.exemplarsOff || spanless(ctx)) {
+		if addDirectInt(d, v) {
+			h.settle(d)
+		}
+		return
+	}
+	c.addRest(ctx, v, opts)
+}
+
+// addRest is every Add of a bound int64 Counter but the direct one.
+func (c *boundInt64Counter) addRest(ctx context.Context, v int64, opts []metric.AddOption) {
 	if len(opts) == 0 {
 		c.handle.Add(ctx, v)
 		return
@@ -182,7 +223,7 @@ func (c *boundInt64Counter) Add(ctx context.Context, v int64, opts ...metric.Add
 	c.addWith(ctx, v, opts)
 }
 
-func (c *boundInt64Counter) Enabled(context.Context) bool { return c.inst.enabled() }
+func (c *boundInt64Counter) Enabled(context.Context) bool { return c.enabled() }
 
 type boundFloat64Counter struct {
 	embedded.Float64Counter
@@ -197,7 +238,7 @@ func (c *boundFloat64Counter) Add(ctx context.Context, v float64, opts ...metric
 	c.addWith(ctx, v, opts)
 }
 
-func (c *boundFloat64Counter) Enabled(context.Context) bool { return c.inst.enabled() }
+func (c *boundFloat64Counter) Enabled(context.Context) bool { return c.enabled() }
 
 type boundInt64UpDownCounter struct {
 	embedded.Int64UpDownCounter
@@ -212,7 +253,7 @@ func (c *boundInt64UpDownCounter) Add(ctx context.Context, v int64, opts ...metr
 	c.addWith(ctx, v, opts)
 }
 
-func (c *boundInt64UpDownCounter) Enabled(context.Context) bool { return c.inst.enabled() }
+func (c *boundInt64UpDownCounter) Enabled(context.Context) bool { return c.enabled() }
 
 type boundFloat64UpDownCounter struct {
 	embedded.Float64UpDownCounter
@@ -227,7 +268,7 @@ func (c *boundFloat64UpDownCounter) Add(ctx context.Context, v float64, opts ...
 	c.addWith(ctx, v, opts)
 }
 
-func (c *boundFloat64UpDownCounter) Enabled(context.Context) bool { return c.inst.enabled() }
+func (c *boundFloat64UpDownCounter) Enabled(context.Context) bool { return c.enabled() }
 
 type boundInt64Histogram struct {
 	embedded.Int64Histogram
@@ -242,7 +283,7 @@ func (h *boundInt64Histogram) Record(ctx context.Context, v int64, opts ...metri
 	h.recordWith(ctx, v, opts)
 }
 
-func (h *boundInt64Histogram) Enabled(context.Context) bool { return h.inst.enabled() }
+func (h *boundInt64Histogram) Enabled(context.Context) bool { return h.enabled() }
 
 type boundFloat64Histogram struct {
 	embedded.Float64Histogram
@@ -257,7 +298,7 @@ func (h *boundFloat64Histogram) Record(ctx context.Context, v float64, opts ...m
 	h.recordWith(ctx, v, opts)
 }
 
-func (h *boundFloat64Histogram) Enabled(context.Context) bool { return h.inst.enabled() }
+func (h *boundFloat64Histogram) Enabled(context.Context) bool { return h.enabled() }
 
 type boundInt64Gauge struct {
 	embedded.Int64Gauge
@@ -272,7 +313,7 @@ func (g *boundInt64Gauge) Record(ctx context.Context, v int64, opts ...metric.Re
 	g.recordWith(ctx, v, opts)
 }
 
-func (g *boundInt64Gauge) Enabled(context.Context) bool { return g.inst.enabled() }
+func (g *boundInt64Gauge) Enabled(context.Context) bool { return g.enabled() }
 
 type boundFloat64Gauge struct {
 	embedded.Float64Gauge
@@ -287,4 +328,4 @@ func (g *boundFloat64Gauge) Record(ctx context.Context, v float64, opts ...metri
 	g.recordWith(ctx, v, opts)
 }
 
-func (g *boundFloat64Gauge) Enabled(context.Context) bool { return g.inst.enabled() }
+func (g *boundFloat64Gauge) Enabled(context.Context) bool { return g.enabled() }

@@ -79,32 +79,50 @@ type DirectSum[N Number] interface {
 	Direct() (exemplars *ExemplarConfig, ok bool)
 	// BindCell returns the cell of attrs' series (after the stream's
 	// attribute filter), creating the series if needed; past the
-	// cardinality limit, the overflow series' cell. Only valid when Direct
-	// reports ok.
-	BindCell(attrs *attribute.Set) *DirectCell
-	// SettleCell is called by a handle that found DeadBit in its cell's
-	// State after its update: the series was finished. It moves what the
-	// dead cell holds past its final value (the handle's update, and any
-	// other late writer's) to the set's fresh series and returns that
-	// series' cell, which the handle keeps.
-	SettleCell(c *DirectCell) *DirectCell
+	// cardinality limit, the overflow series' cell. The cell is the sum's
+	// base word: an int64 in two's complement or a float64's IEEE-754 bits,
+	// which the caller updates atomically; collection adds it to any
+	// stripes. After every update the caller loads the series' lifecycle
+	// word, DirectStateOffset bytes before the cell, and calls SettleCell
+	// when DeadBit is set in it. Only valid when Direct reports ok.
+	BindCell(attrs *attribute.Set) *atomic.Uint64
+	// SettleCell is called by a handle whose cell's series was finished
+	// (x.Finisher): it moves what the dead cell holds past its final value
+	// (the handle's update, and any other late writer's) to the set's
+	// fresh series and returns that series' cell, which the handle keeps.
+	SettleCell(cell *atomic.Uint64) *atomic.Uint64
 }
 
-// DirectCell is what a bound handle keeps of one series of a direct sum.
-type DirectCell struct {
-	// Value is the sum's base word: an int64 in two's complement or a
-	// float64's IEEE-754 bits, which the handle updates atomically;
-	// collection adds it to any stripes.
-	Value *atomic.Uint64
-	// State is the series' lifecycle word. The handle loads it after every
-	// update of Value and calls SettleCell when DeadBit is set.
-	State  *atomic.Uint64
-	series unsafe.Pointer // *series[sumCell[N]] of the stream's N
-}
-
-// DeadBit is the bit of DirectCell.State that says the series was finished
+// DeadBit is the bit of a series' lifecycle word that says it was finished
 // (finish.go).
 const DeadBit = deadBit
+
+// The lifecycle word sits at a fixed distance before a sum series' cell
+// word, the same for int64 and float64 sums, so a handle keeps one pointer
+// and its hot path one more load (of a word on the cell's cache line or the
+// one before) rather than chasing a second pointer.
+const (
+	// directCellOffset is where the cell word lies in a sum series.
+	directCellOffset = unsafe.Offsetof(series[sumCell[int64]]{}.cell) +
+		unsafe.Offsetof(sumCell[int64]{}.value) +
+		unsafe.Offsetof(stripedSum[int64]{}.base) +
+		unsafe.Offsetof(atomicNumber[int64]{}.bits)
+	// DirectStateOffset is how many bytes before the cell word BindCell
+	// returns its series' lifecycle word lies.
+	DirectStateOffset = directCellOffset - unsafe.Offsetof(series[sumCell[int64]]{}.acquired)
+	floatCellOffset   = unsafe.Offsetof(series[sumCell[float64]]{}.cell) +
+		unsafe.Offsetof(sumCell[float64]{}.value) +
+		unsafe.Offsetof(stripedSum[float64]{}.base) +
+		unsafe.Offsetof(atomicNumber[float64]{}.bits)
+	floatStateOffset = floatCellOffset - unsafe.Offsetof(series[sumCell[float64]]{}.acquired)
+)
+
+// The float64 layout must match: a compile error (index out of range, or a
+// negative uintptr constant) otherwise.
+var _ = [1]struct{}{}[floatStateOffset-DirectStateOffset]
+var _ = [1]struct{}{}[DirectStateOffset-floatStateOffset]
+var _ = [1]struct{}{}[floatCellOffset-directCellOffset]
+var _ = [1]struct{}{}[directCellOffset-floatCellOffset]
 
 // Direct implements DirectSum.
 func (s *sum[N]) Direct() (*ExemplarConfig, bool) {
@@ -112,18 +130,16 @@ func (s *sum[N]) Direct() (*ExemplarConfig, bool) {
 }
 
 // BindCell implements DirectSum.
-func (s *sum[N]) BindCell(attrs *attribute.Set) *DirectCell {
+func (s *sum[N]) BindCell(attrs *attribute.Set) *atomic.Uint64 {
 	fset, _ := s.cfg.filtered(attrs)
-	return directCellOf(s.table.acquire(&fset))
+	return &s.table.acquire(&fset).cell.value.base.bits
 }
 
 // SettleCell implements DirectSum.
-func (s *sum[N]) SettleCell(c *DirectCell) *DirectCell {
-	return directCellOf(settleSum(s.table, (*series[sumCell[N]])(c.series)))
-}
-
-func directCellOf[N Number](se *series[sumCell[N]]) *DirectCell {
-	return &DirectCell{Value: &se.cell.value.base.bits, State: &se.acquired, series: unsafe.Pointer(se)}
+func (s *sum[N]) SettleCell(cell *atomic.Uint64) *atomic.Uint64 {
+	// The cell word is inside its series, directCellOffset bytes in.
+	se := (*series[sumCell[N]])(unsafe.Add(unsafe.Pointer(cell), -int(directCellOffset)))
+	return &settleSum(s.table, se).cell.value.base.bits
 }
 
 // SpanlessContextTypes returns the dynamic-type words of
