@@ -74,6 +74,17 @@ type xInstrument struct {
 	cumulativeOnly bool
 }
 
+// must returns v as a T, or fails the test.
+func must[T any](t *testing.T, v any) T {
+	t.Helper()
+	got, ok := v.(T)
+	if !ok {
+		var want *T
+		t.Fatalf("%T does not implement %T", v, want)
+	}
+	return got
+}
+
 func xInstruments(t *testing.T, m metric.Meter) []xInstrument {
 	ctx := context.Background()
 	withAttrs := func(kv []attribute.KeyValue) []metric.MeasurementOption {
@@ -98,89 +109,62 @@ func xInstruments(t *testing.T, m metric.Meter) []xInstrument {
 	}
 	var out []xInstrument
 	add := func(name string, inst any, bind func(attrs ...attribute.KeyValue) func(v int64, opts ...attribute.KeyValue), once, twice float64) {
-		f, ok := inst.(x.Finisher)
-		if !ok {
-			t.Fatalf("%s: %T does not implement x.Finisher", name, inst)
-		}
+		f := must[x.Finisher](t, inst)
 		cumulativeOnly := once < 0 || once == twice // UpDownCounters record negatives here; gauges once == twice
 		out = append(out, xInstrument{name: name, finish: f, bind: bind, once: once, twice: twice, cumulativeOnly: cumulativeOnly})
 	}
 
 	ic, _ := m.Int64Counter("int64.counter")
-	ib, ok := ic.(x.Int64CounterBinder)
-	if !ok {
-		t.Fatalf("Int64Counter %T is not an x.Int64CounterBinder", ic)
-	}
+	ib := must[x.Int64CounterBinder](t, ic)
 	add("int64.counter", ic, func(a ...attribute.KeyValue) func(int64, ...attribute.KeyValue) {
 		b := ib.Bind(a...)
 		return func(v int64, kv ...attribute.KeyValue) { b.Add(ctx, v, addOpts(kv)...) }
 	}, 3, 6)
 
 	fc, _ := m.Float64Counter("float64.counter")
-	fb, ok := fc.(x.Float64CounterBinder)
-	if !ok {
-		t.Fatalf("Float64Counter %T is not an x.Float64CounterBinder", fc)
-	}
+	fb := must[x.Float64CounterBinder](t, fc)
 	add("float64.counter", fc, func(a ...attribute.KeyValue) func(int64, ...attribute.KeyValue) {
 		b := fb.Bind(a...)
 		return func(v int64, kv ...attribute.KeyValue) { b.Add(ctx, float64(v), addOpts(kv)...) }
 	}, 3, 6)
 
 	iu, _ := m.Int64UpDownCounter("int64.updown")
-	iub, ok := iu.(x.Int64UpDownCounterBinder)
-	if !ok {
-		t.Fatalf("Int64UpDownCounter %T is not an x.Int64UpDownCounterBinder", iu)
-	}
+	iub := must[x.Int64UpDownCounterBinder](t, iu)
 	add("int64.updown", iu, func(a ...attribute.KeyValue) func(int64, ...attribute.KeyValue) {
 		b := iub.Bind(a...)
 		return func(v int64, kv ...attribute.KeyValue) { b.Add(ctx, -v, addOpts(kv)...) }
 	}, -3, -6)
 
 	fu, _ := m.Float64UpDownCounter("float64.updown")
-	fub, ok := fu.(x.Float64UpDownCounterBinder)
-	if !ok {
-		t.Fatalf("Float64UpDownCounter %T is not an x.Float64UpDownCounterBinder", fu)
-	}
+	fub := must[x.Float64UpDownCounterBinder](t, fu)
 	add("float64.updown", fu, func(a ...attribute.KeyValue) func(int64, ...attribute.KeyValue) {
 		b := fub.Bind(a...)
 		return func(v int64, kv ...attribute.KeyValue) { b.Add(ctx, -float64(v), addOpts(kv)...) }
 	}, -3, -6)
 
 	ih, _ := m.Int64Histogram("int64.histogram")
-	ihb, ok := ih.(x.Int64HistogramBinder)
-	if !ok {
-		t.Fatalf("Int64Histogram %T is not an x.Int64HistogramBinder", ih)
-	}
+	ihb := must[x.Int64HistogramBinder](t, ih)
 	add("int64.histogram", ih, func(a ...attribute.KeyValue) func(int64, ...attribute.KeyValue) {
 		b := ihb.Bind(a...)
 		return func(v int64, kv ...attribute.KeyValue) { b.Record(ctx, v, recOpts(kv)...) }
 	}, 1, 2)
 
 	fh, _ := m.Float64Histogram("float64.histogram")
-	fhb, ok := fh.(x.Float64HistogramBinder)
-	if !ok {
-		t.Fatalf("Float64Histogram %T is not an x.Float64HistogramBinder", fh)
-	}
+	fhb := must[x.Float64HistogramBinder](t, fh)
 	add("float64.histogram", fh, func(a ...attribute.KeyValue) func(int64, ...attribute.KeyValue) {
 		b := fhb.Bind(a...)
 		return func(v int64, kv ...attribute.KeyValue) { b.Record(ctx, float64(v), recOpts(kv)...) }
 	}, 1, 2)
 
 	ig, _ := m.Int64Gauge("int64.gauge")
-	igb, ok := ig.(x.Int64GaugeBinder)
-	if !ok {
-		t.Fatalf("Int64Gauge %T is not an x.Int64GaugeBinder", ig)
-	}
+	igb := must[x.Int64GaugeBinder](t, ig)
 	add("int64.gauge", ig, func(a ...attribute.KeyValue) func(int64, ...attribute.KeyValue) {
 		b := igb.Bind(a...)
 		return func(v int64, kv ...attribute.KeyValue) { b.Record(ctx, v, recOpts(kv)...) }
 	}, 3, 3)
 
 	fg, _ := m.Float64Gauge("float64.gauge")
-	fgb, ok := fg.(x.Float64GaugeBinder)
-	if !ok {
-		t.Fatalf("Float64Gauge %T is not an x.Float64GaugeBinder", fg)
-	}
+	fgb := must[x.Float64GaugeBinder](t, fg)
 	add("float64.gauge", fg, func(a ...attribute.KeyValue) func(int64, ...attribute.KeyValue) {
 		b := fgb.Bind(a...)
 		return func(v int64, kv ...attribute.KeyValue) { b.Record(ctx, float64(v), recOpts(kv)...) }

@@ -88,8 +88,6 @@ func (b *boundAdd[N]) addWith(ctx context.Context, v N, opts []metric.AddOption)
 	inst.add(ctx, v, b.handle.monotonic, []metric.AddOption{metric.WithAttributeSet(set)})
 }
 
-func (b *boundAdd[N]) enabled() bool { return b.handle.inst.enabled() }
-
 // boundRecord is the shared body of the bound Histograms and Gauges; see
 // boundAdd.
 type boundRecord[N int64 | float64] struct {
@@ -114,8 +112,6 @@ func (b *boundRecord[N]) recordWith(ctx context.Context, v N, opts []metric.Reco
 	inst.recordValue(ctx, v, []metric.RecordOption{metric.WithAttributeSet(set)})
 }
 
-func (b *boundRecord[N]) enabled() bool { return b.handle.inst.enabled() }
-
 // newSetOf is attribute.NewSet(attrs...) without touching attrs, which
 // NewSet sorts in place: the x interfaces let the caller keep and reuse the
 // slice, and Finish must not modify it.
@@ -135,75 +131,90 @@ func mergeAttributes(bound, extra *attribute.Set) attribute.Set {
 	return attribute.NewSet(slices.Concat(bound.ToSlice(), extra.ToSlice())...)
 }
 
+// bindTo binds b, a new bound instrument, to instrument and attrs.
+func bindTo[B interface{ init(I, []attribute.KeyValue) }, I any](b B, instrument I, attrs []attribute.KeyValue) B {
+	b.init(instrument, attrs)
+	return b
+}
+
 // Bind implements x.Int64CounterBinder. The returned counter's Add without
 // options is a BoundAdder's.
 func (c *int64Counter) Bind(attrs ...attribute.KeyValue) metric.Int64Counter {
-	b := &boundInt64Counter{}
-	b.init(c, attrs)
-	return b
+	return bindTo(&boundInt64Counter{}, Adder[int64](c), attrs)
 }
 
 // Bind implements x.Float64CounterBinder.
 func (c *float64Counter) Bind(attrs ...attribute.KeyValue) metric.Float64Counter {
-	b := &boundFloat64Counter{}
-	b.init(c, attrs)
-	return b
+	return bindTo(&boundFloat64Counter{}, Adder[float64](c), attrs)
 }
 
 // Bind implements x.Int64UpDownCounterBinder.
 func (c *int64UpDownCounter) Bind(attrs ...attribute.KeyValue) metric.Int64UpDownCounter {
-	b := &boundInt64UpDownCounter{}
-	b.init(c, attrs)
-	return b
+	return bindTo(&boundInt64UpDownCounter{}, Adder[int64](c), attrs)
 }
 
 // Bind implements x.Float64UpDownCounterBinder.
 func (c *float64UpDownCounter) Bind(attrs ...attribute.KeyValue) metric.Float64UpDownCounter {
-	b := &boundFloat64UpDownCounter{}
-	b.init(c, attrs)
-	return b
+	return bindTo(&boundFloat64UpDownCounter{}, Adder[float64](c), attrs)
 }
 
 // Bind implements x.Int64HistogramBinder.
 func (h *int64Histogram) Bind(attrs ...attribute.KeyValue) metric.Int64Histogram {
-	b := &boundInt64Histogram{}
-	b.init(h, attrs)
-	return b
+	return bindTo(&boundInt64Histogram{}, Recorder[int64](h), attrs)
 }
 
 // Bind implements x.Float64HistogramBinder.
 func (h *float64Histogram) Bind(attrs ...attribute.KeyValue) metric.Float64Histogram {
-	b := &boundFloat64Histogram{}
-	b.init(h, attrs)
-	return b
+	return bindTo(&boundFloat64Histogram{}, Recorder[float64](h), attrs)
 }
 
 // Bind implements x.Int64GaugeBinder.
 func (g *int64Gauge) Bind(attrs ...attribute.KeyValue) metric.Int64Gauge {
-	b := &boundInt64Gauge{}
-	b.init(g, attrs)
-	return b
+	return bindTo(&boundInt64Gauge{}, Recorder[int64](g), attrs)
 }
 
 // Bind implements x.Float64GaugeBinder.
 func (g *float64Gauge) Bind(attrs ...attribute.KeyValue) metric.Float64Gauge {
-	b := &boundFloat64Gauge{}
-	b.init(g, attrs)
-	return b
+	return bindTo(&boundFloat64Gauge{}, Recorder[float64](g), attrs)
 }
 
-// The bound instruments. Each Add/Record is written out per type, so that
-// the handle's Add inlines into the method the API's interface call lands
-// in.
+// Add is the bound Counters' and UpDownCounters' Add (the int64 Counter
+// writes its common case out; see boundInt64Counter.Add).
+func (b *boundAdd[N]) Add(ctx context.Context, v N, opts ...metric.AddOption) {
+	if len(opts) == 0 {
+		b.handle.Add(ctx, v)
+		return
+	}
+	b.addWith(ctx, v, opts)
+}
+
+// Enabled reports whether any reader keeps the instrument's data.
+func (b *boundAdd[N]) Enabled(context.Context) bool { return b.handle.inst.enabled() }
+
+// Record is the bound Histograms' and Gauges' Record.
+func (b *boundRecord[N]) Record(ctx context.Context, v N, opts ...metric.RecordOption) {
+	if len(opts) == 0 {
+		b.handle.Record(ctx, v)
+		return
+	}
+	b.recordWith(ctx, v, opts)
+}
+
+// Enabled reports whether any reader keeps the instrument's data.
+func (b *boundRecord[N]) Enabled(context.Context) bool { return b.handle.inst.enabled() }
+
+// The bound instruments: the API's marker for each kind, and the shared
+// body whose methods they promote.
 
 type boundInt64Counter struct {
 	embedded.Int64Counter
 	boundAdd[int64]
 }
 
+// Add is boundAdd.Add with BoundAdder.Add's direct path written out: a
+// promoted generic method and the call to a generic method do not inline,
+// and the int64 Counter is the instrument a hot path binds.
 func (c *boundInt64Counter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
-	// BoundAdder.Add's direct path written out: the call to a generic
-	// method does not inline, and this one is the whole cost of the Add.
 	h := &c.handle
 	if d := h.directInt.Load(); d != nil && len(opts) == 0 && v >= 0 && (h.exemplarsOff || spanless(ctx)) {
 		if addDirectInt(d, v) {
@@ -211,121 +222,40 @@ func (c *boundInt64Counter) Add(ctx context.Context, v int64, opts ...metric.Add
 		}
 		return
 	}
-	c.addRest(ctx, v, opts)
+	c.boundAdd.Add(ctx, v, opts...)
 }
-
-// addRest is every Add of a bound int64 Counter but the direct one.
-func (c *boundInt64Counter) addRest(ctx context.Context, v int64, opts []metric.AddOption) {
-	if len(opts) == 0 {
-		c.handle.Add(ctx, v)
-		return
-	}
-	c.addWith(ctx, v, opts)
-}
-
-func (c *boundInt64Counter) Enabled(context.Context) bool { return c.enabled() }
 
 type boundFloat64Counter struct {
 	embedded.Float64Counter
 	boundAdd[float64]
 }
 
-func (c *boundFloat64Counter) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
-	if len(opts) == 0 {
-		c.handle.Add(ctx, v)
-		return
-	}
-	c.addWith(ctx, v, opts)
-}
-
-func (c *boundFloat64Counter) Enabled(context.Context) bool { return c.enabled() }
-
 type boundInt64UpDownCounter struct {
 	embedded.Int64UpDownCounter
 	boundAdd[int64]
 }
-
-func (c *boundInt64UpDownCounter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
-	if len(opts) == 0 {
-		c.handle.Add(ctx, v)
-		return
-	}
-	c.addWith(ctx, v, opts)
-}
-
-func (c *boundInt64UpDownCounter) Enabled(context.Context) bool { return c.enabled() }
 
 type boundFloat64UpDownCounter struct {
 	embedded.Float64UpDownCounter
 	boundAdd[float64]
 }
 
-func (c *boundFloat64UpDownCounter) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
-	if len(opts) == 0 {
-		c.handle.Add(ctx, v)
-		return
-	}
-	c.addWith(ctx, v, opts)
-}
-
-func (c *boundFloat64UpDownCounter) Enabled(context.Context) bool { return c.enabled() }
-
 type boundInt64Histogram struct {
 	embedded.Int64Histogram
 	boundRecord[int64]
 }
-
-func (h *boundInt64Histogram) Record(ctx context.Context, v int64, opts ...metric.RecordOption) {
-	if len(opts) == 0 {
-		h.handle.Record(ctx, v)
-		return
-	}
-	h.recordWith(ctx, v, opts)
-}
-
-func (h *boundInt64Histogram) Enabled(context.Context) bool { return h.enabled() }
 
 type boundFloat64Histogram struct {
 	embedded.Float64Histogram
 	boundRecord[float64]
 }
 
-func (h *boundFloat64Histogram) Record(ctx context.Context, v float64, opts ...metric.RecordOption) {
-	if len(opts) == 0 {
-		h.handle.Record(ctx, v)
-		return
-	}
-	h.recordWith(ctx, v, opts)
-}
-
-func (h *boundFloat64Histogram) Enabled(context.Context) bool { return h.enabled() }
-
 type boundInt64Gauge struct {
 	embedded.Int64Gauge
 	boundRecord[int64]
 }
 
-func (g *boundInt64Gauge) Record(ctx context.Context, v int64, opts ...metric.RecordOption) {
-	if len(opts) == 0 {
-		g.handle.Record(ctx, v)
-		return
-	}
-	g.recordWith(ctx, v, opts)
-}
-
-func (g *boundInt64Gauge) Enabled(context.Context) bool { return g.enabled() }
-
 type boundFloat64Gauge struct {
 	embedded.Float64Gauge
 	boundRecord[float64]
 }
-
-func (g *boundFloat64Gauge) Record(ctx context.Context, v float64, opts ...metric.RecordOption) {
-	if len(opts) == 0 {
-		g.handle.Record(ctx, v)
-		return
-	}
-	g.recordWith(ctx, v, opts)
-}
-
-func (g *boundFloat64Gauge) Enabled(context.Context) bool { return g.enabled() }
