@@ -95,6 +95,24 @@ func (t *seriesTable[C]) finish(set *attribute.Set) bool {
 	if norm, ok := normalizedSet(set); ok {
 		set = &norm
 	}
+	if s := t.liveSeries(set); s != nil {
+		s.acquired.Or(finishBit)
+		return true
+	}
+	// Not found, or found dead: a finished series may have just been
+	// replaced by a fresh one in an array published meanwhile. Under mu
+	// the array and the empty set's series are current.
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s := t.liveSeries(set); s != nil {
+		s.acquired.Or(finishBit)
+		return true
+	}
+	return false
+}
+
+// liveSeries returns set's series if it is in the table and not dead.
+func (t *seriesTable[C]) liveSeries(set *attribute.Set) *series[C] {
 	var s *series[C]
 	if set.Equivalent() == emptyKey {
 		s = t.empty.Load()
@@ -102,10 +120,9 @@ func (t *seriesTable[C]) finish(set *attribute.Set) bool {
 		s, _ = t.arr.Load().find(setHash(set), set)
 	}
 	if s == nil || s.dead() {
-		return false
+		return nil
 	}
-	s.acquired.Or(finishBit)
-	return true
+	return s
 }
 
 // size reports the table's slot count and live series, for tests.

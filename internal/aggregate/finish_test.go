@@ -3,6 +3,7 @@ package aggregate
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -95,5 +96,134 @@ func TestFinishCumulativeSumLifetimes(t *testing.T) {
 	s.Measure(ctx, 7, &set)
 	if got := sumPoints(t, s); got["k=v"] != 7 {
 		t.Fatalf("new lifetime %v, want 7", got)
+	}
+}
+
+// A bound handle keeps a finished series of a cumulative stream (it does
+// not bracket its writes): its next update lands in the dead cell, and
+// settle moves it to the set's fresh series, on every stream kind.
+func TestFinishBoundHandleMovesOn(t *testing.T) {
+	for name, e := range finishStreams(cumulativeConfig()) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			set := attribute.NewSet(attribute.String("k", "v"))
+			h := e.stream.(Binder[int64]).Bind(&set)
+			h.MeasureBound(ctx, 3)
+			e.stream.(Finisher).Finish(&set)
+			var agg metricdata.Aggregation
+			if got := e.stream.Collect(&agg); got != 1 {
+				t.Fatalf("final collection: %d points", got)
+			}
+			h.MeasureBound(ctx, 4) // into the dead series, then moved
+			h.MeasureBound(ctx, 4) // into the fresh one
+			if got := e.stream.Collect(&agg); got != 1 {
+				t.Fatalf("after the handle's updates: %d points, want 1", got)
+			}
+			var got string
+			switch d := agg.(type) {
+			case metricdata.Sum[int64]:
+				got = fmt.Sprint(d.DataPoints[0].Value)
+			case metricdata.Histogram[int64]:
+				got = fmt.Sprint(d.DataPoints[0].Count, d.DataPoints[0].Sum)
+			case metricdata.Gauge[int64]:
+				got = fmt.Sprint(d.DataPoints[0].Value)
+			case metricdata.ExponentialHistogram[int64]:
+				got = fmt.Sprint(d.DataPoints[0].Count, d.DataPoints[0].Sum)
+			}
+			want := map[string]string{"sum": "8", "histogram": "2 8", "gauge": "4", "exponential": "2 8"}[name]
+			if got != want {
+				t.Fatalf("new lifetime holds %s, want %s", got, want)
+			}
+			if slots, live := e.size(); live != 1 || slots != 8 {
+				t.Fatalf("table: %d slots, %d live", slots, live)
+			}
+		})
+	}
+}
+
+// countOf adds up what a collection reports as start → total (sum value or
+// histogram count) for the one set the race test uses.
+func countOf(agg metricdata.Aggregation, into map[int64]uint64, delta bool) {
+	put := func(start int64, v uint64) {
+		if delta {
+			into[0] += v
+		} else {
+			into[start] = v // a lifetime's last value is its final one
+		}
+	}
+	switch d := agg.(type) {
+	case metricdata.Sum[int64]:
+		for _, p := range d.DataPoints {
+			put(p.StartTime.UnixNano(), uint64(p.Value))
+		}
+	case metricdata.Histogram[int64]:
+		for _, p := range d.DataPoints {
+			put(p.StartTime.UnixNano(), p.Count)
+		}
+	case metricdata.ExponentialHistogram[int64]:
+		for _, p := range d.DataPoints {
+			put(p.StartTime.UnixNano(), p.Count)
+		}
+	}
+}
+
+// Writers (unbound and bound) racing Finish and collection lose nothing on
+// any counting stream kind, delta or cumulative.
+func TestFinishRaceExactCounts(t *testing.T) {
+	for _, temporality := range []metricdata.Temporality{metricdata.CumulativeTemporality, metricdata.DeltaTemporality} {
+		for name, e := range finishStreams(Config{Temporality: temporality}) {
+			if name == "gauge" {
+				continue // nothing to add up
+			}
+			t.Run(fmt.Sprintf("%s/%s", name, temporality), func(t *testing.T) {
+				delta := temporality == metricdata.DeltaTemporality
+				ctx := context.Background()
+				set := attribute.NewSet(attribute.String("k", "v"))
+				const writers, perWriter = 3, 2000
+				totals := map[int64]uint64{}
+				var agg metricdata.Aggregation
+				stop := make(chan struct{})
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						e.stream.(Finisher).Finish(&set)
+						e.stream.Collect(&agg)
+						countOf(agg, totals, delta)
+						agg = nil
+					}
+				}()
+				var wg sync.WaitGroup
+				for w := 0; w < writers; w++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						h := e.stream.(Binder[int64]).Bind(&set)
+						for i := 0; i < perWriter; i++ {
+							e.stream.Measure(ctx, 1, &set)
+							h.MeasureBound(ctx, 1)
+						}
+					}()
+				}
+				wg.Wait()
+				close(stop)
+				<-done
+				agg = nil
+				e.stream.Collect(&agg)
+				countOf(agg, totals, delta)
+				var sum uint64
+				for _, v := range totals {
+					sum += v
+				}
+				if sum != 2*writers*perWriter {
+					t.Fatalf("collected %d over %d lifetimes, want %d", sum, len(totals), 2*writers*perWriter)
+				}
+			})
+		}
 	}
 }
