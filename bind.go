@@ -67,6 +67,11 @@ type BoundRecorder[N int64 | float64] struct {
 // and exemplars apply exactly as for an unbound Add; a handle bound past the
 // cardinality limit of a cumulative stream records into the overflow series.
 //
+// A handle stays valid when its series is finished (x.Finisher): an Add
+// after the final collection re-creates the series, as an unbound Add would.
+// The experimental x binders (the instruments' Bind methods) are built on
+// these handles.
+//
 // It works with any implementation of the API: for an instrument fastmeter
 // did not create, the handle calls its Add with a premade attribute option.
 func BindAdder[N int64 | float64](instrument Adder[N], attrs attribute.Set) *BoundAdder[N] {
