@@ -59,7 +59,7 @@ func TestNewReaderValidation(t *testing.T) {
 	cleanEnv(t)
 	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "thrift")
 	t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "soon")
-	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "not-a-pair")  // the provider's business
+	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "not-a-pair")    // the provider's business
 	t.Setenv("OTEL_METRICS_EXEMPLAR_FILTER", "sometimes") // likewise
 	t.Setenv("OTEL_METRICS_EXPORTER", "bogus")            // likewise: the name is the argument
 
