@@ -144,8 +144,14 @@ func TestRegisterMetricReader(t *testing.T) {
 	RegisterMetricReader("test-nil", func(context.Context) (sdkmetric.Reader, error) { return nil, nil })
 
 	for value, check := range map[string]func(sdkmetric.Reader, error) bool{
-		"test-Manual": func(r sdkmetric.Reader, err error) bool { _, ok := r.(*sdkmetric.ManualReader); return ok && err == nil },
-		"TEST-MANUAL": func(r sdkmetric.Reader, err error) bool { _, ok := r.(*sdkmetric.ManualReader); return ok && err == nil },
+		"test-Manual": func(r sdkmetric.Reader, err error) bool {
+			_, ok := r.(*sdkmetric.ManualReader)
+			return ok && err == nil
+		},
+		"TEST-MANUAL": func(r sdkmetric.Reader, err error) bool {
+			_, ok := r.(*sdkmetric.ManualReader)
+			return ok && err == nil
+		},
 		"test-nested": func(r sdkmetric.Reader, err error) bool { return IsNoneMetricReader(r) && err == nil },
 		"test-nil": func(r sdkmetric.Reader, err error) bool {
 			return r == nil && err != nil && strings.Contains(err.Error(), `exporter "test-nil" returned no reader`)
