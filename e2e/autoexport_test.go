@@ -87,7 +87,6 @@ func TestAutoexportToCollector(t *testing.T) {
 				})
 				outputs = append(outputs, strings.Join(exports, "\n"))
 			}
-			t.Logf("DEBUG %s", outputs[0])
 			if outputs[0] != outputs[1] {
 				t.Fatalf("the two programs exported different data\n--- official:\n%s\n--- fastmeter:\n%s", outputs[0], outputs[1])
 			}
