@@ -33,7 +33,7 @@ var autoexportImportSwitch = [][2]string{
 // as written (official SDK + contrib autoexport) and with its two imports
 // switched to fastmeter's, runs each with the same environment against the
 // real Collector, and requires that the same data arrives from both: every
-// metric, series, value, bucket, temperality, the scope and the resource
+// metric, series, value, bucket, temporality, the scope and the resource
 // (all but the timestamps, and the test.case attribute that tells the two
 // runs apart), export by export. The bridged Prometheus client's own Go
 // runtime metrics, whose values differ between two processes, are left
