@@ -1,4 +1,4 @@
-package autoexport_test
+package autoexport
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	contribautoexport "go.opentelemetry.io/contrib/exporters/autoexport"
@@ -27,7 +26,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	sdkmetric "github.com/fastmeter/fastmeter"
-	"github.com/fastmeter/fastmeter/autoexport"
 )
 
 // This file runs the same program, configured by the same environment, on
@@ -56,7 +54,7 @@ var sdks = []sdkUnderTest{
 		return mp.Shutdown(ctx)
 	}},
 	{"fastmeter", func(ctx context.Context, program func(otelmetric.MeterProvider)) error {
-		r, err := autoexport.NewMetricReader(ctx)
+		r, err := NewMetricReader(ctx)
 		if err != nil {
 			return err
 		}
@@ -101,11 +99,7 @@ var bridged = func() prometheus.Counter {
 // setEnv clears the machine's OTEL_* variables for the test and sets env.
 func setEnv(t *testing.T, env map[string]string) {
 	t.Helper()
-	for _, kv := range os.Environ() {
-		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "OTEL_") {
-			t.Setenv(name, "")
-		}
-	}
+	cleanEnv(t)
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
@@ -260,7 +254,7 @@ func TestDifferentialPrometheus(t *testing.T) {
 		var body string
 		err := sdk.run(context.Background(), func(mp otelmetric.MeterProvider) {
 			workload(mp)
-			body = scrapeText(t, "127.0.0.1:"+port)
+			body = scrape(t, "127.0.0.1:"+port)
 		})
 		if err != nil {
 			t.Fatalf("%s: %v", sdk.name, err)
@@ -277,8 +271,8 @@ func TestDifferentialPrometheus(t *testing.T) {
 func TestDifferentialNoneAndErrors(t *testing.T) {
 	setEnv(t, map[string]string{"OTEL_METRICS_EXPORTER": "none"})
 	off, err1 := contribautoexport.NewMetricReader(context.Background())
-	fm, err2 := autoexport.NewMetricReader(context.Background())
-	if err1 != nil || err2 != nil || !contribautoexport.IsNoneMetricReader(off) || !autoexport.IsNoneMetricReader(fm) {
+	fm, err2 := NewMetricReader(context.Background())
+	if err1 != nil || err2 != nil || !contribautoexport.IsNoneMetricReader(off) || !IsNoneMetricReader(fm) {
 		t.Errorf("none: contrib %T %v, fastmeter %T %v", off, err1, fm, err2)
 	}
 	for _, env := range []map[string]string{
@@ -290,7 +284,7 @@ func TestDifferentialNoneAndErrors(t *testing.T) {
 	} {
 		setEnv(t, env)
 		_, err1 := contribautoexport.NewMetricReader(context.Background())
-		_, err2 := autoexport.NewMetricReader(context.Background())
+		_, err2 := NewMetricReader(context.Background())
 		if err1 == nil || err2 == nil {
 			t.Errorf("%v: contrib err %v, fastmeter err %v; want both to fail", env, err1, err2)
 		}
@@ -421,16 +415,4 @@ func freePort(t *testing.T) string {
 	defer l.Close()
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	return port
-}
-
-func scrapeText(t *testing.T, addr string) string {
-	t.Helper()
-	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Get("http://" + addr + "/metrics")
-	if err != nil {
-		t.Fatalf("scrape: %v", err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return string(body)
 }
