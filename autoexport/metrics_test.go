@@ -333,3 +333,50 @@ func TestProducersWithPrometheus(t *testing.T) {
 		}
 	}
 }
+
+// WithFallbackMetricProducer may be called while readers are built: each
+// build sees either the old or the new fallback, never a torn one.
+func TestFallbackProducerConcurrency(t *testing.T) {
+	cleanEnv(t)
+	t.Cleanup(func() { WithFallbackMetricProducer(nil) })
+	const setters, builders, rounds = 4, 4, 200
+	var wg sync.WaitGroup
+	var withFallback, without, bad atomic.Int32
+	for range setters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range rounds {
+				if i%2 == 0 {
+					WithFallbackMetricProducer(func(context.Context) (sdkmetric.Producer, error) { return gaugeProducer("fb"), nil })
+				} else {
+					WithFallbackMetricProducer(nil)
+				}
+			}
+		}()
+	}
+	for range builders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range rounds {
+				ps, err := producersFromEnv(context.Background())
+				switch {
+				case err != nil:
+					bad.Add(1)
+				case len(ps) == 0:
+					without.Add(1)
+				case len(ps) == 1 && ps[0] == gaugeProducer("fb"):
+					withFallback.Add(1)
+				default:
+					bad.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if bad.Load() != 0 || withFallback.Load()+without.Load() != builders*rounds {
+		t.Errorf("%d with the fallback + %d without + %d wrong, want %d in all and none wrong",
+			withFallback.Load(), without.Load(), bad.Load(), builders*rounds)
+	}
+}
