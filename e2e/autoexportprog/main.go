@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	prometheusbridge "go.opentelemetry.io/contrib/bridges/prometheus"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/metric"
 
 	"go.opentelemetry.io/contrib/exporters/autoexport"
@@ -23,7 +25,26 @@ func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	reader, err := autoexport.NewMetricReader(ctx)
+	// OTEL_METRICS_PRODUCERS=shop exports the program's own Prometheus registry.
+	shopRegistry := prometheus.NewRegistry()
+	autoexport.RegisterMetricProducer("shop", func(context.Context) (sdkmetric.Producer, error) {
+		return prometheusbridge.NewMetricProducer(prometheusbridge.WithGatherer(shopRegistry)), nil
+	})
+	ovens := prometheus.NewGauge(prometheus.GaugeOpts{Name: "shop_ovens", Help: "ovens on"})
+	shopRegistry.MustRegister(ovens)
+	ovens.Set(3)
+
+	// Without OTEL_METRICS_EXPORTER, a reader built by hand: the official
+	// OTLP/HTTP exporter (configured by its own variables) in a periodic
+	// reader.
+	fallback := autoexport.WithFallbackMetricReader(func(ctx context.Context) (sdkmetric.Reader, error) {
+		exp, err := otlpmetrichttp.New(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return sdkmetric.NewPeriodicReader(exp), nil
+	})
+	reader, err := autoexport.NewMetricReader(ctx, fallback)
 	if err != nil {
 		log.Fatalf("autoexport: %v", err)
 	}
