@@ -6,8 +6,8 @@
 // program switches by changing its two imports:
 //
 //	import (
-//		sdkmetric "github.com/fastmeter/fastmeter"          // was go.opentelemetry.io/otel/sdk/metric
-//		"github.com/fastmeter/fastmeter/autoexport"         // was go.opentelemetry.io/contrib/exporters/autoexport
+//		sdkmetric "github.com/fastmeter/fastmeter"  // was go.opentelemetry.io/otel/sdk/metric
+//		"github.com/fastmeter/fastmeter/autoexport" // was go.opentelemetry.io/contrib/exporters/autoexport
 //	)
 //
 //	reader, err := autoexport.NewMetricReader(ctx)
@@ -41,8 +41,9 @@
 //
 // # Differences from the contrib package
 //
-// For every configuration the contrib package accepts, the readers export
-// the same data. Deliberately:
+// Apart from what follows, a program gets the same data out of both
+// packages (a differential test and an end-to-end test against the real
+// Collector check it). Deliberately:
 //
 //   - Bad values are errors. Every OTEL_EXPORTER_OTLP_* variable, the
 //     export interval and timeout and the Prometheus port are validated,
@@ -64,7 +65,9 @@
 //   - The prometheus reader serves only the OpenTelemetry metrics and
 //     negotiates OpenMetrics (with exemplars) when the scraper asks for it;
 //     contrib's also serves promhttp_metric_handler_errors_total and never
-//     OpenMetrics. Its Shutdown stops the server first, so no scrape sees
+//     OpenMetrics. fastmeter's exporter leaves out empty labels (contrib
+//     serves otel_scope_schema_url=""), which Prometheus treats as absent
+//     anyway. Its Shutdown stops the server first, so no scrape sees
 //     a reader already shut down. The reader has an Addr() net.Addr method
 //     giving its address (useful with OTEL_EXPORTER_PROMETHEUS_PORT=0).
 //   - A factory returning a nil reader is an error; registering an empty
