@@ -86,10 +86,15 @@
 //     protocol in use, judged after the exporter's decoding and trimming.
 //     For http/protobuf, net/http refuses a value with a control
 //     character other than tab (CR, LF, NUL, DEL...); bytes from 0x80 up
-//     are sent. For grpc, keys must be [0-9a-z-_.] in any case and values
-//     printable ASCII, except under a key ending in -bin (sent
-//     base64-encoded). The error names the entry, its key and the
-//     offending byte, never the value.
+//     are sent. HTTP/2, which https endpoints negotiate, also refuses
+//     Upgrade and Transfer-Encoding other than chunked, Connection other
+//     than close or keep-alive and TE other than trailers; these are
+//     errors whatever the scheme. For grpc, keys must be [0-9a-z-_.] in
+//     any case, values printable ASCII except under a key ending in -bin
+//     (sent base64-encoded), and Connection is refused by gRPC servers.
+//     The error names the entry, its key and the offending byte, never
+//     the value; an invalid key is shown only up to its first invalid
+//     character.
 //
 // Nothing in NewMeterProvider connects to a collector: an unreachable
 // endpoint is discovered by the first export, whose error the periodic

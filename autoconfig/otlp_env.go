@@ -187,31 +187,69 @@ func firstNonToken(key string) string {
 	return where
 }
 
-// unsendableHeader says why the transport for protocol would refuse to send
-// the header key: value (key already a valid HTTP header name), or returns
-// "" if it sends it.
-//
-// net/http (HTTP/1.1 and HTTP/2 alike) refuses a value with a control
-// character other than tab; bytes from 0x80 up, valid UTF-8 or not, are
-// sent as they are. gRPC lower-cases the key, then refuses a key with
-// anything but [0-9a-z-_.] and, unless the key ends in "-bin" (whose value
-// is sent base64-encoded), a value with anything outside printable ASCII
-// (0x20-0x7E); see ValidatePair in grpc-go's internal/metadata.
+// unsendableHeader says why the transport for protocol would refuse every
+// request carrying the header key: value (key already a valid HTTP header
+// name, value decoded and trimmed), or returns "" if it sends it.
 func unsendableHeader(protocol otlpProtocol, key, value string) string {
-	if protocol != protocolGRPC {
-		for i := 0; i < len(value); i++ {
-			if !httpguts.ValidHeaderFieldValue(value[i : i+1]) {
-				return fmt.Sprintf("the decoded value contains %s, a control character net/http refuses to send",
-					describeByte(value[i]))
-			}
-		}
-		return ""
+	if protocol == protocolGRPC {
+		return unsendableGRPCHeader(key, value)
 	}
+	return unsendableHTTPHeader(key, value)
+}
+
+// unsendableHTTPHeader applies net/http's rules. HTTP/1.1 and HTTP/2 alike
+// refuse a value with a control character other than tab; bytes from 0x80
+// up, valid UTF-8 or not, are sent as they are. HTTP/2, which an https
+// endpoint negotiates with the Collector, also refuses the connection-level
+// headers with most values: the client Upgrade and Transfer-Encoding other
+// than chunked and Connection other than close or keep-alive, the server TE
+// other than trailers. Those are refused whatever the endpoint's scheme: an
+// exporter has no use for them, and switching to https must not break every
+// export.
+func unsendableHTTPHeader(key, value string) string {
+	for i := 0; i < len(value); i++ {
+		if !httpguts.ValidHeaderFieldValue(value[i : i+1]) {
+			return fmt.Sprintf("the decoded value contains %s, a control character net/http refuses to send",
+				describeByte(value[i]))
+		}
+	}
+	if allowed, refused := refusedByHTTP2(key, value); refused {
+		return "a connection-level header that HTTP/2 (used with https endpoints) refuses unless its value is " +
+			allowed
+	}
+	return ""
+}
+
+// refusedByHTTP2 reports whether Go's HTTP/2 client or server refuses the
+// connection-level header key: value, and which values it allows.
+func refusedByHTTP2(key, value string) (allowed string, refused bool) {
+	switch {
+	case value == "":
+		return "", false
+	case strings.EqualFold(key, "Upgrade"), strings.EqualFold(key, "Transfer-Encoding"):
+		return "chunked", value != "chunked"
+	case strings.EqualFold(key, "Connection"):
+		return "close or keep-alive", !strings.EqualFold(value, "close") && !strings.EqualFold(value, "keep-alive")
+	case strings.EqualFold(key, "TE"):
+		return "trailers", value != "trailers"
+	}
+	return "", false
+}
+
+// unsendableGRPCHeader applies gRPC's rules (ValidatePair in grpc-go's
+// internal/metadata): the key, lower-cased, must be [0-9a-z-_.], and the
+// value printable ASCII (0x20-0x7E) unless the key ends in "-bin" (such a
+// value is sent base64-encoded). A Connection header makes the server
+// (grpc-go, so the Collector) reset every stream as malformed HTTP/2.
+func unsendableGRPCHeader(key, value string) string {
 	key = strings.ToLower(key)
 	for i := 0; i < len(key); i++ {
 		if c := key[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
 			return fmt.Sprintf("not a gRPC metadata key: %s is not a letter, digit, '-', '_' or '.'", describeByte(c))
 		}
+	}
+	if key == "connection" {
+		return "a connection-level header, which makes gRPC servers reject every request as malformed HTTP/2"
 	}
 	if strings.HasSuffix(key, "-bin") {
 		return ""

@@ -18,19 +18,34 @@ import (
 // so that a value wrongly accepted shows the export failure it causes and a
 // value rightly accepted is seen arriving intact.
 
-// otlpProtocols are the transports the otlp exporter can use.
-var otlpProtocols = []otlpProtocol{protocolHTTPProtobuf, protocolGRPC}
+// transport is one way the otlp exporter reaches a collector.
+type transport struct {
+	name     string
+	protocol otlpProtocol
+	tls      bool // https: net/http then negotiates HTTP/2, as with the Collector
+}
 
-// pointAtReceiver starts a local receiver for protocol, in plaintext, and
-// points the otlp exporter at it with a short export timeout (a hang
-// guard: a failing export must return, not retry for the default 30 s).
-func pointAtReceiver(t *testing.T, protocol otlpProtocol) *receiver {
+var transports = []transport{
+	{"http1", protocolHTTPProtobuf, false},
+	{"http2", protocolHTTPProtobuf, true},
+	{"grpc", protocolGRPC, false},
+}
+
+// pointAt starts a local receiver for tr and points the otlp exporter at
+// it, with a short export timeout (a hang guard: a failing export must
+// return, not retry for the default 30 s).
+func pointAt(t *testing.T, tr transport) *receiver {
 	t.Helper()
 	rcv := newReceiver()
-	t.Setenv(envOTLPProtocol, string(protocol))
-	if protocol == protocolGRPC {
+	t.Setenv(envOTLPProtocol, string(tr.protocol))
+	switch {
+	case tr.protocol == protocolGRPC:
 		t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+startGRPCReceiver(t, rcv, nil))
-	} else {
+	case tr.tls:
+		pki := newTestPKI(t)
+		t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", startTLSReceiver(t, rcv, string(tr.protocol), pki, false))
+		t.Setenv("OTEL_EXPORTER_OTLP_CERTIFICATE", pki.caFile)
+	default:
 		t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", startHTTPReceiver(t, rcv).URL)
 	}
 	t.Setenv(envExportTimeout, "5000")
@@ -63,7 +78,7 @@ func startOrShowExportFailure(t *testing.T, variable string) *EnvError {
 		if exportErr != nil {
 			t.Fatalf("startup accepted %s, then the export failed: %v", variable, exportErr)
 		}
-		t.Fatalf("startup accepted %s, and the export succeeded: the case is not unsendable", variable)
+		t.Fatalf("startup accepted %s (and the export succeeded over this transport)", variable)
 	}
 	envErr := envErrorNaming(t, err, variable)
 	if !utf8.ValidString(err.Error()) {
@@ -135,11 +150,11 @@ func TestNonUTF8ResourceIsAStartupError(t *testing.T) {
 		// OTEL_SERVICE_NAME is not percent-decoded: this is literal ASCII.
 		{name: "service name with a percent", variable: envServiceName, value: "svc%FF", key: "service.name", attr: "svc%FF"},
 	}
-	for _, protocol := range otlpProtocols {
+	for _, tr := range transports {
 		for _, tt := range tests {
-			t.Run(string(protocol)+"/"+tt.name, func(t *testing.T) {
+			t.Run(tr.name+"/"+tt.name, func(t *testing.T) {
 				cleanEnv(t)
-				rcv := pointAtReceiver(t, protocol)
+				rcv := pointAt(t, tr)
 				t.Setenv(tt.variable, tt.value)
 				if tt.want == "" {
 					got := startAndExport(t, rcv).resource()
@@ -161,60 +176,79 @@ func TestNonUTF8ResourceIsAStartupError(t *testing.T) {
 }
 
 // A header the transport refuses to send fails every export: net/http
-// refuses control characters other than tab in a value, gRPC anything
-// outside printable ASCII (except under a key ending in -bin, whose value is
-// sent base64-encoded) and keys outside [0-9a-z-_.] (after lower-casing).
-// The exporter trims white space around the decoded value first, so a
-// control character there is harmless. Exactly these are refused, for the
-// protocol in use; what either transport can send arrives intact.
+// refuses control characters other than tab in a value, and HTTP/2 (which
+// https endpoints negotiate) the connection-level headers with most values;
+// gRPC refuses anything outside printable ASCII (except under a key ending
+// in -bin, whose value is sent base64-encoded), keys outside [0-9a-z-_.]
+// (after lower-casing), and its servers a Connection header. The exporter
+// trims white space around the decoded value first, so a control character
+// there is harmless. Exactly these are refused, for the protocol in use;
+// what the transport sends arrives intact.
 func TestUnsendableOTLPHeadersAreStartupErrors(t *testing.T) {
-	const both = "both"
+	const (
+		all  = "all"
+		http = string(protocolHTTPProtobuf)
+		grpc = string(protocolGRPC)
+	)
 	tests := []struct {
 		name  string
 		value string
-		// rejectedBy is the protocol that cannot send the header: "both",
-		// one protocol, or "" (both send it).
+		// rejectedBy is the protocol that cannot send the header: all,
+		// http, grpc, or "" (every transport sends it).
 		rejectedBy string
 		want       string // rejected: in the error
 		// Accepted: the header key as the receiver sees it, for HTTP
-		// (canonical) and gRPC (lower-case), and its value there.
+		// (canonical) and gRPC (lower-case), and its value there; no key
+		// means the transport may drop the header (only the export's
+		// success is checked).
 		httpKey, grpcKey, sent string
 	}{
-		{name: "CR LF injection", value: "a=x%0D%0AX: 1", rejectedBy: both, want: "entry 1 (a): the decoded value contains 0x0D"},
-		{name: "NUL", value: "a=x%00y", rejectedBy: both, want: "0x00"},
-		{name: "DEL", value: "a=x%7Fy", rejectedBy: both, want: "0x7F"},
-		{name: "escape", value: "a=x%1By", rejectedBy: both, want: "0x1B"},
-		{name: "raw control character", value: "a=x\x01y", rejectedBy: both, want: "0x01"},
-		{name: "second entry", value: "ok=1,bad=x%0Ay", rejectedBy: both, want: "entry 2 (bad)"},
-		{name: "NUL under -bin key", value: "x-data-bin=%FF%00", rejectedBy: string(protocolHTTPProtobuf), want: "0x00",
+		{name: "CR LF injection", value: "a=x%0D%0AX: 1", rejectedBy: all, want: "entry 1 (a): the decoded value contains 0x0D"},
+		{name: "NUL", value: "a=x%00y", rejectedBy: all, want: "0x00"},
+		{name: "DEL", value: "a=x%7Fy", rejectedBy: all, want: "0x7F"},
+		{name: "escape", value: "a=x%1By", rejectedBy: all, want: "0x1B"},
+		{name: "raw control character", value: "a=x\x01y", rejectedBy: all, want: "0x01"},
+		{name: "second entry", value: "ok=1,bad=x%0Ay", rejectedBy: all, want: "entry 2 (bad)"},
+		{name: "Connection", value: "Connection=upgrade", rejectedBy: all, want: "connection-level header"},
+		{name: "NUL under -bin key", value: "x-data-bin=%FF%00", rejectedBy: http, want: "0x00",
 			grpcKey: "x-data-bin", sent: "\xff\x00"},
-		{name: "tab inside", value: "a=x%09y", rejectedBy: string(protocolGRPC), want: "0x09",
+		// Sent over HTTP/1.1, refused by HTTP/2: refused for http/protobuf
+		// whatever the endpoint's scheme.
+		{name: "Upgrade", value: "Upgrade=websocket", rejectedBy: http, want: "unless its value is chunked",
+			grpcKey: "upgrade", sent: "websocket"},
+		{name: "Transfer-Encoding", value: "transfer-encoding=gzip", rejectedBy: http, want: "unless its value is chunked",
+			grpcKey: "transfer-encoding", sent: "gzip"},
+		{name: "TE", value: "TE=gzip", rejectedBy: http, want: "unless its value is trailers"},
+		{name: "tab inside", value: "a=x%09y", rejectedBy: grpc, want: "0x09",
 			httpKey: "A", sent: "x\ty"},
-		{name: "broken UTF-8", value: "a=%E2%80", rejectedBy: string(protocolGRPC), want: "0xE2",
+		{name: "broken UTF-8", value: "a=%E2%80", rejectedBy: grpc, want: "0xE2",
 			httpKey: "A", sent: "\xe2\x80"},
-		{name: "escaped é", value: "a=%C3%A9", rejectedBy: string(protocolGRPC), want: "0xC3",
+		{name: "escaped é", value: "a=%C3%A9", rejectedBy: grpc, want: "0xC3",
 			httpKey: "A", sent: "é"},
-		{name: "raw 日本", value: "a=日本", rejectedBy: string(protocolGRPC), want: "0xE6",
+		{name: "raw 日本", value: "a=日本", rejectedBy: grpc, want: "0xE6",
 			httpKey: "A", sent: "日本"},
-		{name: "HTTP token that is no gRPC key", value: "a!b=x", rejectedBy: string(protocolGRPC),
+		{name: "HTTP token that is no gRPC key", value: "a!b=x", rejectedBy: grpc,
 			want: `entry 1 (a!b): not a gRPC metadata key`, httpKey: "A!b", sent: "x"},
-		{name: "key with ~", value: "a~b=x", rejectedBy: string(protocolGRPC), want: "not a gRPC metadata key",
+		{name: "key with ~", value: "a~b=x", rejectedBy: grpc, want: "not a gRPC metadata key",
 			httpKey: "A~b", sent: "x"},
+		{name: "Connection close", value: "connection=close", rejectedBy: grpc, want: "connection-level header"},
 
 		{name: "binary under -bin key", value: "X-Data-Bin=%E2%80", httpKey: "X-Data-Bin", grpcKey: "x-data-bin", sent: "\xe2\x80"},
 		{name: "control characters trimmed", value: "a=%0D%0Ax%09%0A", httpKey: "A", grpcKey: "a", sent: "x"},
 		{name: "inner space", value: "authorization=Bearer%20abc", httpKey: "Authorization", grpcKey: "authorization", sent: "Bearer abc"},
 		{name: "mixed-case key", value: "X-Tenant_ID.v2=acme", httpKey: "X-Tenant_id.v2", grpcKey: "x-tenant_id.v2", sent: "acme"},
 		{name: "printable ASCII", value: "a=%20!~%7E", httpKey: "A", grpcKey: "a", sent: "!~~"},
+		{name: "TE trailers", value: "te=trailers"},
+		{name: "Upgrade chunked", value: "Upgrade=chunked", grpcKey: "upgrade", sent: "chunked"},
 	}
 	for _, variable := range []string{"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_METRICS_HEADERS"} {
-		for _, protocol := range otlpProtocols {
+		for _, tr := range transports {
 			for _, tt := range tests {
-				t.Run(variable+"/"+string(protocol)+"/"+tt.name, func(t *testing.T) {
+				t.Run(variable+"/"+tr.name+"/"+tt.name, func(t *testing.T) {
 					cleanEnv(t)
-					rcv := pointAtReceiver(t, protocol)
+					rcv := pointAt(t, tr)
 					t.Setenv(variable, tt.value)
-					if tt.rejectedBy == both || tt.rejectedBy == string(protocol) {
+					if tt.rejectedBy == all || tt.rejectedBy == string(tr.protocol) {
 						envErr := startOrShowExportFailure(t, variable)
 						if msg := envErr.Error(); !strings.Contains(msg, tt.want) {
 							t.Errorf("error %q does not say %q", msg, tt.want)
@@ -222,12 +256,12 @@ func TestUnsendableOTLPHeadersAreStartupErrors(t *testing.T) {
 						return
 					}
 					key := tt.httpKey
-					if protocol == protocolGRPC {
+					if tr.protocol == protocolGRPC {
 						key = tt.grpcKey
 					}
-					got := startAndExport(t, rcv).headers[key]
-					if len(got) != 1 || got[0] != tt.sent {
-						t.Errorf("header %s arrived as %q, want [%q]", key, got, tt.sent)
+					got := startAndExport(t, rcv).headers
+					if key != "" && (len(got[key]) != 1 || got[key][0] != tt.sent) {
+						t.Errorf("header %s arrived as %q, want [%q]", key, got[key], tt.sent)
 					}
 				})
 			}
@@ -256,7 +290,7 @@ func TestUnsendableHeaderErrorHidesTheValue(t *testing.T) {
 		for _, variable := range []string{"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_METRICS_HEADERS"} {
 			t.Run(tt.name+"/"+variable, func(t *testing.T) {
 				cleanEnv(t)
-				pointAtReceiver(t, tt.protocol)
+				pointAt(t, transport{protocol: tt.protocol})
 				t.Setenv(variable, tt.value)
 				_, err := NewMeterProvider(context.Background())
 				envErrorNaming(t, err, variable)
@@ -279,7 +313,7 @@ func TestUnsendableHeaderErrorHidesTheValue(t *testing.T) {
 // The new checks join the other startup errors: one restart fixes all.
 func TestUnsendableValuesAreReportedWithTheOthers(t *testing.T) {
 	cleanEnv(t)
-	pointAtReceiver(t, protocolGRPC)
+	pointAt(t, transport{protocol: protocolGRPC})
 	t.Setenv(envResourceAttributes, "a=%FF")
 	t.Setenv(envServiceName, "svc\xff")
 	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "a=%C3%A9")
