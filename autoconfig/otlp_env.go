@@ -132,7 +132,7 @@ func isPort(s string) bool {
 
 // checkHeaders applies the exporter's own rules to a comma-separated list
 // of key=value pairs with percent-encoded values, then requires each header
-// to be one the transport for protocol will send (sendableHeader): the
+// to be one the transport for protocol will send (unsendableHeader): the
 // exporter passes any other to net/http or gRPC, which then refuse every
 // request. Values usually carry credentials, so the error shows only the
 // position, the key and the offending byte, never the value; a key that is

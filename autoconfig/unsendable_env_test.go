@@ -259,9 +259,12 @@ func TestUnsendableOTLPHeadersAreStartupErrors(t *testing.T) {
 					if tr.protocol == protocolGRPC {
 						key = tt.grpcKey
 					}
-					got := startAndExport(t, rcv).headers
-					if key != "" && (len(got[key]) != 1 || got[key][0] != tt.sent) {
-						t.Errorf("header %s arrived as %q, want [%q]", key, got[key], tt.sent)
+					exp := startAndExport(t, rcv)
+					if tr.tls && exp.proto != "HTTP/2.0" {
+						t.Errorf("the export came over %s, want HTTP/2.0", exp.proto)
+					}
+					if got := exp.headers[key]; key != "" && (len(got) != 1 || got[0] != tt.sent) {
+						t.Errorf("header %s arrived as %q, want [%q]", key, got, tt.sent)
 					}
 				})
 			}
