@@ -118,8 +118,8 @@ func resolve(c *config, warn func(error)) (settings, error) {
 		check(err)
 	}
 
-	// OTEL_SERVICE_NAME needs no check; OTEL_RESOURCE_ATTRIBUTES does,
-	// and is read even with WithResource, which merges over it.
+	// Both are read even with WithResource, which merges over them.
+	check(checkServiceName())
 	check(checkResourceAttributes())
 	return s, errors.Join(errs...)
 }
