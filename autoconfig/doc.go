@@ -17,6 +17,12 @@
 // and OTEL_METRICS_EXEMPLAR_FILTER themselves and report an invalid value
 // through otel.Handle, even though autoconfig's explicit setting wins.)
 //
+// NewReader builds a single reader (otlp, console or prometheus) from the
+// same variables with the same validation, for code that assembles its
+// provider itself; github.com/fastmeter/fastmeter/autoexport is built on
+// it. WithProducer adds an external source of metrics (such as the
+// Prometheus bridge) to every reader.
+//
 // # Variables
 //
 //   - OTEL_SDK_DISABLED: "true" gives a provider with no reader (records

@@ -109,6 +109,9 @@ func resolve(c *config, warn func(error)) (settings, error) {
 		check(err)
 	}
 
+	if c.readerOnly {
+		return s, errors.Join(errs...)
+	}
 	s.exemplarFilter = c.exemplarFilter
 	if s.exemplarFilter == nil {
 		s.exemplarFilter, err = exemplarFilterFromEnv()

@@ -23,6 +23,7 @@ done
 
 modules=(.)
 [ -f e2e/go.mod ] && modules+=(e2e)
+[ -f autoexport/go.mod ] && modules+=(autoexport)
 [ -f benchmarks/go.mod ] && modules+=(benchmarks)
 
 step "gofmt"
@@ -36,6 +37,11 @@ for m in "${modules[@]}"; do (cd "$m" && go vet ./...); done
 
 step "unit, conformance and real-component tests (race detector)"
 go test -race -count=1 -timeout 25m ./...
+
+if [ -f autoexport/go.mod ]; then
+	step "autoexport module: unit and differential tests (race detector)"
+	(cd autoexport && go test -race -count=1 -timeout 10m ./...)
+fi
 
 if [ -f e2e/go.mod ]; then
 	step "end to end against a real OpenTelemetry Collector"
