@@ -169,8 +169,11 @@ func normalizedStrings(v attribute.Value) (attribute.Value, fixes) {
 // keys and values. MapValue sorts its entries by key with a stable sort, so
 // the entries of one key are adjacent and in the order given: the last of
 // each run is the one kept. Repaired keys may sort elsewhere and collide, so
-// a map with an invalid key is first rebuilt with repaired keys (in stored
-// order, so the last-given value still wins) and then deduplicated.
+// a map with an invalid key is first rebuilt with repaired keys, in stored
+// order, and then deduplicated: of the entries of one original key the one
+// given last still wins; of different original keys that repair to one, the
+// key that sorted last does (a rule of the set alone, so one invalid map is
+// always the same repaired map).
 func normalizedMap(v attribute.Value) (attribute.Value, fixes) {
 	entries := mapEntries(v)
 	var f fixes
