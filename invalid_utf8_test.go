@@ -360,9 +360,13 @@ func TestInvalidUTF8SeriesIdentity(t *testing.T) {
 			// Two invalid keys repairing to one: the attribute that sorted
 			// last (key "u\xff" after "u\xfe") keeps its value.
 			c.Add(ctx, 256, metric.WithAttributes(attribute.String("u\xfe", "first"), attribute.String("u\xff", "last")))
+			// A bound handle on the invalid set records into the same series.
+			bound := fastmeter.BindAdder(c, attribute.NewSet(attribute.String("u", badStr)))
+			bound.Add(ctx, 512)
+			bound.Add(ctx, 1024)
 			rm := collectUTF8(t, r)
 			want := map[string]int64{
-				enc(attribute.String("u", fixedStr)):     1 + 2 + 4 + 8 + 16,
+				enc(attribute.String("u", fixedStr)):     1 + 2 + 4 + 8 + 16 + 512 + 1024,
 				enc(attribute.String("u", "caf")):        32,
 				enc(attribute.String("u"+fixedStr, "x")): 64 + 128,
 				enc(attribute.String("u\uFFFD", "last")): 256,
@@ -426,20 +430,12 @@ func TestInvalidUTF8ConcurrentWritersOneSeries(t *testing.T) {
 						case metricdata.Sum[int64]:
 							for _, p := range d.DataPoints {
 								series.Store(p.Attributes.Encoded(attribute.DefaultEncoder()), true)
-								if temporality == metricdata.DeltaTemporality {
-									counterTotal += p.Value
-								} else {
-									counterTotal = p.Value
-								}
+								accumulate(&counterTotal, p.Value, temporality)
 							}
 						case metricdata.Histogram[int64]:
 							for _, p := range d.DataPoints {
 								series.Store(p.Attributes.Encoded(attribute.DefaultEncoder()), true)
-								if temporality == metricdata.DeltaTemporality {
-									histCount += p.Count
-								} else {
-									histCount = p.Count
-								}
+								accumulate(&histCount, p.Count, temporality)
 							}
 						}
 					}
@@ -490,5 +486,15 @@ func TestInvalidUTF8ConcurrentWritersOneSeries(t *testing.T) {
 				return true
 			})
 		})
+	}
+}
+
+// accumulate folds a collected value into a running total: delta points add
+// up, a cumulative point is the total so far.
+func accumulate[T int64 | uint64](total *T, v T, temporality metricdata.Temporality) {
+	if temporality == metricdata.DeltaTemporality {
+		*total += v
+	} else {
+		*total = v
 	}
 }
