@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
@@ -496,5 +497,30 @@ func accumulate[T int64 | uint64](total *T, v T, temporality metricdata.Temporal
 		*total += v
 	} else {
 		*total = v
+	}
+}
+
+// The price of bad input, paid by it alone: a measurement with a set holding
+// invalid UTF-8 is repaired on every call (the invalid set is never stored),
+// next to the same measurement with the valid set it repairs to.
+func BenchmarkInvalidUTF8Add(b *testing.B) {
+	prev := otel.GetErrorHandler()
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(error) {})) // the repair reports are not the point here
+	defer otel.SetErrorHandler(prev)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		user string
+	}{{"ValidSet", fixedStr}, {"InvalidSet", badStr}} {
+		b.Run(tc.name, func(b *testing.B) {
+			m, _ := benchMeter()
+			c, _ := m.Int64Counter("requests")
+			opt := metric.WithAttributeSet(attribute.NewSet(append([]attribute.KeyValue{attribute.String("user", tc.user)}, benchAttrs...)...))
+			c.Add(ctx, 1, opt)
+			b.ReportAllocs()
+			for b.Loop() {
+				c.Add(ctx, 1, opt)
+			}
+		})
 	}
 }
