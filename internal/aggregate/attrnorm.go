@@ -22,10 +22,10 @@ import (
 //   - A series table normalises only on a miss (seriesTable.acquireSlow): the
 //     normalised set is what is looked up, created and exported. A set that
 //     needs normalising is never stored itself, so every measurement with it
-//     misses the lock-free lookup and normalises again (one allocation per
-//     measurement, as in the official SDK). That is the price of a user
-//     error the API documents; measurements with well-formed sets pay
-//     nothing, not even a scan.
+//     misses the lock-free lookup; the table remembers its normal form
+//     (normal_forms.go), so it is normalised once and repeated without
+//     allocating. That is the price of a user error the API documents;
+//     measurements with well-formed sets pay nothing, not even a scan.
 //   - Observable streams normalise when an observation finds no point.
 //   - Exemplars normalise the attributes a filter dropped when they are
 //     offered to a reservoir.

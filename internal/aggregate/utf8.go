@@ -39,8 +39,9 @@ import (
 // two series with identical attributes would only make the backend merge or
 // reject them. Like a set with duplicate map keys, a set with invalid UTF-8
 // is never stored itself, so each measurement with it misses the lock-free
-// lookup and is repaired again (an allocation); that is the price of the
-// bad input, paid by it alone.
+// lookup; its repair is remembered by the table (normal_forms.go), so it is
+// repaired once, and a repeated invalid set costs a memo lookup and a second
+// probe, without allocating: the price of the bad input, paid by it alone.
 //
 // Repairs of measurement attributes are reported through otel.Handle by the
 // instrument's RepairReport, rate-limited like invalid measurements. The

@@ -123,6 +123,10 @@ func TestInvalidUTF8Table(t *testing.T) {
 					tab.release(b)
 				}
 			}
+			// Normalised once: a repeated invalid set allocates nothing.
+			if n := testing.AllocsPerRun(100, func() { tab.release(tab.acquire(&raw)) }); n != 0 {
+				t.Errorf("acquiring the invalid set again allocates %v times; want 0 (its repair remembered)", n)
+			}
 			if b := tab.acquire(&fixed); b != a {
 				t.Fatal("the valid set equal to the repair got another series")
 			} else {
@@ -140,5 +144,39 @@ func TestInvalidUTF8Table(t *testing.T) {
 				t.Errorf("reports %q, want one naming the instrument and the attribute", reports)
 			}
 		})
+	}
+}
+
+// The memo of normal forms is bounded by the cardinality limit (past it,
+// sets are normalised each time, still correctly) and forgotten when the
+// table compacts.
+func TestNormalFormsBoundedAndCleared(t *testing.T) {
+	cfg := Config{CardinalityLimit: 3, Temporality: metricdata.DeltaTemporality}
+	tab := newSeriesTable[int](&cfg, nil)
+	fixed := attribute.NewSet(attribute.String("u", "\uFFFD"))
+	var first *series[int]
+	for i := range 10 {
+		raw := attribute.NewSet(attribute.String("u", string([]byte{0x80 + byte(i)})))
+		s := tab.acquire(&raw)
+		if !s.attrs.Equals(&fixed) {
+			t.Fatalf("set %d: series %s, want %s", i, encoded(s.attrs), encoded(fixed))
+		}
+		if first == nil {
+			first = s
+		} else if s != first {
+			t.Fatalf("set %d got another series than the first invalid spelling", i)
+		}
+		tab.release(s)
+	}
+	remembered := 0
+	tab.normal.forms.Range(func(any, any) bool { remembered++; return true })
+	if remembered != 3 {
+		t.Errorf("%d normal forms remembered, want the limit 3", remembered)
+	}
+	tab.compact()
+	remembered = 0
+	tab.normal.forms.Range(func(any, any) bool { remembered++; return true })
+	if remembered != 0 || tab.normal.count.Load() != 0 {
+		t.Errorf("after compaction %d normal forms remembered (count %d), want none", remembered, tab.normal.count.Load())
 	}
 }
