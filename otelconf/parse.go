@@ -6,6 +6,7 @@ import (
 
 	conf "go.opentelemetry.io/contrib/otelconf"
 	confx "go.opentelemetry.io/contrib/otelconf/x"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // ParseYAML parses a configuration file with otelconf's own parser and
@@ -34,7 +35,65 @@ func ParseYAML(data []byte) (*conf.OpenTelemetryConfiguration, error) {
 	if err := keepPrometheusExporters(data, cfg); err != nil {
 		return nil, err
 	}
+	keepEmptyAggregations(data, cfg)
 	return cfg, nil
+}
+
+// keepEmptyAggregations restores the aggregations written with no value
+// ("drop:", "sum:"), which the stable model decodes as absent (its fields
+// are maps, nil for a YAML null) so that otelconf would keep the default
+// aggregation: the key alone selects the aggregation.
+func keepEmptyAggregations(data []byte, cfg *conf.OpenTelemetryConfiguration) {
+	if cfg.MeterProvider == nil || len(cfg.MeterProvider.Views) == 0 {
+		return
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return
+	}
+	views := lookup(doc.Content[0], "meter_provider", "views")
+	if views == nil || views.Kind != yaml.SequenceNode {
+		return
+	}
+	for i, v := range views.Content {
+		agg := lookup(v, "stream", "aggregation")
+		if agg == nil || i >= len(cfg.MeterProvider.Views) || cfg.MeterProvider.Views[i].Stream.Aggregation == nil {
+			continue
+		}
+		a := cfg.MeterProvider.Views[i].Stream.Aggregation
+		if lookup(agg, "drop") != nil && a.Drop == nil {
+			a.Drop = conf.DropAggregation{}
+		}
+		if lookup(agg, "sum") != nil && a.Sum == nil {
+			a.Sum = conf.SumAggregation{}
+		}
+		if lookup(agg, "last_value") != nil && a.LastValue == nil {
+			a.LastValue = conf.LastValueAggregation{}
+		}
+		if lookup(agg, "default") != nil && a.Default == nil {
+			a.Default = conf.DefaultAggregation{}
+		}
+	}
+}
+
+// lookup follows keys through nested mappings; nil if one is missing.
+func lookup(node *yaml.Node, keys ...string) *yaml.Node {
+	for _, key := range keys {
+		for node != nil && node.Kind == yaml.AliasNode {
+			node = node.Alias
+		}
+		if node == nil || node.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			if node.Content[i].Value == key {
+				next = node.Content[i+1]
+			}
+		}
+		node = next
+	}
+	return node
 }
 
 // ParseFile reads and parses the configuration file at path ([ParseYAML]).

@@ -161,17 +161,26 @@ func NewSDK(opts ...ConfigurationOption) (SDK, error) {
 	for _, opt := range opts {
 		opt.apply(&o)
 	}
-	if path, ok := os.LookupEnv(EnvConfigFile); ok {
+	path, fromFile := os.LookupEnv(EnvConfigFile)
+	if fromFile {
 		cfg, err := ParseFile(path)
 		if err != nil {
 			return SDK{}, fmt.Errorf("%s=%s: %w", EnvConfigFile, path, err)
 		}
 		o.cfg = *cfg
 	}
+	sdk, err := build(o)
+	if err != nil && fromFile {
+		return SDK{}, fmt.Errorf("%s=%s: %w", EnvConfigFile, path, err)
+	}
+	return sdk, err
+}
+
+// build builds the providers of o.cfg.
+func build(o options) (SDK, error) {
 	if o.cfg.Disabled != nil && *o.cfg.Disabled {
 		return SDK{}, nil
 	}
-
 	res, err := newResource(o.ctx, o.cfg.Resource)
 	if err != nil {
 		return SDK{}, err
