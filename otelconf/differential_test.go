@@ -239,4 +239,3 @@ func attrsString(kvs []*commonpb.KeyValue) string {
 	}
 	return s
 }
-
