@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -40,40 +39,8 @@ func TestOtelconfToCollector(t *testing.T) {
 			if err != nil {
 				t.Fatalf("otelconf.NewSDK: %v", err)
 			}
-			mp := sdk.MeterProvider()
-			w := newWorkload(t, newMeter(mp))
-			w.recordPhase(1)
-			if err := mp.ForceFlush(ctx); err != nil {
-				t.Fatalf("ForceFlush after phase 1: %v", err)
-			}
-			// interval: 300 in the file drives a periodic export.
-			eventually(t, 10*time.Second, "a periodic export after the flush", func() error {
-				got, err := col.received()
-				if err != nil {
-					return err
-				}
-				if n := exportsOf(got, caseName); n < 2 {
-					return fmt.Errorf("%d exports so far", n)
-				}
-				return nil
-			})
-			w.setPhase(2)
-			w.recordPhase(2)
-			if err := sdk.Shutdown(ctx); err != nil {
-				t.Fatalf("Shutdown: %v", err)
-			}
-
-			var got []resourceMetrics
-			eventually(t, 15*time.Second, "collector output", func() error {
-				got, err = col.received()
-				if err != nil {
-					return err
-				}
-				return verifyCase(got, caseName, w, temporalityCumulative)
-			})
-			if n := exportsOf(got, caseName); n < 3 {
-				t.Errorf("%d exports reached the collector, want the flush, a periodic one and the final one", n)
-			}
+			// interval: 300 in the file drives the periodic export.
+			driveWorkloadToCollector(ctx, t, col, caseName, sdk.MeterProvider(), sdk.Shutdown)
 			requireNoExportErrors(t, mark)
 		})
 	}

@@ -194,38 +194,45 @@ func normalise(rm *metricpb.ResourceMetrics) {
 		for _, m := range sm.GetMetrics() {
 			switch d := m.Data.(type) {
 			case *metricpb.Metric_Sum:
-				normaliseNumbers(d.Sum.DataPoints)
+				normalisePoints(d.Sum.DataPoints)
 			case *metricpb.Metric_Gauge:
-				normaliseNumbers(d.Gauge.DataPoints)
+				normalisePoints(d.Gauge.DataPoints)
 			case *metricpb.Metric_Histogram:
-				for _, dp := range d.Histogram.DataPoints {
-					dp.StartTimeUnixNano, dp.TimeUnixNano = 0, 0
-					sortAttrs(dp.Attributes)
-				}
-				slices.SortFunc(d.Histogram.DataPoints, func(a, b *metricpb.HistogramDataPoint) int {
-					return strings.Compare(attrsString(a.Attributes), attrsString(b.Attributes))
-				})
+				normalisePoints(d.Histogram.DataPoints)
 			case *metricpb.Metric_ExponentialHistogram:
-				for _, dp := range d.ExponentialHistogram.DataPoints {
-					dp.StartTimeUnixNano, dp.TimeUnixNano = 0, 0
-					sortAttrs(dp.Attributes)
-				}
-				slices.SortFunc(d.ExponentialHistogram.DataPoints, func(a, b *metricpb.ExponentialHistogramDataPoint) int {
-					return strings.Compare(attrsString(a.Attributes), attrsString(b.Attributes))
-				})
+				normalisePoints(d.ExponentialHistogram.DataPoints)
 			}
 		}
 	}
 }
 
-func normaliseNumbers(dps []*metricpb.NumberDataPoint) {
+// dataPoint is what every OTLP data point type has.
+type dataPoint interface {
+	GetAttributes() []*commonpb.KeyValue
+	*metricpb.NumberDataPoint | *metricpb.HistogramDataPoint | *metricpb.ExponentialHistogramDataPoint
+}
+
+// normalisePoints clears the points' timestamps and sorts them, and their
+// attributes, by attributes.
+func normalisePoints[P dataPoint](dps []P) {
 	for _, dp := range dps {
-		dp.StartTimeUnixNano, dp.TimeUnixNano = 0, 0
-		sortAttrs(dp.Attributes)
+		clearTimes(dp)
+		sortAttrs(dp.GetAttributes())
 	}
-	slices.SortFunc(dps, func(a, b *metricpb.NumberDataPoint) int {
-		return strings.Compare(attrsString(a.Attributes), attrsString(b.Attributes))
+	slices.SortFunc(dps, func(a, b P) int {
+		return strings.Compare(attrsString(a.GetAttributes()), attrsString(b.GetAttributes()))
 	})
+}
+
+func clearTimes(dp any) {
+	switch dp := dp.(type) {
+	case *metricpb.NumberDataPoint:
+		dp.StartTimeUnixNano, dp.TimeUnixNano = 0, 0
+	case *metricpb.HistogramDataPoint:
+		dp.StartTimeUnixNano, dp.TimeUnixNano = 0, 0
+	case *metricpb.ExponentialHistogramDataPoint:
+		dp.StartTimeUnixNano, dp.TimeUnixNano = 0, 0
+	}
 }
 
 func sortAttrs(kvs []*commonpb.KeyValue) {

@@ -109,30 +109,12 @@ func (b *builder) otlpHTTPExporter(c *conf.OTLPHttpMetricExporter, path string) 
 			return nil, unsupported(child(path, "compression"), "value %q (gzip or none)", *c.Compression)
 		}
 	}
-	if c.Timeout != nil {
-		opts = append(opts, otlpmetrichttp.WithTimeout(time.Duration(*c.Timeout)*time.Millisecond))
-	}
-	headers, err := exporterHeaders(c.Headers, c.HeadersList, path)
+	common, err := otlpSettings(c.Timeout, c.Headers, c.HeadersList, c.TemporalityPreference, c.DefaultHistogramAggregation, path)
 	if err != nil {
 		return nil, err
 	}
-	if len(headers) > 0 {
-		opts = append(opts, otlpmetrichttp.WithHeaders(headers))
-	}
-	temporality, err := temporalitySelector(c.TemporalityPreference, child(path, "temporality_preference"))
-	if err != nil {
-		return nil, err
-	}
-	if temporality != nil {
-		opts = append(opts, otlpmetrichttp.WithTemporalitySelector(temporality))
-	}
-	aggregation, err := histogramAggregationSelector(c.DefaultHistogramAggregation, child(path, "default_histogram_aggregation"))
-	if err != nil {
-		return nil, err
-	}
-	if aggregation != nil {
-		opts = append(opts, otlpmetrichttp.WithAggregationSelector(aggregation))
-	}
+	opts = append(opts, otlpOptions(common, otlpmetrichttp.WithTimeout, otlpmetrichttp.WithHeaders,
+		otlpmetrichttp.WithTemporalitySelector, otlpmetrichttp.WithAggregationSelector)...)
 	if c.Tls != nil {
 		cfg, err := tlsConfig(c.Tls.CaFile, c.Tls.CertFile, c.Tls.KeyFile, child(path, "tls"))
 		if err != nil {
@@ -181,30 +163,12 @@ func (b *builder) otlpGRPCExporter(c *conf.OTLPGrpcMetricExporter, path string) 
 			return nil, unsupported(child(path, "compression"), "value %q (gzip or none)", *c.Compression)
 		}
 	}
-	if c.Timeout != nil && *c.Timeout > 0 {
-		opts = append(opts, otlpmetricgrpc.WithTimeout(time.Duration(*c.Timeout)*time.Millisecond))
-	}
-	headers, err := exporterHeaders(c.Headers, c.HeadersList, path)
+	common, err := otlpSettings(c.Timeout, c.Headers, c.HeadersList, c.TemporalityPreference, c.DefaultHistogramAggregation, path)
 	if err != nil {
 		return nil, err
 	}
-	if len(headers) > 0 {
-		opts = append(opts, otlpmetricgrpc.WithHeaders(headers))
-	}
-	temporality, err := temporalitySelector(c.TemporalityPreference, child(path, "temporality_preference"))
-	if err != nil {
-		return nil, err
-	}
-	if temporality != nil {
-		opts = append(opts, otlpmetricgrpc.WithTemporalitySelector(temporality))
-	}
-	aggregation, err := histogramAggregationSelector(c.DefaultHistogramAggregation, child(path, "default_histogram_aggregation"))
-	if err != nil {
-		return nil, err
-	}
-	if aggregation != nil {
-		opts = append(opts, otlpmetricgrpc.WithAggregationSelector(aggregation))
-	}
+	opts = append(opts, otlpOptions(common, otlpmetricgrpc.WithTimeout, otlpmetricgrpc.WithHeaders,
+		otlpmetricgrpc.WithTemporalitySelector, otlpmetricgrpc.WithAggregationSelector)...)
 	if c.Tls != nil && !insecure {
 		cfg, err := tlsConfig(c.Tls.CaFile, c.Tls.CertFile, c.Tls.KeyFile, child(path, "tls"))
 		if err != nil {
@@ -219,6 +183,61 @@ func (b *builder) otlpGRPCExporter(c *conf.OTLPGrpcMetricExporter, path string) 
 		return nil, &PathError{Path: path, Err: err}
 	}
 	return exp, nil
+}
+
+// otlpCommon are the settings both OTLP exporters share, resolved from the
+// file; zero values mean unset (the exporter's default).
+type otlpCommon struct {
+	timeout     time.Duration
+	headers     map[string]string
+	temporality sdkmetric.TemporalitySelector
+	aggregation sdkmetric.AggregationSelector
+}
+
+// otlpSettings resolves the entries both OTLP exporter kinds share. A
+// timeout of 0 means the exporter's default, as in otelconf.
+func otlpSettings(timeoutMillis *int, headers []conf.NameStringValuePair, headersList *string,
+	temporality *conf.ExporterTemporalityPreference, histograms *conf.ExporterDefaultHistogramAggregation, path string,
+) (otlpCommon, error) {
+	var out otlpCommon
+	var err error
+	if timeoutMillis != nil {
+		out.timeout = time.Duration(*timeoutMillis) * time.Millisecond
+	}
+	if out.headers, err = exporterHeaders(headers, headersList, path); err != nil {
+		return otlpCommon{}, err
+	}
+	if out.temporality, err = temporalitySelector(temporality, child(path, "temporality_preference")); err != nil {
+		return otlpCommon{}, err
+	}
+	if out.aggregation, err = histogramAggregationSelector(histograms, child(path, "default_histogram_aggregation")); err != nil {
+		return otlpCommon{}, err
+	}
+	return out, nil
+}
+
+// otlpOptions turns the shared settings into one exporter package's
+// options, given that package's option constructors.
+func otlpOptions[O any](c otlpCommon,
+	withTimeout func(time.Duration) O,
+	withHeaders func(map[string]string) O,
+	withTemporality func(sdkmetric.TemporalitySelector) O,
+	withAggregation func(sdkmetric.AggregationSelector) O,
+) []O {
+	var opts []O
+	if c.timeout > 0 {
+		opts = append(opts, withTimeout(c.timeout))
+	}
+	if len(c.headers) > 0 {
+		opts = append(opts, withHeaders(c.headers))
+	}
+	if c.temporality != nil {
+		opts = append(opts, withTemporality(c.temporality))
+	}
+	if c.aggregation != nil {
+		opts = append(opts, withAggregation(c.aggregation))
+	}
+	return opts
 }
 
 // exporterHeaders merges headers_list ("k=v,k2=v2", percent-encoded as in
