@@ -3,6 +3,8 @@ package otelconf
 import (
 	"fmt"
 	"os"
+	"regexp"
+	"strconv"
 
 	conf "go.opentelemetry.io/contrib/otelconf"
 	confx "go.opentelemetry.io/contrib/otelconf/x"
@@ -30,7 +32,7 @@ func ParseYAML(data []byte) (*conf.OpenTelemetryConfiguration, error) {
 	}
 	cfg, err := conf.ParseYAML(data)
 	if err != nil {
-		return nil, fmt.Errorf("otelconf: %w", err)
+		return nil, withPathOfLine(data, err)
 	}
 	if err := keepPrometheusExporters(data, cfg); err != nil {
 		return nil, err
@@ -94,6 +96,52 @@ func lookup(node *yaml.Node, keys ...string) *yaml.Node {
 		node = next
 	}
 	return node
+}
+
+// lineRef finds the line number yaml.v3 puts in its errors.
+var lineRef = regexp.MustCompile(`line (\d+):`)
+
+// withPathOfLine names the entry of otelconf's parse error by its path when
+// the error gives a line: a value substituted from ${ENV} is only checked
+// after substitution, by otelconf's parser, which reports lines.
+func withPathOfLine(data []byte, err error) error {
+	m := lineRef.FindStringSubmatch(err.Error())
+	var doc yaml.Node
+	if m == nil || yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return fmt.Errorf("otelconf: %w", err)
+	}
+	line, _ := strconv.Atoi(m[1])
+	if path := pathAtLine(doc.Content[0], "", line); path != "" {
+		return &PathError{Path: path, Err: err}
+	}
+	return fmt.Errorf("otelconf: %w", err)
+}
+
+// pathAtLine returns the path of the entry whose value starts on line.
+func pathAtLine(node *yaml.Node, path string, line int) string {
+	switch node.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			key, value := node.Content[i], node.Content[i+1]
+			at := child(path, key.Value)
+			if value.Kind == yaml.ScalarNode && value.Line == line {
+				return at
+			}
+			if found := pathAtLine(value, at, line); found != "" {
+				return found
+			}
+		}
+	case yaml.SequenceNode:
+		for i, item := range node.Content {
+			if item.Kind == yaml.ScalarNode && item.Line == line {
+				return index(path, i)
+			}
+			if found := pathAtLine(item, index(path, i), line); found != "" {
+				return found
+			}
+		}
+	}
+	return ""
 }
 
 // ParseFile reads and parses the configuration file at path ([ParseYAML]).

@@ -43,10 +43,14 @@ type SDK struct {
 // reader (measurements go nowhere, cheaply), as otelconf's is a no-op.
 func (s *SDK) MeterProvider() *sdkmetric.MeterProvider {
 	if s.meterProvider == nil {
-		s.meterProvider = sdkmetric.NewMeterProvider()
+		return readerless() // the zero SDK, as NewSDK returns with an error
 	}
 	return s.meterProvider
 }
+
+// readerless is the provider of the zero SDK: no reader, shared, never
+// shut down by SDK.Shutdown.
+var readerless = sync.OnceValue(func() *sdkmetric.MeterProvider { return sdkmetric.NewMeterProvider() })
 
 // TracerProvider returns the official tracer provider otelconf built from
 // tracer_provider (a no-op one without it).
@@ -179,7 +183,7 @@ func NewSDK(opts ...ConfigurationOption) (SDK, error) {
 // build builds the providers of o.cfg.
 func build(o options) (SDK, error) {
 	if o.cfg.Disabled != nil && *o.cfg.Disabled {
-		return SDK{}, nil
+		return SDK{meterProvider: sdkmetric.NewMeterProvider()}, nil
 	}
 	res, err := newResource(o.ctx, o.cfg.Resource)
 	if err != nil {

@@ -136,6 +136,21 @@ meter_provider:
 			t.Errorf("interval %d timeout %d, want 250 and 750", *p.Interval, *p.Timeout)
 		}
 	})
+	t.Run("env wrong type", func(t *testing.T) {
+		t.Setenv("INTERVAL", "soon")
+		_, err := ParseYAML([]byte(`file_format: "1.0"
+meter_provider:
+  readers:
+    - periodic:
+        interval: ${INTERVAL}
+        exporter:
+          console:
+`))
+		want := "otelconf: meter_provider.readers[0].periodic.interval: "
+		if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "soon") {
+			t.Fatalf("err = %v, want it to start with %q and name the value", err, want)
+		}
+	})
 	t.Run("aliases", func(t *testing.T) {
 		_, err := ParseYAML([]byte(`file_format: "1.0"
 meter_provider:
