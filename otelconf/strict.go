@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -78,7 +79,15 @@ func walk(node *yaml.Node, t reflect.Type, path string, errs *[]error) {
 			*errs = append(*errs, pathErrorf(where, "expected a mapping, got %s", describe(node)))
 			return
 		}
+		before := len(*errs)
 		walkStruct(node, t, path, errs)
+		if len(*errs) == before && !mentionsEnv(node) {
+			// The keys are right: let otelconf's own decoding of this entry
+			// (its required fields, bounds and enums) speak, at this path.
+			if err := node.Decode(reflect.New(t).Interface()); err != nil {
+				*errs = append(*errs, modelError(path, err))
+			}
+		}
 	case reflect.Map:
 		if node.Kind != yaml.MappingNode {
 			*errs = append(*errs, pathErrorf(where, "expected a mapping, got %s", describe(node)))
@@ -161,6 +170,47 @@ func knownKeys(fields map[string]reflect.Type, t reflect.Type) string {
 	}
 	slices.Sort(names)
 	return strings.Join(names, ", ")
+}
+
+// mentionsEnv reports whether a ${VAR} reference occurs under node: such an
+// entry is only meaningful after substitution, which otelconf's parser does.
+func mentionsEnv(node *yaml.Node) bool {
+	if strings.Contains(node.Value, "${") {
+		return true
+	}
+	for _, c := range node.Content {
+		if mentionsEnv(c) {
+			return true
+		}
+	}
+	return node.Alias != nil && mentionsEnv(node.Alias)
+}
+
+// otelconf's validation errors name a field of the entry: "field interval:
+// must be >= 0", "field endpoint in *otelconf.OTLPHttpMetricExporter:
+// required".
+var (
+	fieldBound    = regexp.MustCompile(`^field (\S+): (.*)$`)
+	fieldRequired = regexp.MustCompile(`^field (\S+) in \S+: required$`)
+)
+
+// modelError is a PathError for otelconf's rejection of the entry at path,
+// moved to the field it names.
+func modelError(path string, err error) error {
+	msg := decodeReason(err)
+	if lines := strings.Split(msg, "\n"); len(lines) > 1 && strings.HasPrefix(lines[0], "unmarshal error in ") {
+		msg = lines[len(lines)-1] // errors.Join(errUnmarshal, reason): the reason
+	}
+	if m := fieldRequired.FindStringSubmatch(msg); m != nil {
+		return pathErrorf(child(path, m[1]), "required")
+	}
+	if m := fieldBound.FindStringSubmatch(msg); m != nil {
+		return pathErrorf(child(path, m[1]), "%s", m[2])
+	}
+	if path == "" {
+		path = "(document)"
+	}
+	return pathErrorf(path, "%s", msg)
 }
 
 // describe names the kind of a YAML node for an error.
