@@ -58,7 +58,9 @@
 // Where otelconf v0.27.0 drops a setting of the schema, fastmeter follows
 // the schema: exemplar_filter, default_histogram_aggregation,
 // aggregation_cardinality_limit, resource.attributes_list, instrument_type
-// gauge and pull readers are honoured; record_min_max defaults to true and
+// gauge and pull readers are honoured (attributes_list in the meter
+// provider's resource: otelconf's tracer and logger providers still ignore
+// it); record_min_max defaults to true and
 // explicit_bucket_histogram without boundaries gets the default boundaries;
 // "drop:" (a key with no value) selects the aggregation. A file using none
 // of these gives the same data through both, which a differential test

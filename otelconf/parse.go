@@ -147,15 +147,21 @@ func pathAtLine(node *yaml.Node, path string, line int) string {
 // ParseFile reads and parses the configuration file at path ([ParseYAML]).
 // The error names the file.
 func ParseFile(path string) (*conf.OpenTelemetryConfiguration, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("otelconf: read configuration file: %w", err)
-	}
-	cfg, err := ParseYAML(data)
+	cfg, err := readConfigFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return cfg, nil
+}
+
+// readConfigFile is ParseFile without the file's name in the error, for
+// callers that name it their own way.
+func readConfigFile(path string) (*conf.OpenTelemetryConfiguration, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("otelconf: read configuration file: %w", err)
+	}
+	return ParseYAML(data)
 }
 
 // keepPrometheusExporters copies the prometheus/development pull exporters,

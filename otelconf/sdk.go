@@ -167,7 +167,7 @@ func NewSDK(opts ...ConfigurationOption) (SDK, error) {
 	}
 	path, fromFile := os.LookupEnv(EnvConfigFile)
 	if fromFile {
-		cfg, err := ParseFile(path)
+		cfg, err := readConfigFile(path)
 		if err != nil {
 			return SDK{}, fmt.Errorf("%s=%s: %w", EnvConfigFile, path, err)
 		}
