@@ -140,8 +140,10 @@ func WithLoggerProviderOptions(opts ...sdklog.LoggerProviderOption) Configuratio
 	return optionFunc(func(o *options) { o.loggerOpts = append(o.loggerOpts, opts...) })
 }
 
-// WithConsoleWriter sets where console exporters write (os.Stdout by
-// default, as in otelconf). fastmeter's addition: handy in tests.
+// WithConsoleWriter sets where the meter provider's console exporters write
+// (os.Stdout by default, as in otelconf; the tracer and logger providers'
+// console exporters, built by otelconf, keep writing to os.Stdout).
+// fastmeter's addition: handy in tests.
 func WithConsoleWriter(w io.Writer) ConfigurationOption {
 	return optionFunc(func(o *options) { o.consoleWriter = w })
 }

@@ -141,6 +141,12 @@ func walkStruct(node *yaml.Node, t reflect.Type, path string, errs *[]error) {
 			walk(value, et, child(path, key), errs)
 			continue
 		}
+		if strings.HasSuffix(key, "/development") {
+			// The schema's experimental entries other SDKs may read: say why
+			// this one is refused rather than call it a typo.
+			*errs = append(*errs, unsupported(child(path, key), "experimental entry absent from otelconf's stable model (known: %s)", knownKeys(fields, t)))
+			continue
+		}
 		*errs = append(*errs, pathErrorf(child(path, key), "unknown key (known: %s)", knownKeys(fields, t)))
 	}
 }
