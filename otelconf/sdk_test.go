@@ -218,3 +218,23 @@ func TestConfigurationInCode(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMinimalFile: the smallest useful file, one periodic reader printing
+// to the console, prints the provider's data at Shutdown.
+func TestMinimalFile(t *testing.T) {
+	var out strings.Builder
+	sdk, err := newSDKFromFile(t, "testdata/minimal.yaml", WithConsoleWriter(&out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := sdk.MeterProvider().Meter("minimal").Int64Counter("minimal.counter")
+	c.Add(context.Background(), 42)
+	if err := sdk.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"Name": "minimal.counter"`, `"Value": 42`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("console output lacks %s:\n%s", want, out.String())
+		}
+	}
+}
