@@ -238,3 +238,30 @@ func TestMinimalFile(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMEExample: the README's example file parses, and is the file in
+// testdata (so that the README shows a file that works).
+func TestREADMEExample(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.ReadFile("testdata/readme.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := strings.Cut(string(file), "\n") // the comment line
+	if !strings.Contains(string(readme), "```yaml\n"+body+"```") {
+		t.Error("README.md's Configuration file example differs from testdata/readme.yaml")
+	}
+	cfg, err := ParseFile("testdata/readme.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := *cfg.MeterProvider.Readers[0].Periodic.Exporter.OTLPGrpc.Endpoint; got != "http://localhost:4317" {
+		t.Errorf("endpoint %q, want the ${COLLECTOR_ENDPOINT:-...} default", got)
+	}
+	if _, err := prometheusExporterConfig(cfg.MeterProvider.Readers[1].Pull.Exporter, "x"); err != nil {
+		t.Error(err)
+	}
+}
