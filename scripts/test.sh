@@ -5,7 +5,8 @@
 #   1. gofmt and go vet over every module,
 #   2. go test -race over the main module (unit, conformance, real
 #      Prometheus and headless-Chromium tests),
-#   3. the real-Collector end-to-end tests (e2e/, its own module),
+#   3. the autoexport and otelconf modules' tests (race detector), then the
+#      real-Collector end-to-end tests (e2e/, its own module),
 #   4. the benchmark suite's equivalence tests and a one-iteration smoke run
 #      of every benchmark (benchmarks/, its own module).
 set -euo pipefail
@@ -24,6 +25,7 @@ done
 modules=(.)
 [ -f e2e/go.mod ] && modules+=(e2e)
 [ -f autoexport/go.mod ] && modules+=(autoexport)
+[ -f otelconf/go.mod ] && modules+=(otelconf)
 [ -f benchmarks/go.mod ] && modules+=(benchmarks)
 
 step "gofmt"
@@ -41,6 +43,11 @@ go test -race -count=1 -timeout 25m ./...
 if [ -f autoexport/go.mod ]; then
 	step "autoexport module: unit and differential tests (race detector)"
 	(cd autoexport && go test -race -count=1 -timeout 10m ./...)
+fi
+
+if [ -f otelconf/go.mod ]; then
+	step "otelconf module: configuration files, differential and real-receiver tests (race detector)"
+	(cd otelconf && go test -race -count=1 -timeout 10m ./...)
 fi
 
 if [ -f e2e/go.mod ]; then
