@@ -5,7 +5,8 @@
 #   1. gofmt and go vet over every module,
 #   2. go test -race over the main module (unit, conformance, real
 #      Prometheus and headless-Chromium tests),
-#   3. the real-Collector end-to-end tests (e2e/, its own module),
+#   3. the autoexport and otelconf modules' tests (race detector), then the
+#      real-Collector end-to-end tests (e2e/, its own module),
 #   4. the benchmark suite's equivalence tests and a one-iteration smoke run
 #      of every benchmark (benchmarks/, its own module).
 set -euo pipefail
@@ -23,6 +24,8 @@ done
 
 modules=(.)
 [ -f e2e/go.mod ] && modules+=(e2e)
+[ -f autoexport/go.mod ] && modules+=(autoexport)
+[ -f otelconf/go.mod ] && modules+=(otelconf)
 [ -f benchmarks/go.mod ] && modules+=(benchmarks)
 
 step "gofmt"
@@ -36,6 +39,16 @@ for m in "${modules[@]}"; do (cd "$m" && go vet ./...); done
 
 step "unit, conformance and real-component tests (race detector)"
 go test -race -count=1 -timeout 25m ./...
+
+if [ -f autoexport/go.mod ]; then
+	step "autoexport module: unit and differential tests (race detector)"
+	(cd autoexport && go test -race -count=1 -timeout 10m ./...)
+fi
+
+if [ -f otelconf/go.mod ]; then
+	step "otelconf module: configuration files, differential and real-receiver tests (race detector)"
+	(cd otelconf && go test -race -count=1 -timeout 10m ./...)
+fi
 
 if [ -f e2e/go.mod ]; then
 	step "end to end against a real OpenTelemetry Collector"
