@@ -521,3 +521,24 @@ func TestBindAndFinishLeaveAttrsAlone(t *testing.T) {
 		t.Fatalf("Finish changed the slice: %v", attrs)
 	}
 }
+
+// Finish names a series the way a measurement does: a set with invalid
+// UTF-8, whose series is that of its repaired form, finishes that series.
+func TestFinishRepairedSet(t *testing.T) {
+	r := fastmeter.NewManualReader()
+	mp := fastmeter.NewMeterProvider(fastmeter.WithReader(r))
+	c, _ := mp.Meter("x").Int64Counter("c")
+	ctx := context.Background()
+	bad := attribute.String("k", "bad\xffvalue")
+	c.Add(ctx, 2, metric.WithAttributes(bad))
+	if got := xPoints(collect(t, r), "c"); len(got) != 1 {
+		t.Fatalf("got %v, want one series", got)
+	}
+	c.(x.Finisher).Finish(ctx, bad)
+	if got := xPoints(collect(t, r), "c"); len(got) != 1 {
+		t.Fatalf("final collection: %v, want the series once more", got)
+	}
+	if got := xPoints(collect(t, r), "c"); len(got) != 0 {
+		t.Fatalf("after release: %v, want nothing", got)
+	}
+}

@@ -92,7 +92,9 @@ type Finisher interface {
 // reports whether there was one. The overflow series is not in the array and
 // is never finished.
 func (t *seriesTable[C]) finish(set *attribute.Set) bool {
-	if norm, ok := normalizedSet(set); ok {
+	// The series of a set with repeated MAP keys or invalid UTF-8 is that
+	// of its normal form (acquireSlow): Finish names it the same way.
+	if norm, fixed := normalizedSet(set); fixed != 0 {
 		set = &norm
 	}
 	if s := t.liveSeries(set); s != nil {
