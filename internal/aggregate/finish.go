@@ -127,52 +127,74 @@ func (t *seriesTable[C]) liveSeries(set *attribute.Set) *series[C] {
 	return s
 }
 
-// size reports the table's slot count and live series, for tests.
-func (t *seriesTable[C]) size() (slots, live int) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.arr.Load().slots), t.live
-}
+// Finish implements Finisher.
+func (s *sum[N]) Finish(attrs *attribute.Set) { s.table.finishFiltered(&s.cfg, attrs) }
 
 // Finish implements Finisher.
-func (s *sum[N]) Finish(attrs *attribute.Set) {
-	fset, _ := s.cfg.filtered(attrs)
-	s.table.finish(&fset)
-}
+func (h *histogram[N]) Finish(attrs *attribute.Set) { h.table.finishFiltered(&h.cfg, attrs) }
 
 // Finish implements Finisher.
-func (h *histogram[N]) Finish(attrs *attribute.Set) {
-	fset, _ := h.cfg.filtered(attrs)
-	h.table.finish(&fset)
-}
+func (s *lastValue[N]) Finish(attrs *attribute.Set) { s.table.finishFiltered(&s.cfg, attrs) }
 
 // Finish implements Finisher.
-func (s *lastValue[N]) Finish(attrs *attribute.Set) {
-	fset, _ := s.cfg.filtered(attrs)
-	s.table.finish(&fset)
+func (e *exponential[N]) Finish(attrs *attribute.Set) { e.table.finishFiltered(&e.cfg, attrs) }
+
+// finishFiltered is finish for a measurement's set, before the stream's
+// attribute filter.
+func (t *seriesTable[C]) finishFiltered(cfg *Config, attrs *attribute.Set) {
+	fset, _ := cfg.filtered(attrs)
+	t.finish(&fset)
 }
 
-// Finish implements Finisher.
-func (e *exponential[N]) Finish(attrs *attribute.Set) {
-	fset, _ := e.cfg.filtered(attrs)
-	e.table.finish(&fset)
-}
-
-// settleSum is the late-writer step of a non-reclaiming sum after an update
-// of se: nothing unless se is dead, else its residue moves to the set's
-// fresh series (and on, should that one be finished meanwhile too). It
-// returns the series the residue went to, or se when it was alive.
-func settleSum[N Number](t *seriesTable[sumCell[N]], se *series[sumCell[N]]) *series[sumCell[N]] {
+// settleDead is the late-writer step of a non-reclaiming stream after an
+// update of se found it dead: once the final value is sealed, move takes
+// what is left in the dead cell into the set's fresh series (and on, should
+// that one be finished meanwhile too). It returns the series the residue
+// went to, which a bound handle keeps.
+func settleDead[C any](t *seriesTable[C], se *series[C], move func(from, to *C)) *series[C] {
 	for se.dead() {
 		se.awaitSeal()
-		v := se.cell.value.swapZero()
 		next := t.acquire(&se.attrs) // never a dead series, never entered (no reclaim)
-		if v != 0 {
-			next.cell.value.add(v)
-		}
+		move(&se.cell, &next.cell)
 		se = next
 	}
 	return se
+}
+
+// settleSum is settleDead for sums, which the add path calls directly.
+func settleSum[N Number](t *seriesTable[sumCell[N]], se *series[sumCell[N]]) *series[sumCell[N]] {
+	return settleDead(t, se, moveSum[N])
+}
+
+func moveSum[N Number](from, to *sumCell[N]) {
+	if v := from.value.swapZero(); v != 0 {
+		to.value.add(v)
+	}
+}
+
+// moveHistogram moves every part of a histogram cell's residue. Extrema are
+// idempotent: merging the residue's (or an empty cell's ±Inf) into the
+// fresh series is always right.
+func moveHistogram[N Number](from, to *histogramCell[N]) {
+	for i := range from.counts {
+		if n := from.counts[i].Swap(0); n != 0 {
+			to.counts[i].Add(n)
+		}
+	}
+	if v := from.sum.swapZero(); v != 0 {
+		to.sum.add(v)
+	}
+	atomicMin(&to.min, math.Float64frombits(from.min.Swap(posInfBits)))
+	atomicMax(&to.max, math.Float64frombits(from.max.Swap(negInfBits)))
+}
+
+// moveLastValue moves a gauge value stored after the final take: has says
+// whether the dead cell holds one.
+func moveLastValue[N Number](from, to *lastValueCell[N]) {
+	if from.has.Swap(false) {
+		to.value.store(from.value.load())
+		to.has.Store(true)
+	}
 }
 
 // settle is the step after every update of se by a writer that did not
@@ -188,31 +210,7 @@ func (s *sum[N]) settle(se *series[sumCell[N]]) *series[sumCell[N]] {
 // settle is sum.settle for histograms.
 func (h *histogram[N]) settle(se *series[histogramCell[N]]) *series[histogramCell[N]] {
 	if !h.table.reclaim && se.dead() {
-		return h.settleDead(se)
-	}
-	return se
-}
-
-// settleDead moves a late histogram update out of a dead series into the
-// set's fresh series.
-func (h *histogram[N]) settleDead(se *series[histogramCell[N]]) *series[histogramCell[N]] {
-	for se.dead() {
-		se.awaitSeal()
-		next := h.table.acquire(&se.attrs)
-		c, to := &se.cell, &next.cell
-		for i := range c.counts {
-			if n := c.counts[i].Swap(0); n != 0 {
-				to.counts[i].Add(n)
-			}
-		}
-		if v := c.sum.swapZero(); v != 0 {
-			to.sum.add(v)
-		}
-		// Extrema are idempotent: merging the residue's (or the empty
-		// cell's ±Inf) into the fresh series is always right.
-		atomicMin(&to.min, math.Float64frombits(c.min.Swap(posInfBits)))
-		atomicMax(&to.max, math.Float64frombits(c.max.Swap(negInfBits)))
-		se = next
+		return settleDead(h.table, se, moveHistogram[N])
 	}
 	return se
 }
@@ -220,23 +218,7 @@ func (h *histogram[N]) settleDead(se *series[histogramCell[N]]) *series[histogra
 // settle is sum.settle for gauges.
 func (s *lastValue[N]) settle(se *series[lastValueCell[N]]) *series[lastValueCell[N]] {
 	if !s.table.reclaim && se.dead() {
-		return s.settleDead(se)
-	}
-	return se
-}
-
-// settleDead moves a late gauge value out of a dead series into the set's
-// fresh series: has says whether the dead cell holds a value stored after
-// the final take.
-func (s *lastValue[N]) settleDead(se *series[lastValueCell[N]]) *series[lastValueCell[N]] {
-	for se.dead() {
-		se.awaitSeal()
-		next := s.table.acquire(&se.attrs)
-		if se.cell.has.Swap(false) {
-			next.cell.value.store(se.cell.value.load())
-			next.cell.has.Store(true)
-		}
-		se = next
+		return settleDead(s.table, se, moveLastValue[N])
 	}
 	return se
 }

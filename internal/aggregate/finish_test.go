@@ -10,6 +10,13 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
+// size reports the table's slot count and live series.
+func (t *seriesTable[C]) size() (slots, live int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.arr.Load().slots), t.live
+}
+
 // finishStreams builds every synchronous stream kind with its table.
 func finishStreams(cfg Config) map[string]struct {
 	stream Stream[int64]

@@ -92,7 +92,7 @@ func (h *histogram[N]) Measure(ctx context.Context, value N, attrs *attribute.Se
 		if se != nil {
 			h.update(ctx, se, value, nil)
 			if se.dead() { // finished meanwhile (finish.go)
-				h.settleDead(se)
+				settleDead(h.table, se, moveHistogram[N])
 			}
 			return
 		}
