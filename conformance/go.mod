@@ -4,9 +4,7 @@ go 1.26.0
 
 // The fastmeter modules this one uses, from this checkout (a fresh clone
 // builds with GOWORK=off too; go.work at the root lists every module).
-replace (
-	github.com/fastmeter/fastmeter => ..
-)
+replace github.com/fastmeter/fastmeter => ..
 
 require (
 	github.com/fastmeter/fastmeter v0.0.0-00010101000000-000000000000

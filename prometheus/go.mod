@@ -4,9 +4,7 @@ go 1.26.0
 
 // The fastmeter modules this one uses, from this checkout (a fresh clone
 // builds with GOWORK=off too; go.work at the root lists every module).
-replace (
-	github.com/fastmeter/fastmeter => ..
-)
+replace github.com/fastmeter/fastmeter => ..
 
 require (
 	github.com/cespare/xxhash/v2 v2.3.0
