@@ -1,9 +1,18 @@
 module github.com/fastmeter/fastmeter/autoexport
 
-go 1.26.8
+go 1.26.0
+
+// The fastmeter modules this one uses, from this checkout (a fresh clone
+// builds with GOWORK=off too; go.work at the root lists every module).
+replace (
+	github.com/fastmeter/fastmeter => ..
+	github.com/fastmeter/fastmeter/autoconfig => ../autoconfig
+	github.com/fastmeter/fastmeter/prometheus => ../prometheus
+)
 
 require (
 	github.com/fastmeter/fastmeter v0.0.0-00010101000000-000000000000
+	github.com/fastmeter/fastmeter/autoconfig v0.0.0-00010101000000-000000000000
 	github.com/prometheus/client_golang v1.25.0
 	go.opentelemetry.io/contrib/bridges/prometheus v0.72.0
 	go.opentelemetry.io/contrib/exporters/autoexport v0.72.0
@@ -20,6 +29,7 @@ require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/fastmeter/fastmeter/prometheus v0.0.0-00010101000000-000000000000 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/google/uuid v1.6.0 // indirect
@@ -50,5 +60,3 @@ require (
 	google.golang.org/genproto/googleapis/api v0.0.0-20260928230214-8a89bd6388cc // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260928230214-8a89bd6388cc // indirect
 )
-
-replace github.com/fastmeter/fastmeter => ../

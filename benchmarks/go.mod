@@ -2,10 +2,16 @@ module github.com/fastmeter/fastmeter/benchmarks
 
 go 1.26.8
 
-replace github.com/fastmeter/fastmeter => ../
+// The fastmeter modules this one uses, from this checkout (a fresh clone
+// builds with GOWORK=off too; go.work at the root lists every module).
+replace (
+	github.com/fastmeter/fastmeter => ../
+	github.com/fastmeter/fastmeter/prometheus => ../prometheus
+)
 
 require (
 	github.com/fastmeter/fastmeter v0.0.0-00010101000000-000000000000
+	github.com/fastmeter/fastmeter/prometheus v0.0.0-00010101000000-000000000000
 	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/client_model v0.6.3
 	go.opentelemetry.io/otel v1.47.0
