@@ -3,6 +3,7 @@ package fastmeter
 import (
 	"context"
 	"sync/atomic"
+	"unsafe"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -31,7 +32,10 @@ type BoundAdder[N int64 | float64] struct {
 	// handle that never records exports nothing, and the series' start time
 	// is its first measurement. With exemplars on (the trace-based default)
 	// the direct path serves only contexts that carry no span; exemplarsOff
-	// says whether it may ignore the context.
+	// says whether it may ignore the context. After each update the handle
+	// checks the series' state: a series finished meanwhile (x.Finisher)
+	// hands the update on to the set's fresh series, whose cell the handle
+	// then keeps (SettleCell).
 	directSum    aggregate.DirectSum[N]
 	directInt    atomic.Pointer[atomic.Uint64]
 	directFloat  atomic.Pointer[atomic.Uint64]
@@ -63,10 +67,22 @@ type BoundRecorder[N int64 | float64] struct {
 // and exemplars apply exactly as for an unbound Add; a handle bound past the
 // cardinality limit of a cumulative stream records into the overflow series.
 //
+// A handle stays valid when its series is finished (x.Finisher): an Add
+// after the final collection re-creates the series, as an unbound Add would.
+// The experimental x binders (the instruments' Bind methods) are built on
+// these handles.
+//
 // It works with any implementation of the API: for an instrument fastmeter
 // did not create, the handle calls its Add with a premade attribute option.
 func BindAdder[N int64 | float64](instrument Adder[N], attrs attribute.Set) *BoundAdder[N] {
 	b := &BoundAdder[N]{}
+	b.init(instrument, attrs)
+	return b
+}
+
+// init binds b in place, so that a bound API instrument (instrument_bind.go)
+// can hold its handle by value: one load less on its Add.
+func (b *BoundAdder[N]) init(instrument Adder[N], attrs attribute.Set) {
 	switch c := instrument.(type) {
 	case interface {
 		core() (*syncInstrument[N], bool)
@@ -82,7 +98,6 @@ func BindAdder[N int64 | float64](instrument Adder[N], attrs attribute.Set) *Bou
 		b.fallback = instrument
 		b.opts = []metric.AddOption{metric.WithAttributeSet(attrs)}
 	}
-	return b
 }
 
 // Add adds incr to the bound series. As with Counter.Add, a negative increment
@@ -92,25 +107,45 @@ func (b *BoundAdder[N]) Add(ctx context.Context, incr N) {
 	// atomic add and three predictable branches. It takes non-negative
 	// increments; anything else (an UpDownCounter's negative ones included)
 	// goes the full way.
-	if p := b.directInt.Load(); p != nil && incr >= 0 && (b.exemplarsOff || spanless(ctx)) {
-		p.Add(uint64(int64(incr)))
+	if c := b.directInt.Load(); c != nil && incr >= 0 && (b.exemplarsOff || spanless(ctx)) {
+		if addDirectInt(c, int64(incr)) {
+			b.settle(c)
+		}
 		return
 	}
 	b.add(ctx, incr)
+}
+
+// addDirectInt adds v to an int64 direct cell and reports whether its series
+// was finished meanwhile (the caller then settles). Not generic, so that it
+// inlines wherever the direct path is written out.
+func addDirectInt(c *atomic.Uint64, v int64) (finished bool) {
+	c.Add(uint64(v))
+	return finishedCell(c)
+}
+
+// finishedCell reports whether the series of a direct cell was finished:
+// its lifecycle word lies aggregate.DirectStateOffset bytes before the cell.
+func finishedCell(c *atomic.Uint64) bool {
+	state := (*atomic.Uint64)(unsafe.Add(unsafe.Pointer(c), -int(aggregate.DirectStateOffset)))
+	return state.Load()&aggregate.DeadBit != 0
 }
 
 // add is every Add but the int64 direct one: the first direct Add, the
 // float64 direct path, the per-stream handles, and foreign instruments.
 func (b *BoundAdder[N]) add(ctx context.Context, incr N) {
 	if b.directSum != nil && incr >= 0 && incr-incr == 0 && (b.exemplarsOff || spanless(ctx)) {
-		p := b.directFloat.Load()
-		if p == nil { // the first Add (an int64 counter's later ones stay in Add)
-			p = b.findCell()
+		c := b.directFloat.Load()
+		if c == nil { // the first Add (an int64 counter's later ones stay in Add)
+			c = b.findCell()
 		}
 		if b.isFloat {
-			addFloatBits(p, float64(incr))
+			addFloatBits(c, float64(incr))
 		} else {
-			p.Add(uint64(int64(incr)))
+			c.Add(uint64(int64(incr)))
+		}
+		if finishedCell(c) {
+			b.settle(c)
 		}
 		return
 	}
@@ -140,18 +175,39 @@ func (b *BoundAdder[N]) add(ctx context.Context, incr N) {
 // findCell finds (creating it if needed) the bound series' cell for the
 // direct path. Goroutines racing here get the same series from the table.
 func (b *BoundAdder[N]) findCell() *atomic.Uint64 {
-	p := b.directSum.BindCell(&b.attrs)
+	c := b.directSum.BindCell(&b.attrs)
+	b.cellFor().Store(c)
+	return c
+}
+
+// settle moves an update that landed in a finished series' cell to the
+// set's fresh series and makes the handle keep that one. Racing handles
+// settle the same dead cell; each moves what it finds, and the first
+// replacement wins.
+//
+//go:noinline
+func (b *BoundAdder[N]) settle(dead *atomic.Uint64) {
+	b.cellFor().CompareAndSwap(dead, b.directSum.SettleCell(dead))
+}
+
+// cellFor is where the handle keeps its cell: directInt serves an int64
+// counter's Add inline, directFloat the rest.
+func (b *BoundAdder[N]) cellFor() *atomic.Pointer[atomic.Uint64] {
 	if b.isFloat {
-		b.directFloat.Store(p)
-	} else {
-		b.directInt.Store(p)
+		return &b.directFloat
 	}
-	return p
+	return &b.directInt
 }
 
 // BindRecorder binds a Histogram or Gauge to attrs; see BindAdder.
 func BindRecorder[N int64 | float64](instrument Recorder[N], attrs attribute.Set) *BoundRecorder[N] {
 	b := &BoundRecorder[N]{}
+	b.init(instrument, attrs)
+	return b
+}
+
+// init binds b in place; see BoundAdder.init.
+func (b *BoundRecorder[N]) init(instrument Recorder[N], attrs attribute.Set) {
 	switch c := instrument.(type) {
 	case interface {
 		core() (*syncInstrument[N], bool)
@@ -162,7 +218,6 @@ func BindRecorder[N int64 | float64](instrument Recorder[N], attrs attribute.Set
 		b.fallback = instrument
 		b.opts = []metric.RecordOption{metric.WithAttributeSet(attrs)}
 	}
-	return b
 }
 
 // Record records value into the bound series. Non-finite values are dropped

@@ -28,10 +28,16 @@ const (
 	// bound measures through a handle bound once to the 3-attribute set
 	// (client_golang: the Counter returned by WithLabelValues; fastmeter: Bind).
 	bound
+	// boundX is bound through the experimental binder interfaces of
+	// go.opentelemetry.io/otel/metric/x (x.Int64CounterBinder, …): the
+	// handle is an API instrument, so each call is an interface call with
+	// an empty option list, as code written against those interfaces makes
+	// it (client_golang: the same child as bound).
+	boundX
 )
 
 // attrCases lists every case in the order the report shows them.
-var attrCases = []attrCase{noAttrs, precomputedSet, perCallAttrs, perCallSDKShare, rotatingSets, bound}
+var attrCases = []attrCase{noAttrs, precomputedSet, perCallAttrs, perCallSDKShare, rotatingSets, bound, boundX}
 
 // String is the benchmark sub-name of the case.
 func (c attrCase) String() string {
@@ -48,6 +54,8 @@ func (c attrCase) String() string {
 		return "rotating-1000-sets"
 	case bound:
 		return "bound"
+	case boundX:
+		return "bound-x"
 	}
 	return "unknown"
 }

@@ -6,6 +6,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/x"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
@@ -121,6 +122,14 @@ func (p *otelPipeline) Workload(kind instrumentKind, attrs attrCase) (workload, 
 			}
 			return p.bind.boundCounterWorkload(c, fx.set), nil
 		}
+		if attrs == boundX {
+			b, ok := c.(x.Int64CounterBinder)
+			if !ok {
+				return nil, errNotAvailable
+			}
+			// The bound counter's Add(ctx, 1) is the no-attrs loop.
+			return &otelCounterWorkload{counter: b.Bind(fx.kv[:]...), attrs: noAttrs, fx: fx}, nil
+		}
 		return &otelCounterWorkload{counter: c, attrs: attrs, fx: fx}, nil
 	}
 	r, err := p.recorder(kind)
@@ -132,6 +141,18 @@ func (p *otelPipeline) Workload(kind instrumentKind, attrs attrCase) (workload, 
 			return nil, errNotAvailable
 		}
 		return p.bind.boundRecorderWorkload(r, fx.set), nil
+	}
+	if attrs == boundX {
+		var bound float64Recorder
+		switch b := r.(type) {
+		case x.Float64HistogramBinder:
+			bound = b.Bind(fx.kv[:]...)
+		case x.Float64GaugeBinder:
+			bound = b.Bind(fx.kv[:]...)
+		default:
+			return nil, errNotAvailable
+		}
+		return &otelRecordWorkload{recorder: bound, attrs: noAttrs, fx: fx}, nil
 	}
 	return &otelRecordWorkload{recorder: r, attrs: attrs, fx: fx}, nil
 }

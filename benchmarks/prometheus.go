@@ -143,19 +143,19 @@ func (p *promPipeline) Workload(kind instrumentKind, attrs attrCase) (workload, 
 	switch kind {
 	case counter:
 		w := &promCounterWorkload{attrs: attrs, fx: fx, vec: p.counterVec}
-		if attrs == bound {
+		if attrs == bound || attrs == boundX {
 			w.bound = p.counterVec.WithLabelValues(fx.labelValues...)
 		}
 		return w, nil
 	case gauge:
 		w := &promGaugeWorkload{attrs: attrs, fx: fx, vec: p.gaugeVec}
-		if attrs == bound {
+		if attrs == bound || attrs == boundX {
 			w.bound = p.gaugeVec.WithLabelValues(fx.labelValues...)
 		}
 		return w, nil
 	default:
 		w := &promHistogramWorkload{attrs: attrs, fx: fx, vec: p.histogramVec[kind]}
-		if attrs == bound {
+		if attrs == bound || attrs == boundX {
 			w.bound = w.vec.WithLabelValues(fx.labelValues...)
 		}
 		return w, nil

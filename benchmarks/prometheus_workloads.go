@@ -23,7 +23,7 @@ type promCounterWorkload struct {
 
 func (w *promCounterWorkload) RunSerial(n int) {
 	switch w.attrs {
-	case noAttrs, bound:
+	case noAttrs, bound, boundX:
 		c := w.bound
 		for i := 0; i < n; i++ {
 			c.Add(1)
@@ -48,7 +48,7 @@ func (w *promCounterWorkload) RunSerial(n int) {
 
 func (w *promCounterWorkload) RunParallel(pb *testing.PB) {
 	switch w.attrs {
-	case noAttrs, bound:
+	case noAttrs, bound, boundX:
 		c := w.bound
 		for pb.Next() {
 			c.Add(1)
@@ -81,7 +81,7 @@ type promHistogramWorkload struct {
 
 func (w *promHistogramWorkload) RunSerial(n int) {
 	switch w.attrs {
-	case noAttrs, bound:
+	case noAttrs, bound, boundX:
 		h := w.bound
 		for i := 0; i < n; i++ {
 			h.Observe(histogramValue(i))
@@ -106,7 +106,7 @@ func (w *promHistogramWorkload) RunSerial(n int) {
 
 func (w *promHistogramWorkload) RunParallel(pb *testing.PB) {
 	switch w.attrs {
-	case noAttrs, bound:
+	case noAttrs, bound, boundX:
 		h := w.bound
 		for i := 0; pb.Next(); i++ {
 			h.Observe(histogramValue(i))
@@ -139,7 +139,7 @@ type promGaugeWorkload struct {
 
 func (w *promGaugeWorkload) RunSerial(n int) {
 	switch w.attrs {
-	case noAttrs, bound:
+	case noAttrs, bound, boundX:
 		g := w.bound
 		for i := 0; i < n; i++ {
 			g.Set(histogramValue(i))
@@ -164,7 +164,7 @@ func (w *promGaugeWorkload) RunSerial(n int) {
 
 func (w *promGaugeWorkload) RunParallel(pb *testing.PB) {
 	switch w.attrs {
-	case noAttrs, bound:
+	case noAttrs, bound, boundX:
 		g := w.bound
 		for i := 0; pb.Next(); i++ {
 			g.Set(histogramValue(i))

@@ -122,6 +122,7 @@ func (p *sumAddPath[N]) slow(ctx context.Context, v N, opts []metric.AddOption) 
 			if p.directFor(ctx) {
 				if s := p.table.lookup(set); s != nil {
 					s.cell.value.add(v)
+					p.settle(s)
 					return
 				}
 			}
@@ -147,10 +148,33 @@ func (p *sumAddPath[N]) slow(ctx context.Context, v N, opts []metric.AddOption) 
 func (p *sumAddPath[N]) slowSet(set *attribute.Set, v N) {
 	if s := p.table.lookup(set); s != nil {
 		s.cell.value.add(v)
+		p.settle(s)
 		return
 	}
 	p.only.Measure(context.Background(), v, set)
 }
+
+// addContended is the inline part's update of a striped cell, or of one
+// whose CAS failed: out of line, so that the inline part keeps nothing live
+// across a call.
+//
+//go:noinline
+func (p *sumAddPath[N]) addContended(s *series[sumCell[N]], v N) {
+	s.cell.value.addStriped(v)
+	p.settle(s)
+}
+
+// settle follows every direct update: a series finished meanwhile hands the
+// update on to the set's fresh series (finish.go). The inline parts test
+// deadBit themselves and call settleDead.
+func (p *sumAddPath[N]) settle(s *series[sumCell[N]]) {
+	if s.dead() {
+		p.settleDead(s)
+	}
+}
+
+//go:noinline
+func (p *sumAddPath[N]) settleDead(s *series[sumCell[N]]) { settleSum(p.table, s) }
 
 // optionSet returns the attribute set of an Add without options or with a
 // single attribute option, the shapes the path reads itself.
@@ -189,11 +213,15 @@ func (p *Int64AddPath) Add(ctx context.Context, v int64, opts ...metric.AddOptio
 				if h := layoutOf(set).hash; h != 0 { // 0: a zero Set, the empty set
 					arr := p.table.arr.Load()
 					if s := arr.slots[h&arr.mask].Load(); s != nil && s.hash == h && sameBytes(&s.attrs, set) {
-						// stripedSum.add written out; nothing is live
-						// after addStriped, so calling it spills nothing.
+						// stripedSum.add written out; the contended half
+						// is one call at the end, so nothing spills.
 						c := &s.cell.value
 						if old := c.base.bits.Load(); c.stripes.Load() != nil || !c.base.bits.CompareAndSwap(old, old+uint64(v)) {
-							c.addStriped(v)
+							p.addContended(s, v)
+							return
+						}
+						if s.acquired.Load()&deadBit != 0 { // finished meanwhile
+							p.settleDead(s)
 						}
 						return
 					}
@@ -207,6 +235,9 @@ func (p *Int64AddPath) Add(ctx context.Context, v int64, opts ...metric.AddOptio
 			// reads both.
 			if s := p.table.empty.Load(); s != nil {
 				s.cell.value.base.bits.Add(uint64(v))
+				if s.acquired.Load()&deadBit != 0 {
+					p.settleDead(s)
+				}
 				return
 			}
 			p.slowSet(attribute.EmptySet(), v)
@@ -245,7 +276,11 @@ func (p *Float64AddPath) Add(ctx context.Context, v float64, opts ...metric.AddO
 			c := &s.cell.value
 			if old := c.base.bits.Load(); c.stripes.Load() != nil ||
 				!c.base.bits.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
-				c.addStriped(v)
+				p.addContended(s, v)
+				return
+			}
+			if s.acquired.Load()&deadBit != 0 {
+				p.settleDead(s)
 			}
 			return
 		}

@@ -45,6 +45,16 @@
 // handle enters its series on every update and, when it finds the series
 // retired, acquires a fresh one.
 //
+// # Finish
+//
+// Finish (finish.go, the experimental x.Finisher) asks the next collection to
+// report a series one last time and release it, on every stream kind and
+// temporality. On reclaiming streams that is a retirement that waits for the
+// writers inside; on cumulative streams that never reclaim, whose writers do
+// not bracket their updates, writers check the dead bit after each update and
+// move a late update out of the dead cell into the set's fresh series once the
+// collector has sealed the final value.
+//
 // # Exemplars
 //
 // A series' reservoir (exemplar.go) is created on the first offer that

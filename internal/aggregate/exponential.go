@@ -50,7 +50,11 @@ func (e *exponential[N]) Measure(ctx context.Context, value N, attrs *attribute.
 }
 
 func (e *exponential[N]) update(ctx context.Context, se *series[exponentialCell[N]], value N, dropped []attribute.KeyValue) {
-	se.cell.hist.Record(value)
+	for !se.cell.hist.TryRecord(value) {
+		// Closed by its final collection (finish.go): the value goes to
+		// the set's fresh series. Only non-reclaiming streams get here.
+		se = e.table.acquire(&se.attrs)
+	}
 	if ex := e.cfg.Exemplars; ex != nil && !(ex.TraceBased && spanless(ctx)) && ex.admits(ctx) {
 		se.cell.ex.offer(ctx, e.cfg.Exemplars, value, &se.attrs, dropped)
 	}
@@ -58,7 +62,7 @@ func (e *exponential[N]) update(ctx context.Context, se *series[exponentialCell[
 
 // Bind returns a handle that records into attrs' series directly.
 func (e *exponential[N]) Bind(attrs *attribute.Set) Bound[N] {
-	return newBound(&e.cfg, e.table, attrs, e.update)
+	return newBound(&e.cfg, e.table, attrs, e.update, e.settle)
 }
 
 func (e *exponential[N]) Collect(dst *metricdata.Aggregation) int {
@@ -71,10 +75,16 @@ func (e *exponential[N]) Collect(dst *metricdata.Aggregation) int {
 	now := unixTime(nowNanos)
 	delta := e.cfg.Temporality == metricdata.DeltaTemporality
 	start := unixTime(e.lastNanos)
-	sweep(&e.cfg, e.table, !delta, func(se *series[exponentialCell[N]], final bool) bool {
+	sweep(&e.cfg, e.table, !delta, func(se *series[exponentialCell[N]], why visit) bool {
 		points = growPoints(points)
 		p := &points[len(points)-1]
-		if !se.cell.hist.Collect(p, delta) {
+		var ok bool
+		if why == visitFinal {
+			ok = se.cell.hist.CollectFinal(p) // a later Record goes to a fresh series
+		} else {
+			ok = se.cell.hist.Collect(p, delta)
+		}
+		if !ok {
 			points = points[:len(points)-1]
 			return false
 		}

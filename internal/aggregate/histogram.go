@@ -91,6 +91,9 @@ func (h *histogram[N]) Measure(ctx context.Context, value N, attrs *attribute.Se
 		}
 		if se != nil {
 			h.update(ctx, se, value, nil)
+			if se.dead() { // finished meanwhile (finish.go)
+				settleDead(h.table, se, moveHistogram[N])
+			}
 			return
 		}
 	}
@@ -103,6 +106,7 @@ func (h *histogram[N]) Measure(ctx context.Context, value N, attrs *attribute.Se
 	se := h.table.acquire(attrs)
 	h.update(ctx, se, value, dropped)
 	h.table.release(se)
+	h.settle(se)
 }
 
 func (h *histogram[N]) update(ctx context.Context, se *series[histogramCell[N]], value N, dropped []attribute.KeyValue) {
@@ -130,7 +134,7 @@ func (h *histogram[N]) update(ctx context.Context, se *series[histogramCell[N]],
 
 // Bind returns a handle that records into attrs' series directly.
 func (h *histogram[N]) Bind(attrs *attribute.Set) Bound[N] {
-	return newBound(&h.cfg, h.table, attrs, h.update)
+	return newBound(&h.cfg, h.table, attrs, h.update, h.settle)
 }
 
 func (h *histogram[N]) Collect(dst *metricdata.Aggregation) int {
@@ -143,10 +147,10 @@ func (h *histogram[N]) Collect(dst *metricdata.Aggregation) int {
 	now := unixTime(nowNanos)
 	delta := h.cfg.Temporality == metricdata.DeltaTemporality
 	start := unixTime(h.lastNanos)
-	sweep(&h.cfg, h.table, !delta, func(se *series[histogramCell[N]], final bool) bool {
+	sweep(&h.cfg, h.table, !delta, func(se *series[histogramCell[N]], why visit) bool {
 		points = growPoints(points)
 		p := &points[len(points)-1]
-		if !h.read(&se.cell, p, delta) {
+		if !h.read(&se.cell, p, delta || why == visitFinal) {
 			points = points[:len(points)-1]
 			return false
 		}

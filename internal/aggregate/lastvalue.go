@@ -41,6 +41,7 @@ func (s *lastValue[N]) Measure(ctx context.Context, value N, attrs *attribute.Se
 	se := s.table.acquire(attrs)
 	s.update(ctx, se, value, dropped)
 	s.table.release(se)
+	s.settle(se)
 }
 
 func (s *lastValue[N]) update(ctx context.Context, se *series[lastValueCell[N]], value N, dropped []attribute.KeyValue) {
@@ -55,7 +56,7 @@ func (s *lastValue[N]) update(ctx context.Context, se *series[lastValueCell[N]],
 
 // Bind returns a handle that records into attrs' series directly.
 func (s *lastValue[N]) Bind(attrs *attribute.Set) Bound[N] {
-	return newBound(&s.cfg, s.table, attrs, s.update)
+	return newBound(&s.cfg, s.table, attrs, s.update, s.settle)
 }
 
 func (s *lastValue[N]) Collect(dst *metricdata.Aggregation) int {
@@ -67,9 +68,19 @@ func (s *lastValue[N]) Collect(dst *metricdata.Aggregation) int {
 	now := unixTime(nowNanos)
 	delta := s.cfg.Temporality == metricdata.DeltaTemporality
 	start := unixTime(s.lastNanos)
-	sweep(&s.cfg, s.table, !delta, func(se *series[lastValueCell[N]], final bool) bool {
-		if final || !se.cell.has.Load() {
-			return false
+	sweep(&s.cfg, s.table, !delta, func(se *series[lastValueCell[N]], why visit) bool {
+		switch why {
+		case visitIdle:
+			return false // its value was reported when it was set
+		case visitFinal:
+			// Taken, so a late writer can tell its value was not.
+			if !se.cell.has.Swap(false) {
+				return false
+			}
+		default:
+			if !se.cell.has.Load() {
+				return false
+			}
 		}
 		points = growPoints(points)
 		p := &points[len(points)-1]

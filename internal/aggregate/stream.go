@@ -85,16 +85,42 @@ type collector struct {
 	lastNanos int64 // previous collection, or the stream's creation
 }
 
+// visit says why sweep hands a series to emit.
+type visit uint8
+
+const (
+	// visitLive: an ordinary point (read cumulative, take delta).
+	visitLive visit = iota
+	// visitIdle: the series was just retired idle; report only what a
+	// writer that left after the previous visit may have left in it.
+	visitIdle
+	// visitFinal: the series was finished (finish.go): take its final
+	// value (the cell is swapped, so a late writer's update stays
+	// separate) and report it; it is then released.
+	visitFinal
+)
+
 // sweep visits the series of t that have a point to report in this
-// collection and retires idle ones. emit receives each series with data and
-// reports whether it wrote a point.
-func sweep[C any](cfg *Config, t *seriesTable[C], cumulative bool, emit func(s *series[C], final bool) bool) int {
+// collection, finishes those Finish asked for and retires idle ones. emit
+// receives each series with data and reports whether it wrote a point.
+func sweep[C any](cfg *Config, t *seriesTable[C], cumulative bool, emit func(s *series[C], why visit) bool) int {
 	n := 0
 	retired := false
 	overflow := t.overflow.Load()
 	t.each(func(s *series[C]) {
+		if s != overflow && s.finishing() {
+			// Collected one last time, then released. Late writers of a
+			// non-reclaiming table wait for the seal (finish.go).
+			changed := s.kill(t.reclaim)
+			if (cumulative || changed) && emit(s, visitFinal) {
+				n++
+			}
+			s.seal()
+			retired = true
+			return
+		}
 		if !t.reclaim {
-			if emit(s, false) {
+			if !s.dead() && emit(s, visitLive) {
 				n++
 			}
 			return
@@ -108,11 +134,11 @@ func sweep[C any](cfg *Config, t *seriesTable[C], cumulative bool, emit func(s *
 			retired = true
 			// A writer that left after the previous visit may have
 			// updated the cell; report what it holds one last time.
-			if emit(s, true) {
+			if emit(s, visitIdle) {
 				n++
 			}
 		case act.changed || cumulative:
-			if emit(s, false) {
+			if emit(s, visitLive) {
 				n++
 			}
 		}

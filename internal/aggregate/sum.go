@@ -59,6 +59,9 @@ func (s *sum[N]) Measure(ctx context.Context, value N, attrs *attribute.Set) {
 			if ex := s.cfg.Exemplars; ex != nil && !(ex.TraceBased && spanless(ctx)) && ex.admits(ctx) {
 				se.cell.ex.offer(ctx, ex, value, &se.attrs, nil)
 			}
+			if se.dead() { // finished meanwhile (finish.go)
+				settleSum(s.table, se)
+			}
 			return
 		}
 	}
@@ -74,6 +77,7 @@ func (s *sum[N]) measure(ctx context.Context, value N, attrs *attribute.Set, dro
 	se := s.table.acquire(attrs)
 	s.update(ctx, se, value, dropped)
 	s.table.release(se)
+	s.settle(se)
 }
 
 // update is the cell update shared by Measure and bound handles.
@@ -87,7 +91,7 @@ func (s *sum[N]) update(ctx context.Context, se *series[sumCell[N]], value N, dr
 // Bind returns a handle that records into attrs' series without looking it
 // up again.
 func (s *sum[N]) Bind(attrs *attribute.Set) Bound[N] {
-	return newBound(&s.cfg, s.table, attrs, s.update)
+	return newBound(&s.cfg, s.table, attrs, s.update, s.settle)
 }
 
 func (s *sum[N]) Collect(dst *metricdata.Aggregation) int {
@@ -101,14 +105,14 @@ func (s *sum[N]) Collect(dst *metricdata.Aggregation) int {
 	now := unixTime(nowNanos)
 	delta := s.cfg.Temporality == metricdata.DeltaTemporality
 	deltaStart := unixTime(s.lastNanos)
-	sweep(&s.cfg, s.table, !delta, func(se *series[sumCell[N]], final bool) bool {
+	sweep(&s.cfg, s.table, !delta, func(se *series[sumCell[N]], why visit) bool {
 		var v N
-		if delta {
+		if delta || why == visitFinal {
 			v = se.cell.value.swapZero()
 		} else {
 			v = se.cell.value.load()
 		}
-		if final && v == 0 {
+		if why == visitIdle && v == 0 {
 			return false
 		}
 		points = growPoints(points)

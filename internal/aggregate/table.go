@@ -90,19 +90,29 @@ func newSeriesTable[C any](cfg *Config, initCell func(*C)) *seriesTable[C] {
 
 // acquire returns the live series for set, creating it (or routing to the
 // overflow series) when needed. For reclaiming tables the caller must call
-// release(s) after updating the cell.
+// release(s) after updating the cell. A series finished meanwhile (dead, not
+// yet compacted out) is never returned.
 func (t *seriesTable[C]) acquire(set *attribute.Set) *series[C] {
 	if set.Equivalent() == emptyKey {
-		if s := t.empty.Load(); s != nil && (!t.reclaim || s.enter()) {
+		if s := t.empty.Load(); s != nil && t.admit(s) {
 			return s
 		}
 		return t.acquireSlow(set, setHash(set))
 	}
 	h := setHash(set)
-	if s, _ := t.arr.Load().find(h, set); s != nil && (!t.reclaim || s.enter()) {
+	if s, _ := t.arr.Load().find(h, set); s != nil && t.admit(s) {
 		return s
 	}
 	return t.acquireSlow(set, h)
+}
+
+// admit reports whether a writer may update s: it enters s on a reclaiming
+// table; otherwise s must not be dead (finished, finish.go).
+func (t *seriesTable[C]) admit(s *series[C]) bool {
+	if t.reclaim {
+		return s.enter()
+	}
+	return !s.dead()
 }
 
 // lookup returns the series for set if it exists, without entering it or
@@ -140,7 +150,7 @@ func (t *seriesTable[C]) acquireSlow(set *attribute.Set, h uint64) *series[C] {
 			t.repairs.repaired(set)
 		}
 		set, h = &norm, setHash(&norm)
-		if s, _ := t.arr.Load().find(h, set); s != nil && (!t.reclaim || s.enter()) {
+		if s, _ := t.arr.Load().find(h, set); s != nil && t.admit(s) {
 			return s
 		}
 	}

@@ -34,6 +34,9 @@ type Histogram[N int64 | float64] struct {
 	state state[N]
 	// scale mirrors state.scale for reading outside mu.
 	scale atomic.Int32
+	// closed is set by CollectFinal (under mu): the series was finished
+	// and Record no longer lands here.
+	closed bool
 }
 
 // New returns an empty histogram. cfg should be valid (see [Config.Validate]);
@@ -56,10 +59,15 @@ func (h *Histogram[N]) Init(cfg Config) {
 // An int64 is placed by its float64 conversion, as in the official SDK (only
 // beyond 2^53 can that move it across a bucket boundary); its sum, minimum
 // and maximum stay exact integers.
-func (h *Histogram[N]) Record(v N) {
+func (h *Histogram[N]) Record(v N) { h.TryRecord(v) }
+
+// TryRecord is Record for a histogram that may be closed: it reports false,
+// recording nothing, once CollectFinal has closed it, and the caller records
+// v elsewhere.
+func (h *Histogram[N]) TryRecord(v N) bool {
 	f := float64(v)
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return
+		return true
 	}
 	abs := math.Abs(f)
 	var idx int32
@@ -69,13 +77,16 @@ func (h *Histogram[N]) Record(v N) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
 	zeros := uint64(0)
 	if abs == 0 {
 		zeros = 1
 	}
 	h.state.addStats(&h.cfg, 1, zeros, v, v, v)
 	if abs == 0 {
-		return
+		return true
 	}
 	if h.state.scale > scale {
 		// Reset to MaxScale since the index was computed (rare): redo it.
@@ -85,6 +96,7 @@ func (h *Histogram[N]) Record(v N) {
 	if h.state.scale != scale {
 		h.scale.Store(h.state.scale)
 	}
+	return true
 }
 
 // Collect copies the state into dst and reports whether it holds anything:
@@ -110,4 +122,14 @@ func (h *Histogram[N]) Collect(dst *metricdata.ExponentialHistogramDataPoint[N],
 		h.scale.Store(h.state.scale)
 	}
 	return ok
+}
+
+// CollectFinal is Collect for the last time: atomically with respect to
+// Record, it copies the state into dst and closes the histogram, so that
+// every Record either is in this point or reports false.
+func (h *Histogram[N]) CollectFinal(dst *metricdata.ExponentialHistogramDataPoint[N]) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	return h.state.writeTo(&h.cfg, dst)
 }
