@@ -48,11 +48,19 @@ func reportPanics(err error) {
 // abandoned that way keeps the token until it returns, then reports its
 // error through otel.Handle; the next call waits for it (bounded by its own
 // ctx) instead of overlapping it.
+//
+// A free token is taken even when ctx has already ended, so that f still
+// runs (and gets its grace): the exporter's Shutdown is called after a
+// final export that used up the deadline, as in the official SDK.
 func callBounded(ctx context.Context, token chan struct{}, call string, f func() error) error {
 	select {
 	case token <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("fastmeter: waiting for the exporter's previous %s to return: %w", call, ctx.Err())
+	default:
+		select {
+		case token <- struct{}{}:
+		case <-ctx.Done():
+			return fmt.Errorf("fastmeter: waiting for the exporter's previous %s to return: %w", call, ctx.Err())
+		}
 	}
 	c := &boundedCall{result: make(chan error, 1), call: call}
 	go func() {
