@@ -168,8 +168,21 @@ func returnsWithin(t *testing.T, limit time.Duration, f func() error) error {
 }
 
 // settledGoroutines waits (bounded) for the goroutine count to drop to at
-// most want and returns the last count seen.
+// most want (or, for want <= 0, to stop changing) and returns the last
+// count seen.
 func settledGoroutines(want int) int {
+	if want <= 0 { // no target: wait until the count stops changing
+		n := runtime.NumGoroutine()
+		for i := 0; i < 50; i++ {
+			time.Sleep(20 * time.Millisecond)
+			m := runtime.NumGoroutine()
+			if m == n {
+				return n
+			}
+			n = m
+		}
+		return n
+	}
 	n := runtime.NumGoroutine()
 	for deadline := time.Now().Add(5 * time.Second); n > want && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)

@@ -2,7 +2,7 @@ package fastmeter_test
 
 import (
 	"context"
-		"reflect"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -67,7 +67,7 @@ func TestSlowCallbackDoesNotCostTheExport(t *testing.T) {
 	mp := fastmeter.NewMeterProvider(fastmeter.WithReader(r))
 	defer func() { _ = mp.Shutdown(context.Background()) }()
 	m := mp.Meter("abandoned")
-	var slow sync.WaitGroup // done when a slow callback has returned
+	var slow sync.WaitGroup  // done when a slow callback has returned
 	var slowMode atomic.Bool // the callback waits out its deadline
 	_, _ = m.Int64ObservableGauge("slow", metric.WithInt64Callback(func(ctx context.Context, o metric.Int64Observer) error {
 		if slowMode.Load() {
