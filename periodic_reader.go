@@ -246,7 +246,8 @@ func (r *PeriodicReader) callerDeadline(ctx context.Context) (context.Context, c
 
 // Collect gathers all metric data into rm without exporting it. It returns
 // an error after Shutdown, before registration, when rm is nil, or when ctx
-// is done. It is safe for concurrent use.
+// is done. It is safe for concurrent use. How ctx bounds callbacks is
+// described at Reader.Collect.
 func (r *PeriodicReader) Collect(ctx context.Context, rm *metricdata.ResourceMetrics) error {
 	return r.collect(ctx, rm)
 }
