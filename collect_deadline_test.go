@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/internal/goroutines"
 )
 
 // hangingSetup is a provider whose reader has a synchronous counter "c"
@@ -177,13 +178,13 @@ func TestHangingCallbackLeaksNoGoroutinePerCollection(t *testing.T) {
 	if _, err := s.collect(t, 40*time.Millisecond); err != nil { // strands the one goroutine
 		t.Fatal(err)
 	}
-	before := settledGoroutines(0)
+	before := goroutines.Settled(0)
 	for i := 0; i < 300; i++ {
 		if _, err := s.collect(t, 40*time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if after := settledGoroutines(before); after > before {
+	if after := goroutines.Settled(before); after > before {
 		t.Fatalf("goroutines grew from %d to %d over 300 collections", before, after)
 	}
 }

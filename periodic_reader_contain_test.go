@@ -3,9 +3,7 @@ package fastmeter_test
 import (
 	"context"
 	"errors"
-	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/internal/goroutines"
 )
 
 // hostileExporter panics in the first panics Export calls, and blocks
@@ -114,7 +113,7 @@ func TestExporterForceFlushIgnoringCtxCannotOverrunDeadline(t *testing.T) {
 	c, _ := mp.Meter("stuck").Int64Counter("c")
 	c.Add(context.Background(), 1)
 
-	before := runtime.NumGoroutine()
+	before := goroutines.Settled(0)
 	for i := 0; i < 20; i++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 		err := returnsWithin(t, 10*time.Second, func() error { return r.ForceFlush(ctx) })
@@ -126,7 +125,7 @@ func TestExporterForceFlushIgnoringCtxCannotOverrunDeadline(t *testing.T) {
 	if n := exp.flushesBegun.Load(); n != 1 {
 		t.Errorf("the exporter's ForceFlush was entered %d times while the first was stuck, want 1", n)
 	}
-	if after := settledGoroutines(before + 1); after > before+1 {
+	if after := goroutines.Settled(before + 1); after > before+1 {
 		t.Errorf("goroutines: %d before, %d after 20 stuck flushes; want at most one more", before, after)
 	}
 }
@@ -166,30 +165,3 @@ func returnsWithin(t *testing.T, limit time.Duration, f func() error) error {
 		return nil
 	}
 }
-
-// settledGoroutines waits (bounded) for the goroutine count to drop to at
-// most want (or, for want <= 0, to stop changing) and returns the last
-// count seen.
-func settledGoroutines(want int) int {
-	if want <= 0 { // no target: wait until the count stops changing
-		n := runtime.NumGoroutine()
-		for i := 0; i < 50; i++ {
-			time.Sleep(20 * time.Millisecond)
-			m := runtime.NumGoroutine()
-			if m == n {
-				return n
-			}
-			n = m
-		}
-		return n
-	}
-	n := runtime.NumGoroutine()
-	for deadline := time.Now().Add(5 * time.Second); n > want && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-		runtime.GC()
-		n = runtime.NumGoroutine()
-	}
-	return n
-}
-
-var _ = sync.Mutex{}

@@ -31,17 +31,23 @@ func (e *slowExporter) Aggregation(k fastmeter.InstrumentKind) fastmeter.Aggrega
 	return fastmeter.DefaultAggregationSelector(k)
 }
 
-func (e *slowExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+// int64Points returns the values of the points of the int64 sum name in rm.
+func int64Points(rm *metricdata.ResourceMetrics, name string) []int64 {
 	var vals []int64
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
-			if s, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == "c" {
+			if s, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == name {
 				for _, p := range s.DataPoints {
 					vals = append(vals, p.Value)
 				}
 			}
 		}
 	}
+	return vals
+}
+
+func (e *slowExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	vals := int64Points(rm, "c")
 	if e.ignoreCtx {
 		time.Sleep(e.need)
 	} else {

@@ -30,16 +30,7 @@ func (e *deltaCounterExporter) Aggregation(k fastmeter.InstrumentKind) fastmeter
 }
 
 func (e *deltaCounterExporter) Export(_ context.Context, rm *metricdata.ResourceMetrics) error {
-	var vals []int64
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			if s, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == "c" {
-				for _, p := range s.DataPoints {
-					vals = append(vals, p.Value)
-				}
-			}
-		}
-	}
+	vals := int64Points(rm, "c")
 	e.mu.Lock()
 	e.exports = append(e.exports, vals)
 	e.mu.Unlock()

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel"
 
 	sdkmetric "github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/internal/goroutines"
 )
 
 // TestRealPrometheusWithAHangingCallback (issue 12 item 5): the real
@@ -65,13 +66,13 @@ func TestRealPrometheusWithAHangingCallback(t *testing.T) {
 		}
 	}
 	waitScrapes(1)
-	before := numGoroutinesSettled(0)
+	before := goroutines.Settled(0)
 	for i := int64(1); i <= 5; i++ {
 		progress.Add(context.Background(), 1)
 		prom.eventually(t, `progress_total`, float64(i), 0)
 	}
 	waitScrapes(3)
-	if after := numGoroutinesSettled(before); after > before {
+	if after := goroutines.Settled(before); after > before {
 		t.Fatalf("goroutines grew from %d to %d over the scrapes", before, after)
 	}
 	if got, err := prom.querySeries(`hang`); err != nil || len(got) != 0 {

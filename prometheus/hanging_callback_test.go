@@ -5,13 +5,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/fastmeter/fastmeter/internal/goroutines"
 )
 
 // withHangingCallback registers, on mp's meter "hanging", a counter
@@ -46,29 +47,6 @@ func withHangingCallback(t *testing.T, m metric.Meter) <-chan struct{} {
 	}))
 	must(t, err)
 	return started
-}
-
-// numGoroutinesSettled waits (bounded) for the goroutine count to drop to
-// at most want and returns the last count seen.
-func numGoroutinesSettled(want int) int {
-	if want <= 0 { // no target: wait until the count stops changing
-		n := runtime.NumGoroutine()
-		for i := 0; i < 50; i++ {
-			time.Sleep(20 * time.Millisecond)
-			m := runtime.NumGoroutine()
-			if m == n {
-				return n
-			}
-			n = m
-		}
-		return n
-	}
-	n := runtime.NumGoroutine()
-	for deadline := time.Now().Add(5 * time.Second); n > want && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-		n = runtime.NumGoroutine()
-	}
-	return n
 }
 
 // Issue 12 item 5: a callback that never returns costs its own metric,
@@ -111,12 +89,12 @@ func TestScrapesSurviveAHangingCallback(t *testing.T) {
 	}
 	scrape(0) // abandons the callback: one goroutine stays in it
 	client.CloseIdleConnections()
-	before := numGoroutinesSettled(0)
+	before := goroutines.Settled(0)
 	for i := 1; i <= 200; i++ {
 		scrape(i)
 	}
 	client.CloseIdleConnections()
-	if after := numGoroutinesSettled(before); after > before {
+	if after := goroutines.Settled(before); after > before {
 		t.Fatalf("goroutines grew from %d to %d over 200 scrapes", before, after)
 	}
 }
