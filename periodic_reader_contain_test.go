@@ -165,3 +165,27 @@ func returnsWithin(t *testing.T, limit time.Duration, f func() error) error {
 		return nil
 	}
 }
+
+// panickyFlusher panics in ForceFlush and Shutdown.
+type panickyFlusher struct{ hostileExporter }
+
+func (*panickyFlusher) ForceFlush(context.Context) error { panic("flush exploded") }
+func (*panickyFlusher) Shutdown(context.Context) error   { panic("shutdown exploded") }
+
+// A panic in the exporter's ForceFlush or Shutdown is contained the same
+// way: returned as the error and reported.
+func TestExporterFlushAndShutdownPanicsAreContained(t *testing.T) {
+	rec := recordErrors(t)
+	exp := &panickyFlusher{}
+	r := fastmeter.NewPeriodicReader(exp, fastmeter.WithInterval(time.Hour))
+	mp := fastmeter.NewMeterProvider(fastmeter.WithReader(r))
+	if err := r.ForceFlush(context.Background()); err == nil || !strings.Contains(err.Error(), "flush exploded") {
+		t.Errorf("ForceFlush: %v, want the panic as the error", err)
+	}
+	if err := mp.Shutdown(context.Background()); err == nil || !strings.Contains(err.Error(), "shutdown exploded") {
+		t.Errorf("Shutdown: %v, want the panic as the error", err)
+	}
+	if !rec.contains("flush exploded") || !rec.contains("shutdown exploded") {
+		t.Errorf("the panics were not reported through otel.Handle: %v", rec.errs)
+	}
+}
