@@ -21,5 +21,8 @@
 // Bad input never panics: invalid measurements (NaN or infinite values, negative
 // Counter increments) are dropped and reported through otel.Handle, rate
 // limited, naming the instrument; invalid configuration is reported and replaced
-// by the documented default.
+// by the documented default. Strings that are not valid UTF-8 (names, units,
+// descriptions, scope, resource, attribute keys and values), which an OTLP
+// exporter cannot encode, are repaired where they enter (invalid bytes become
+// U+FFFD) and reported, so one bad string never fails a whole export.
 package fastmeter

@@ -77,37 +77,41 @@ type instrumentRequest struct {
 // use. Validation problems are returned (and the instrument still works);
 // duplicate registrations are warned about through otel.Handle.
 func instrument[T any](m *meter, req instrumentRequest, create func(spec instrumentSpec) (T, error)) (T, error) {
-	nameErr := validateInstrumentName(req.name)
-	unitErr := validateUnit(req.name, req.unit)
-	desc, descErr := sanitizeDescription(req.name, req.description)
+	// Invalid UTF-8 in the name, unit or description is repaired here, once,
+	// and the instrument is what the repaired strings identify (see
+	// internal/aggregate/utf8.go).
+	name, nameErr := sanitizeInstrumentName(req.name)
+	unit, unitErr := sanitizeUnit(name, req.unit)
+	desc, descErr := sanitizeDescription(name, req.description)
 	validation := errors.Join(nameErr, unitErr, descErr)
 
-	k := instrumentKey{foldedName: strings.ToLower(req.name), unit: req.unit, kind: req.kind, number: req.number}
+	k := instrumentKey{foldedName: strings.ToLower(name), unit: unit, kind: req.kind, number: req.number}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if prev, ok := m.instruments[k]; ok {
-		if prev.name != req.name || prev.description != desc {
+		if prev.name != name || prev.description != desc {
 			otel.Handle(fmt.Errorf("fastmeter: meter %q: instrument %q registered again as %q with description %q; "+
 				"returning the first registration (name %q, description %q). To report a different description, set it with a View: "+
 				"NewView(Instrument{Name: %q}, Stream{Description: ...})",
-				m.scope.Name, prev.name, req.name, desc, prev.name, prev.description, prev.name))
+				m.scope.Name, prev.name, name, desc, prev.name, prev.description, prev.name))
 		}
 		return prev.inst.(T), validation
 	}
 	if first, ok := m.firstByName[k.foldedName]; ok && first != k {
 		otel.Handle(fmt.Errorf("fastmeter: meter %q: instrument %q registered with conflicting identities (first: kind %v, unit %q, %s; now: kind %v, unit %q, %s); "+
 			"both are kept and both streams exported, which a backend may reject: rename one with a View, e.g. NewView(Instrument{Name: %q, Kind: %v}, Stream{Name: \"new_name\"})",
-			m.scope.Name, req.name, first.kind, first.unit, first.number, k.kind, k.unit, k.number, req.name, k.kind))
+			m.scope.Name, name, first.kind, first.unit, first.number, k.kind, k.unit, k.number, name, k.kind))
 	} else if !ok {
 		m.firstByName[k.foldedName] = k
 	}
 	spec := instrumentSpec{
 		Instrument: Instrument{
-			Name: req.name, Description: desc, Kind: req.kind, Unit: req.unit, Scope: m.scope,
+			Name: name, Description: desc, Kind: req.kind, Unit: unit, Scope: m.scope,
 		},
 		number:         req.number,
 		advisoryBounds: req.advisoryBounds,
 		allowedKeys:    req.allowedKeys,
+		repairs:        &aggregate.RepairReport{Instrument: name},
 	}
 	inst, err := create(spec)
 	if err != nil {
@@ -116,7 +120,7 @@ func instrument[T any](m *meter, req instrumentRequest, create func(spec instrum
 	if validation != nil {
 		otel.Handle(validation)
 	}
-	m.instruments[k] = registered{inst: inst, name: req.name, description: desc}
+	m.instruments[k] = registered{inst: inst, name: name, description: desc}
 	return inst, errors.Join(validation, err)
 }
 

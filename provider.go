@@ -39,6 +39,11 @@ var _ metric.MeterProvider = (*MeterProvider)(nil)
 // resource.Default().
 func NewMeterProvider(options ...Option) *MeterProvider {
 	mp := &MeterProvider{cfg: newProviderConfig(options), meters: map[instrumentation.Scope]*meter{}}
+	res, err := repairResource(mp.cfg.res)
+	if err != nil {
+		otel.Handle(err)
+	}
+	mp.cfg.res = res
 	for _, r := range mp.cfg.readers {
 		p, err := connect(r, &mp.cfg)
 		if err != nil {
@@ -79,18 +84,23 @@ func (mp *MeterProvider) Meter(name string, options ...metric.MeterOption) metri
 	}
 	c := metric.NewMeterConfig(withoutNil(options)...)
 	// Duplicate keys in a MAP attribute value resolve to the value given
-	// last, as in the official SDK, so scopes differing only by them are one.
-	attrs, _ := aggregate.NormalizeSet(c.InstrumentationAttributes())
-	scope := instrumentation.Scope{
+	// last, as in the official SDK, so scopes differing only by them are one;
+	// invalid UTF-8 is repaired, so scopes differing only by invalid bytes
+	// are one too, as the backend would see them.
+	attrs, _, attrsRepaired := aggregate.NormalizeSet(c.InstrumentationAttributes())
+	scope, repaired := repairScope(instrumentation.Scope{
 		Name:       name,
 		Version:    c.InstrumentationVersion(),
 		SchemaURL:  c.SchemaURL(),
 		Attributes: attrs,
-	}
+	}, attrsRepaired)
 	mp.mu.Lock()
 	defer mp.mu.Unlock()
 	if m, ok := mp.meters[scope]; ok {
 		return m
+	}
+	if repaired != nil {
+		otel.Handle(scopeRepairError(scope, repaired)) // once, when the meter is created
 	}
 	m := newMeter(scope, mp.pipes)
 	mp.meters[scope] = m

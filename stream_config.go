@@ -27,6 +27,10 @@ type instrumentSpec struct {
 	// nil if absent (keep every key), empty if given without keys (keep
 	// none).
 	allowedKeys []attribute.Key
+	// repairs reports the instrument's measurements whose attributes were
+	// repaired to valid UTF-8; shared by all its streams, so the rate limit
+	// is per instrument.
+	repairs *aggregate.RepairReport
 }
 
 // resolvedStream is one stream an instrument produces for one reader: the
@@ -49,6 +53,8 @@ func resolveStreams(p *pipeline, spec instrumentSpec) (streams []resolvedStream,
 			continue
 		}
 		matched = true
+		s, verr := repairViewStream(spec.Name, s)
+		err = errors.Join(err, verr)
 		rs, rerr := resolveStream(p, spec, s, true)
 		if entry.hasLimit {
 			rs.config.CardinalityLimit = entry.limit
@@ -62,6 +68,24 @@ func resolveStreams(p *pipeline, spec instrumentSpec) (streams []resolvedStream,
 		streams = append(streams, rs)
 	}
 	return streams, err
+}
+
+// repairViewStream repairs invalid UTF-8 in the name, description and unit
+// a view gave a stream (see internal/aggregate/utf8.go): they are exported,
+// and one invalid string fails a whole OTLP request.
+func repairViewStream(instrument string, s Stream) (Stream, error) {
+	var err error
+	for _, field := range []struct {
+		what string
+		str  *string
+	}{{"name", &s.Name}, {"description", &s.Description}, {"unit", &s.Unit}} {
+		if repaired, changed := aggregate.ValidUTF8(*field.str); changed {
+			err = errors.Join(err, fmt.Errorf("fastmeter: instrument %q: a view sets the stream %s %q, which is not valid UTF-8; using %q (invalid bytes replaced by U+FFFD)",
+				instrument, field.what, *field.str, repaired))
+			*field.str = repaired
+		}
+	}
+	return s, err
 }
 
 func resolveStream(p *pipeline, spec instrumentSpec, s Stream, fromView bool) (resolvedStream, error) {
@@ -107,6 +131,7 @@ func resolveStream(p *pipeline, spec instrumentSpec, s Stream, fromView bool) (r
 		Filter:           attributeFilter(s, spec),
 		CardinalityLimit: p.settings.limitOf(kind, p.provider.cardinalityLimit),
 		Exemplars:        exemplarConfig(p.provider.exemplarFilter, s, agg, spec, temporality),
+		Repairs:          spec.repairs,
 	}
 	if temporality == metricdata.CumulativeTemporality && !isObservable(kind) {
 		cfg.ForgetIdleAfter = p.provider.forgetIdleAfter

@@ -17,6 +17,12 @@
 // and OTEL_METRICS_EXEMPLAR_FILTER themselves and report an invalid value
 // through otel.Handle, even though autoconfig's explicit setting wins.)
 //
+// NewReader builds a single reader (otlp, console or prometheus) from the
+// same variables with the same validation, for code that assembles its
+// provider itself; github.com/fastmeter/fastmeter/autoexport is built on
+// it. WithProducer adds an external source of metrics (such as the
+// Prometheus bridge) to every reader.
+//
 // # Variables
 //
 //   - OTEL_SDK_DISABLED: "true" gives a provider with no reader (records
@@ -73,6 +79,28 @@
 // only fallbacks are the ones the specification mandates for booleans
 // (OTEL_SDK_DISABLED, OTEL_EXPORTER_OTLP_[METRICS_]INSECURE): a value other
 // than true or false counts as false, with a warning through otel.Handle.
+//
+// A value the exporter would put into every request but cannot send is
+// invalid too, because accepting it would make every export fail and lose
+// all metrics:
+//
+//   - OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES keys and (decoded)
+//     values must be valid UTF-8, the only text OTLP carries. Multi-byte
+//     UTF-8 (é, 日本), raw or percent-encoded, is accepted. The error shows
+//     the value quoted (an invalid byte as \xff) and the byte and offset.
+//   - OTEL_EXPORTER_OTLP_[METRICS_]HEADERS must be sendable by the
+//     protocol in use, judged after the exporter's decoding and trimming.
+//     For http/protobuf, net/http refuses a value with a control
+//     character other than tab (CR, LF, NUL, DEL...); bytes from 0x80 up
+//     are sent. HTTP/2, which https endpoints negotiate, also refuses
+//     Upgrade and Transfer-Encoding other than chunked, Connection other
+//     than close or keep-alive and TE other than trailers; these are
+//     errors whatever the scheme. For grpc, keys must be [0-9a-z-_.] in
+//     any case, values printable ASCII except under a key ending in -bin
+//     (sent base64-encoded), and Connection is refused by gRPC servers.
+//     The error names the entry, its key and the offending byte, never
+//     the value; an invalid key is shown only up to its first invalid
+//     character.
 //
 // Nothing in NewMeterProvider connects to a collector: an unreachable
 // endpoint is discovered by the first export, whose error the periodic

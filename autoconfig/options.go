@@ -50,6 +50,11 @@ type config struct {
 	readers        []sdkmetric.Reader
 	views          []sdkmetric.View
 	providerOpts   []sdkmetric.Option
+	producers      []sdkmetric.Producer
+
+	// readerOnly is set by NewReader: resolve then skips the provider's
+	// settings (exemplar filter, resource), which a reader does not use.
+	readerOnly bool
 }
 
 func newConfig(opts []Option) *config {
@@ -165,6 +170,18 @@ func WithPrometheusOptions(opts ...prometheus.Option) Option {
 // HTTP mux.
 func WithReader(r sdkmetric.Reader) Option {
 	return optionFunc(func(c *config) { c.readers = append(c.readers, r) })
+}
+
+// WithProducer adds an external source of metrics (for example the
+// Prometheus bridge, go.opentelemetry.io/contrib/bridges/prometheus) to
+// every reader autoconfig builds: its data is exported or served next to
+// the provider's own. A nil producer is ignored.
+func WithProducer(p sdkmetric.Producer) Option {
+	return optionFunc(func(c *config) {
+		if p != nil {
+			c.producers = append(c.producers, p)
+		}
+	})
 }
 
 // WithView adds views to the provider.

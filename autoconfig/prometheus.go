@@ -34,7 +34,11 @@ type pullExporter interface {
 // process-wide side effect that fails for a second provider. The user's
 // options come last and can change that (WithRegisterer).
 func newPrometheusExporter(c *config) (pullExporter, error) {
-	opts := append([]prometheus.Option{prometheus.WithoutRegistration()}, c.promOptions...)
+	opts := []prometheus.Option{prometheus.WithoutRegistration()}
+	for _, p := range c.producers {
+		opts = append(opts, prometheus.WithProducer(p))
+	}
+	opts = append(opts, c.promOptions...)
 	exp, err := prometheus.New(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("autoconfig: prometheus exporter: %w", err)
@@ -66,6 +70,7 @@ func prometheusAddrFromEnv() (string, error) {
 type servedReader struct {
 	pullExporter
 	server *http.Server
+	addr   net.Addr      // where server listens
 	served chan struct{} // closed when Serve has returned
 }
 
@@ -82,6 +87,7 @@ func servePrometheus(exp pullExporter, l net.Listener, warn func(error)) *served
 			// connection open forever.
 			ReadHeaderTimeout: 10 * time.Second,
 		},
+		addr:   l.Addr(),
 		served: make(chan struct{}),
 	}
 	go func() {
@@ -92,6 +98,10 @@ func servePrometheus(exp pullExporter, l net.Listener, warn func(error)) *served
 	}()
 	return r
 }
+
+// Addr returns the address the server listens on: with
+// OTEL_EXPORTER_PROMETHEUS_PORT=0 the port the system chose.
+func (r *servedReader) Addr() net.Addr { return r.addr }
 
 // Shutdown stops accepting scrapes, lets running ones finish within ctx,
 // then shuts the exporter down. It returns by ctx's deadline.

@@ -3,8 +3,6 @@ package autoconfig
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -105,43 +103,12 @@ func buildReaders(ctx context.Context, s settings, c *config, warn func(error)) 
 		}
 		return nil, err
 	}
-	periodic := func(exp sdkmetric.Exporter) sdkmetric.Reader {
-		return sdkmetric.NewPeriodicReader(exp,
-			sdkmetric.WithInterval(s.interval),
-			sdkmetric.WithTimeout(s.timeout))
-	}
-
 	for _, kind := range s.exporters {
-		switch kind {
-		case exporterOTLP:
-			exp, err := newOTLPExporter(ctx, s, c)
-			if err != nil {
-				return fail(err)
-			}
-			readers = append(readers, periodic(exp))
-		case exporterConsole:
-			exp, err := newConsoleExporter(s, c)
-			if err != nil {
-				return fail(err)
-			}
-			readers = append(readers, periodic(exp))
-		case exporterPrometheus:
-			exp, err := newPrometheusExporter(c)
-			if err != nil {
-				return fail(err)
-			}
-			if listener == nil {
-				l, err := net.Listen("tcp", s.prometheusAddr)
-				if err != nil {
-					_ = exp.Shutdown(ctx)
-					return fail(fmt.Errorf("autoconfig: prometheus exporter: listen on %s (from %s and %s): %w",
-						s.prometheusAddr, envPrometheusHost, envPrometheusPort, err))
-				}
-				listener = l
-			}
-			readers = append(readers, servePrometheus(exp, listener, warn))
-			listener = nil // owned by the server from now on
+		r, err := newReader(ctx, kind, s, c, &listener, warn)
+		if err != nil {
+			return fail(err)
 		}
+		readers = append(readers, r)
 	}
 	if listener != nil {
 		// WithPrometheusListener without the prometheus exporter.

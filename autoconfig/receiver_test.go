@@ -28,6 +28,7 @@ import (
 // export is one OTLP request as the receiver saw it.
 type export struct {
 	path        string              // HTTP only
+	proto       string              // HTTP only: "HTTP/1.1" or "HTTP/2.0"
 	headers     map[string][]string // HTTP headers (canonical keys) or gRPC metadata (lower-case keys)
 	compression string              // "gzip" or ""
 	request     *colmetricpb.ExportMetricsServiceRequest
@@ -174,7 +175,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	r.record(export{path: req.URL.Path, headers: req.Header.Clone(), compression: compression, request: msg})
+	r.record(export{path: req.URL.Path, proto: req.Proto, headers: req.Header.Clone(), compression: compression, request: msg})
 	resp, _ := proto.Marshal(&colmetricpb.ExportMetricsServiceResponse{})
 	w.Header().Set("Content-Type", "application/x-protobuf")
 	_, _ = w.Write(resp)

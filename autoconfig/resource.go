@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/sdk/resource"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -16,7 +17,8 @@ import (
 // checkResourceAttributes validates OTEL_RESOURCE_ATTRIBUTES before the
 // SDK's environment detector reads it: the detector drops an entry without
 // '=' and keeps a malformed %-escape verbatim, reporting either only through
-// otel.Handle.
+// otel.Handle. It also keeps a key or decoded value that is not UTF-8,
+// which OTLP cannot carry: every export would then fail to marshal.
 func checkResourceAttributes() error {
 	raw, ok := lookupEnv(envResourceAttributes)
 	if !ok {
@@ -24,23 +26,66 @@ func checkResourceAttributes() error {
 	}
 	var problems []string
 	for i, pair := range strings.Split(raw, ",") {
+		// Parsed as the detector parses it: the key trimmed and taken
+		// as is, the value trimmed, then percent-decoded.
 		key, value, found := strings.Cut(pair, "=")
-		switch {
-		case !found:
+		key = strings.TrimSpace(key)
+		if !found {
 			problems = append(problems, fmt.Sprintf("entry %d (%q) has no '='", i+1, pair))
-		case strings.TrimSpace(key) == "":
+			continue
+		}
+		if key == "" {
 			problems = append(problems, fmt.Sprintf("entry %d (%q) has an empty key", i+1, pair))
-		default:
-			if _, err := url.PathUnescape(strings.TrimSpace(value)); err != nil {
-				problems = append(problems, fmt.Sprintf("entry %d (%q) has a malformed %%-escape", i+1, pair))
-			}
+			continue
+		}
+		if where := invalidUTF8(key); where != "" {
+			problems = append(problems, fmt.Sprintf("entry %d (%q): the key is not valid UTF-8 (%s)", i+1, pair, where))
+			continue
+		}
+		decoded, err := url.PathUnescape(strings.TrimSpace(value))
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("entry %d (%q) has a malformed %%-escape", i+1, pair))
+			continue
+		}
+		if where := invalidUTF8(decoded); where != "" {
+			problems = append(problems, fmt.Sprintf("entry %d (%q): the value decodes to invalid UTF-8 (%s)", i+1, pair, where))
 		}
 	}
 	if len(problems) == 0 {
 		return nil
 	}
+	// Value is printed with %q, so an invalid byte shows as \xff.
 	return &EnvError{Name: envResourceAttributes, Value: raw,
-		Reason: "expected key=value pairs separated by commas, values percent-encoded; " + strings.Join(problems, "; ")}
+		Reason: "expected key=value pairs of UTF-8 text separated by commas, values percent-encoded; " +
+			strings.Join(problems, "; ")}
+}
+
+// checkServiceName requires OTEL_SERVICE_NAME, which the detector uses
+// verbatim (it is not percent-decoded), to be UTF-8 for the same reason.
+func checkServiceName() error {
+	raw, ok := lookupEnv(envServiceName)
+	if !ok {
+		return nil
+	}
+	if where := invalidUTF8(raw); where != "" {
+		return &EnvError{Name: envServiceName, Value: raw,
+			Reason: "not valid UTF-8 (" + where + "); OTLP carries only UTF-8 strings"}
+	}
+	return nil
+}
+
+// invalidUTF8 describes where s stops being valid UTF-8 ("byte 0xFF at
+// offset 3"), or returns "" if it is valid. The byte is named rather than
+// printed: raw, it would make the message unreadable.
+func invalidUTF8(s string) string {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				return fmt.Sprintf("byte 0x%02X at offset %d", s[i], i)
+			}
+		}
+	}
+	return ""
 }
 
 // buildResource detects the resource the way the official SDK's defaults

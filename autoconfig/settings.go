@@ -109,14 +109,17 @@ func resolve(c *config, warn func(error)) (settings, error) {
 		check(err)
 	}
 
+	if c.readerOnly {
+		return s, errors.Join(errs...)
+	}
 	s.exemplarFilter = c.exemplarFilter
 	if s.exemplarFilter == nil {
 		s.exemplarFilter, err = exemplarFilterFromEnv()
 		check(err)
 	}
 
-	// OTEL_SERVICE_NAME needs no check; OTEL_RESOURCE_ATTRIBUTES does,
-	// and is read even with WithResource, which merges over it.
+	// Both are read even with WithResource, which merges over them.
+	check(checkServiceName())
 	check(checkResourceAttributes())
 	return s, errors.Join(errs...)
 }

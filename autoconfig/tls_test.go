@@ -70,6 +70,7 @@ func startTLSReceiver(t *testing.T, r *receiver, protocol string, pki *testPKI, 
 		return "https://" + startGRPCReceiver(t, r, pki.serverTLS(mutual))
 	}
 	srv := httptest.NewUnstartedServer(r)
+	srv.EnableHTTP2 = true // as the Collector's OTLP/HTTP receiver over TLS
 	srv.TLS = pki.serverTLS(mutual)
 	srv.StartTLS()
 	t.Cleanup(srv.Close)

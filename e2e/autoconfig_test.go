@@ -57,40 +57,9 @@ func TestAutoconfigToCollector(t *testing.T) {
 			if err != nil {
 				t.Fatalf("autoconfig.NewMeterProvider: %v", err)
 			}
-			w := newWorkload(t, newMeter(mp))
-			w.recordPhase(1)
-			if err := mp.ForceFlush(ctx); err != nil {
-				t.Fatalf("ForceFlush after phase 1: %v", err)
-			}
-			// OTEL_METRIC_EXPORT_INTERVAL=300 drives a periodic export (the
+			// OTEL_METRIC_EXPORT_INTERVAL=300 drives the periodic export (the
 			// 60 s default would not, within the guard).
-			eventually(t, 10*time.Second, "a periodic export after the flush", func() error {
-				got, err := col.received()
-				if err != nil {
-					return err
-				}
-				if n := exportsOf(got, caseName); n < 2 {
-					return fmt.Errorf("%d exports so far", n)
-				}
-				return nil
-			})
-			w.setPhase(2)
-			w.recordPhase(2)
-			if err := mp.Shutdown(ctx); err != nil {
-				t.Fatalf("Shutdown: %v", err)
-			}
-
-			var got []resourceMetrics
-			eventually(t, 15*time.Second, "collector output", func() error {
-				got, err = col.received()
-				if err != nil {
-					return err
-				}
-				return verifyCase(got, caseName, w, temporalityCumulative)
-			})
-			if n := exportsOf(got, caseName); n < 3 {
-				t.Errorf("%d exports reached the collector, want the flush, a periodic one and the final one", n)
-			}
+			got := driveWorkloadToCollector(ctx, t, col, caseName, mp, mp.Shutdown)
 			res := resourceOf(got, caseName)
 			for key, want := range map[string]string{
 				"deployment.environment.name": strconv.Quote("e2e"),

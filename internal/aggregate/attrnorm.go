@@ -3,12 +3,14 @@ package aggregate
 import (
 	"reflect"
 	"slices"
+	"unicode/utf8"
 	"unsafe"
 
 	"go.opentelemetry.io/otel/attribute"
 )
 
-// Normalisation of map attribute values.
+// Normalisation of attribute sets: duplicate map keys resolved, and invalid
+// UTF-8 repaired in the same pass (utf8.go says why and how).
 //
 // attribute.Map / attribute.MapValue keep duplicate keys (the API only asks
 // users to avoid them), and a SLICE value may hold such maps at any depth.
@@ -20,44 +22,58 @@ import (
 //   - A series table normalises only on a miss (seriesTable.acquireSlow): the
 //     normalised set is what is looked up, created and exported. A set that
 //     needs normalising is never stored itself, so every measurement with it
-//     misses the lock-free lookup and normalises again (one allocation per
-//     measurement, as in the official SDK). That is the price of a user
-//     error the API documents; measurements with well-formed sets pay
-//     nothing, not even a scan.
+//     misses the lock-free lookup; the table remembers its normal form
+//     (normal_forms.go), so it is normalised once and repeated without
+//     allocating. That is the price of a user error the API documents;
+//     measurements with well-formed sets pay nothing, not even a scan.
 //   - Observable streams normalise when an observation finds no point.
 //   - Exemplars normalise the attributes a filter dropped when they are
 //     offered to a reservoir.
 //
 // A stream's attribute filter runs before normalisation (the official SDK
 // runs it after). Key filters — views' allow/deny lists, advisory keys — give
-// the same result either way, as normalising never adds or removes a
+// the same result either way, as resolving map keys never adds or removes a
 // top-level key; only a custom attribute.Filter that inspects a MAP or SLICE
-// value sees it un-normalised.
+// value, or a key or string with invalid UTF-8, sees it un-normalised.
 //
 // Reading a map's entries through the public Value.AsMap copies them, so the
 // scan reads the value's immutable storage in place instead (valueLayout);
 // if a future API version changes Value's layout, the scan falls back to
 // AsMap/AsSlice, which is correct but allocates.
 
+// fixes says what normalising changed in a set or value.
+type fixes uint8
+
+const (
+	// fixedDuplicateKeys: a MAP value repeated a key.
+	fixedDuplicateKeys fixes = 1 << iota
+	// fixedInvalidUTF8: a key or string was not valid UTF-8 (see utf8.go).
+	fixedInvalidUTF8
+)
+
 // NormalizeSet returns set with the duplicate keys of every MAP value (at
-// any depth, through SLICE values too) resolved to the value given last,
-// and whether anything changed. When nothing changes it returns set itself
-// and allocates nothing.
-func NormalizeSet(set attribute.Set) (attribute.Set, bool) {
-	if norm, ok := normalizedSet(&set); ok {
-		return norm, true
+// any depth, through SLICE values too) resolved to the value given last and
+// every key and string repaired to valid UTF-8 (ValidUTF8), whether
+// anything changed, and whether invalid UTF-8 was repaired. When nothing
+// changes it returns set itself and allocates nothing.
+func NormalizeSet(set attribute.Set) (norm attribute.Set, changed, repairedUTF8 bool) {
+	if n, f := normalizedSet(&set); f != 0 {
+		return n, true, f&fixedInvalidUTF8 != 0
 	}
-	return set, false
+	return set, false, false
 }
 
-// normalizedSet returns the normalised form of set when it differs from set;
-// otherwise it reports false without allocating.
-func normalizedSet(set *attribute.Set) (attribute.Set, bool) {
+// normalizedSet returns the normalised form of set and what changed, when
+// something did; otherwise it reports no fixes without allocating. Repaired
+// top-level keys may collide (two invalid keys can repair to one); the set
+// keeps the attribute that sorted last among them, as attribute.NewSet does
+// for duplicates, so the result depends on set alone.
+func normalizedSet(set *attribute.Set) (attribute.Set, fixes) {
 	n := set.Len()
 	for i := range n {
 		kv, _ := set.Get(i)
-		v, changed := normalizedValue(kv.Value)
-		if !changed {
+		nkv, f := normalizedKV(kv)
+		if f == 0 {
 			continue
 		}
 		// The first change: copy the attributes before it as they are and
@@ -66,55 +82,115 @@ func normalizedSet(set *attribute.Set) (attribute.Set, bool) {
 		for j := range i {
 			kvs[j], _ = set.Get(j)
 		}
-		kvs[i] = attribute.KeyValue{Key: kv.Key, Value: v}
+		kvs[i] = nkv
 		for j := i + 1; j < n; j++ {
-			kvs[j], _ = set.Get(j)
-			kvs[j].Value, _ = normalizedValue(kvs[j].Value)
+			kv, _ := set.Get(j)
+			var fj fixes
+			kvs[j], fj = normalizedKV(kv)
+			f |= fj
 		}
-		return attribute.NewSet(kvs...), true
+		return attribute.NewSet(kvs...), f
 	}
-	return attribute.Set{}, false
+	return attribute.Set{}, 0
 }
 
-// normalizedKVs returns kvs with their values normalised: kvs itself when
-// nothing changes (no allocation), a new slice otherwise. Top-level keys are
-// left as they are.
+// normalizedKVs returns kvs normalised: kvs itself when nothing changes (no
+// allocation), a new slice otherwise.
 func normalizedKVs(kvs []attribute.KeyValue) []attribute.KeyValue {
 	for i, kv := range kvs {
-		v, changed := normalizedValue(kv.Value)
-		if !changed {
+		nkv, f := normalizedKV(kv)
+		if f == 0 {
 			continue
 		}
 		out := make([]attribute.KeyValue, len(kvs))
 		copy(out, kvs[:i])
-		out[i] = attribute.KeyValue{Key: kv.Key, Value: v}
+		out[i] = nkv
 		for j := i + 1; j < len(kvs); j++ {
-			out[j] = kvs[j]
-			out[j].Value, _ = normalizedValue(kvs[j].Value)
+			out[j], _ = normalizedKV(kvs[j])
 		}
 		return out
 	}
 	return kvs
 }
 
-// normalizedValue returns v normalised and true, or v and false when it is
-// already normal. Only MAP and SLICE values can change.
-func normalizedValue(v attribute.Value) (attribute.Value, bool) {
+// normalizedKV normalises one attribute: its key repaired to valid UTF-8,
+// its value normalised.
+func normalizedKV(kv attribute.KeyValue) (attribute.KeyValue, fixes) {
+	v, f := normalizedValue(kv.Value)
+	key, repaired := ValidUTF8(string(kv.Key))
+	if repaired {
+		f |= fixedInvalidUTF8
+	}
+	if f == 0 {
+		return kv, 0
+	}
+	return attribute.KeyValue{Key: attribute.Key(key), Value: v}, f
+}
+
+// normalizedValue returns v normalised and what changed, or v and no fixes
+// when it is already normal. Only STRING, STRINGSLICE, MAP and SLICE values
+// can change.
+func normalizedValue(v attribute.Value) (attribute.Value, fixes) {
 	switch v.Type() {
+	case attribute.STRING:
+		if s, repaired := ValidUTF8(v.AsString()); repaired {
+			return attribute.StringValue(s), fixedInvalidUTF8
+		}
+		return v, 0
+	case attribute.STRINGSLICE:
+		return normalizedStrings(v)
 	case attribute.MAP:
 		return normalizedMap(v)
 	case attribute.SLICE:
 		return normalizedSlice(v)
 	default:
-		return v, false
+		return v, 0
 	}
 }
 
-// normalizedMap resolves the duplicate keys of a MAP value. MapValue sorts
-// its entries by key with a stable sort, so the entries of one key are
-// adjacent and in the order given: the last of each run is the one kept.
-func normalizedMap(v attribute.Value) (attribute.Value, bool) {
+// normalizedStrings repairs the elements of a STRINGSLICE value.
+func normalizedStrings(v attribute.Value) (attribute.Value, fixes) {
+	elems := stringElems(v)
+	for i, e := range elems {
+		if utf8.ValidString(e) {
+			continue
+		}
+		out := make([]string, len(elems))
+		copy(out, elems[:i])
+		for j := i; j < len(elems); j++ {
+			out[j], _ = ValidUTF8(elems[j])
+		}
+		return attribute.StringSliceValue(out), fixedInvalidUTF8
+	}
+	return v, 0
+}
+
+// normalizedMap resolves the duplicate keys of a MAP value and repairs its
+// keys and values. MapValue sorts its entries by key with a stable sort, so
+// the entries of one key are adjacent and in the order given: the last of
+// each run is the one kept. Repaired keys may sort elsewhere and collide, so
+// a map with an invalid key is first rebuilt with repaired keys, in stored
+// order, and then deduplicated: of the entries of one original key the one
+// given last still wins; of different original keys that repair to one, the
+// key that sorted last does (a rule of the set alone, so one invalid map is
+// always the same repaired map).
+func normalizedMap(v attribute.Value) (attribute.Value, fixes) {
 	entries := mapEntries(v)
+	var f fixes
+	for _, e := range entries {
+		if utf8.ValidString(string(e.Key)) {
+			continue
+		}
+		repairedKeys := make([]attribute.KeyValue, len(entries))
+		for j, e := range entries {
+			k, _ := ValidUTF8(string(e.Key))
+			repairedKeys[j] = attribute.KeyValue{Key: attribute.Key(k), Value: e.Value}
+		}
+		v = attribute.MapValue(repairedKeys...)
+		entries = mapEntries(v)
+		f = fixedInvalidUTF8
+		break
+	}
 	var out []attribute.KeyValue // nil until something changes
 	for i := 0; i < len(entries); {
 		end := i + 1
@@ -123,7 +199,11 @@ func normalizedMap(v attribute.Value) (attribute.Value, bool) {
 		}
 		kept := entries[end-1]
 		nv, nested := normalizedValue(kept.Value)
-		if out == nil && (nested || end-i > 1) {
+		f |= nested
+		if end-i > 1 {
+			f |= fixedDuplicateKeys
+		}
+		if out == nil && (nested != 0 || end-i > 1) {
 			out = make([]attribute.KeyValue, 0, len(entries)-(end-i-1))
 			out = append(out, entries[:i]...) // unchanged so far
 		}
@@ -133,28 +213,30 @@ func normalizedMap(v attribute.Value) (attribute.Value, bool) {
 		i = end
 	}
 	if out == nil {
-		return v, false
+		return v, f // v is the rebuilt map when keys were repaired
 	}
-	return attribute.MapValue(out...), true
+	return attribute.MapValue(out...), f
 }
 
 // normalizedSlice normalises the elements of a SLICE value.
-func normalizedSlice(v attribute.Value) (attribute.Value, bool) {
+func normalizedSlice(v attribute.Value) (attribute.Value, fixes) {
 	elems := sliceElems(v)
 	for i, e := range elems {
-		ne, changed := normalizedValue(e)
-		if !changed {
+		ne, f := normalizedValue(e)
+		if f == 0 {
 			continue
 		}
 		out := make([]attribute.Value, len(elems))
 		copy(out, elems[:i])
 		out[i] = ne
 		for j := i + 1; j < len(elems); j++ {
-			out[j], _ = normalizedValue(elems[j])
+			var fj fixes
+			out[j], fj = normalizedValue(elems[j])
+			f |= fj
 		}
-		return attribute.SliceValue(out...), true
+		return attribute.SliceValue(out...), f
 	}
-	return v, false
+	return v, 0
 }
 
 // valueLayout locates the storage of MAP and SLICE values inside
@@ -180,6 +262,10 @@ var storageOffset = func() uintptr {
 	m3 := attribute.MapValue(attribute.Int("b", 2), attribute.Int("a", 1), attribute.Int("a", 3))
 	s1 := attribute.SliceValue(m3)
 	s2 := attribute.SliceValue(attribute.IntValue(7), m1)
+	ss := attribute.StringSliceValue([]string{"a", "b"})
+	if !slices.Equal(viewOf[string](&ss, off), ss.AsStringSlice()) {
+		return ^uintptr(0)
+	}
 	for _, m := range []attribute.Value{m1, m3} {
 		if !slices.Equal(viewOf[attribute.KeyValue](&m, off), m.AsMap()) {
 			return ^uintptr(0)
@@ -215,6 +301,15 @@ func mapEntries(v attribute.Value) []attribute.KeyValue {
 		return viewOf[attribute.KeyValue](&v, storageOffset)
 	}
 	return v.AsMap()
+}
+
+// stringElems returns the elements of a STRINGSLICE value, without copying
+// when the layout is known. Callers must not modify the result.
+func stringElems(v attribute.Value) []string {
+	if storageOffset != ^uintptr(0) {
+		return viewOf[string](&v, storageOffset)
+	}
+	return v.AsStringSlice()
 }
 
 // sliceElems returns the elements of a SLICE value, without copying when the

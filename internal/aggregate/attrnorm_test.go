@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
@@ -62,11 +63,11 @@ func TestNormalizeSet(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in, want := attribute.NewSet(tc.in...), attribute.NewSet(tc.want...)
-			got, changed := NormalizeSet(in)
+			got, changed, _ := NormalizeSet(in)
 			if !changed || !got.Equals(&want) {
 				t.Fatalf("NormalizeSet(%s) = %s, %v; want %s, true", encoded(in), encoded(got), changed, encoded(want))
 			}
-			if again, changed := NormalizeSet(got); changed || !again.Equals(&got) {
+			if again, changed, _ := NormalizeSet(got); changed || !again.Equals(&got) {
 				t.Fatalf("normalising twice changed %s to %s", encoded(got), encoded(again))
 			}
 			kvs := normalizedKVs(tc.in)
@@ -92,7 +93,7 @@ func TestNormalizeSetUnchangedAllocatesNothing(t *testing.T) {
 		var changed bool
 		allocs := testing.AllocsPerRun(100, func() {
 			var s attribute.Set
-			s, changed = NormalizeSet(set)
+			s, changed, _ = NormalizeSet(set)
 			_ = s
 			if got := normalizedKVs(kvs); len(got) > 0 && &got[0] != &kvs[0] {
 				changed = true
@@ -170,7 +171,11 @@ func TestDuplicateMapKeysTable(t *testing.T) {
 	other := attribute.NewSet(attribute.Int("o", 1))
 	for _, reclaim := range []bool{false, true} {
 		t.Run(fmt.Sprintf("reclaim=%v", reclaim), func(t *testing.T) {
-			tab := newSeriesTable[int](reclaim, 2, nil, func() int64 { return 0 }) // one series + overflow
+			cfg := Config{CardinalityLimit: 2, Now: func() time.Time { return time.Unix(0, 0) }} // one series + overflow
+			if reclaim {
+				cfg.Temporality = metricdata.DeltaTemporality
+			}
+			tab := newSeriesTable[int](&cfg, nil)
 			a := tab.acquire(&raw)
 			if !a.attrs.Equals(&norm) {
 				t.Fatalf("series of %s has attributes %s, want %s", encoded(raw), encoded(a.attrs), encoded(norm))

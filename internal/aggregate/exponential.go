@@ -31,9 +31,9 @@ type ExponentialConfig = exphist.Config
 func NewExponentialHistogram[N Number](cfg Config, shape ExponentialConfig) Stream[N] {
 	e := &exponential[N]{cfg: cfg}
 	e.lastNanos = cfg.nowNanos()
-	e.table = newSeriesTable(cfg.reclaims(), cfg.CardinalityLimit, func(c *exponentialCell[N]) {
+	e.table = newSeriesTable(&e.cfg, func(c *exponentialCell[N]) {
 		c.hist.Init(shape)
-	}, cfg.nowNanos)
+	})
 	return e
 }
 

@@ -40,11 +40,11 @@ func NewHistogram[N Number](cfg Config, bounds []float64, noMinMax, noSum bool) 
 	h := &histogram[N]{cfg: cfg, bounds: append([]float64(nil), bounds...), noMinMax: noMinMax, noSum: noSum}
 	h.lastNanos = cfg.nowNanos()
 	nBuckets := len(bounds) + 1
-	h.table = newSeriesTable(cfg.reclaims(), cfg.CardinalityLimit, func(c *histogramCell[N]) {
+	h.table = newSeriesTable(&h.cfg, func(c *histogramCell[N]) {
 		c.counts = make([]atomic.Uint64, nBuckets)
 		c.min.Store(posInfBits)
 		c.max.Store(negInfBits)
-	}, cfg.nowNanos)
+	})
 	h.fast = cfg.Filter == nil && !h.table.reclaim
 	return h
 }

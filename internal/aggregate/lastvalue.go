@@ -27,7 +27,7 @@ type lastValue[N Number] struct {
 func NewLastValue[N Number](cfg Config) Stream[N] {
 	s := &lastValue[N]{cfg: cfg}
 	s.lastNanos = cfg.nowNanos()
-	s.table = newSeriesTable[lastValueCell[N]](cfg.reclaims(), cfg.CardinalityLimit, nil, cfg.nowNanos)
+	s.table = newSeriesTable[lastValueCell[N]](&s.cfg, nil)
 	return s
 }
 

@@ -92,7 +92,10 @@ func (p *precomputed[N]) point(set attribute.Set) *obsPoint[N] {
 	if pt := findObs(p.observed[key], &set); pt != nil {
 		return pt
 	}
-	if norm, ok := normalizedSet(&set); ok { // duplicate map keys: see attrnorm.go
+	if norm, fixed := normalizedSet(&set); fixed != 0 { // duplicate map keys, invalid UTF-8: see attrnorm.go
+		if fixed&fixedInvalidUTF8 != 0 {
+			p.cfg.Repairs.repaired(&set)
+		}
 		set, key = norm, norm.Equivalent()
 		if pt := findObs(p.observed[key], &set); pt != nil {
 			return pt

@@ -39,6 +39,9 @@ type Config struct {
 	ForgetIdleAfter int
 	// Exemplars decides and stores exemplars; nil disables them.
 	Exemplars *ExemplarConfig
+	// Repairs reports measurements whose attributes were repaired to valid
+	// UTF-8 (see utf8.go); shared by the instrument's streams. May be nil.
+	Repairs *RepairReport
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }

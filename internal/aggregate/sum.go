@@ -31,7 +31,7 @@ func NewSum[N Number](cfg Config, monotonic bool) Stream[N] {
 	now := cfg.nowNanos()
 	s := &sum[N]{cfg: cfg, monotonic: monotonic, createdNanos: now}
 	s.lastNanos = now
-	s.table = newSeriesTable[sumCell[N]](cfg.reclaims(), cfg.CardinalityLimit, nil, cfg.nowNanos)
+	s.table = newSeriesTable[sumCell[N]](&s.cfg, nil)
 	s.fast = cfg.Filter == nil && !s.table.reclaim
 	return s
 }

@@ -72,13 +72,18 @@ type seriesTable[C any] struct {
 	limit   int  // cardinality limit including the overflow series; ≤ 0: none
 	initFn  func(*C)
 	nowFn   func() int64
+	repairs *RepairReport // reports sets repaired to valid UTF-8; may be nil
+	normal  normalForms   // normalised forms of the bad sets seen (acquireSlow)
 
 	mu   sync.Mutex // inserts, replacement of dead series, compaction
 	live int        // series in arr that are not dead (under mu)
 }
 
-func newSeriesTable[C any](reclaim bool, limit int, initCell func(*C), now func() int64) *seriesTable[C] {
-	t := &seriesTable[C]{reclaim: reclaim, limit: limit, initFn: initCell, nowFn: now}
+// newSeriesTable returns the series table of a stream configured by cfg;
+// initCell, when set, prepares each new series' cell.
+func newSeriesTable[C any](cfg *Config, initCell func(*C)) *seriesTable[C] {
+	t := &seriesTable[C]{reclaim: cfg.reclaims(), limit: cfg.CardinalityLimit, initFn: initCell, nowFn: cfg.nowNanos,
+		repairs: cfg.Repairs, normal: newNormalForms(cfg.CardinalityLimit)}
 	t.arr.Store(newSlotArray[C](0))
 	return t
 }
@@ -122,13 +127,18 @@ func (t *seriesTable[C]) release(s *series[C]) {
 }
 
 func (t *seriesTable[C]) acquireSlow(set *attribute.Set, h uint64) *series[C] {
-	// A set whose MAP values repeat a key is the series of its normalised
-	// form (see attrnorm.go). Only the normalised set is ever stored, so
-	// such a set misses the lock-free lookup on every measurement and gets
-	// here: acceptable for a user error the API documents. The normalised
-	// set is looked up without the lock first, so repeating it does not
-	// serialise writers. It is never empty (normalising keeps every key).
-	if norm, ok := normalizedSet(set); ok {
+	// A set whose MAP values repeat a key, or with invalid UTF-8, is the
+	// series of its normalised form (see attrnorm.go, utf8.go). Only the
+	// normalised set is ever stored, so such a set misses the lock-free
+	// lookup on every measurement and gets here: acceptable for bad input,
+	// and normalised once thanks to the memo (normal_forms.go). The
+	// normalised set is looked up without the lock first, so repeating it
+	// does not serialise writers. It is never empty (normalising keeps at
+	// least one key).
+	if norm, fixed := t.normal.of(set); fixed != 0 {
+		if fixed&fixedInvalidUTF8 != 0 {
+			t.repairs.repaired(set)
+		}
 		set, h = &norm, setHash(&norm)
 		if s, _ := t.arr.Load().find(h, set); s != nil && (!t.reclaim || s.enter()) {
 			return s
@@ -239,6 +249,7 @@ func (t *seriesTable[C]) compact() {
 	if e := t.empty.Load(); e != nil && e.dead() {
 		t.empty.Store(nil)
 	}
+	t.normal.clear() // the memo follows the active sets too
 	// Shrink only when the table is mostly empty, so a stream whose active
 	// set oscillates does not reallocate every interval.
 	if len(arr.slots) > 8 && 8*live+8 < len(arr.slots) {

@@ -1,8 +1,9 @@
-package metricz
+package browsertest
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -26,6 +27,7 @@ import (
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	sdkmetric "github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/metricz"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -139,13 +141,13 @@ var numberText = regexp.MustCompile(`\d`)
 // then change without a reload, that markup in attribute values stays
 // text, that pause, expand and filter work, and that the page loads nothing
 // from elsewhere. It always takes a screenshot; set
-// METRICZ_SCREENSHOT=<path> (for example ../docs/metricz.png, which
-// README.md shows) to keep it.
+// METRICZ_SCREENSHOT=<path> (for example $PWD/docs/metricz.png from the
+// repository root, which README.md shows) to keep it.
 func TestBrowserRendersLiveData(t *testing.T) {
 	chromium := chromiumPath(t)
 
 	const history = 40
-	h := New(WithInterval(250*time.Millisecond), WithHistory(history))
+	h := metricz.New(metricz.WithInterval(250*time.Millisecond), metricz.WithHistory(history))
 	mp := sdkmetric.NewMeterProvider(
 		sdkmetric.WithReader(h),
 		sdkmetric.WithResource(resource.NewSchemaless(attribute.String("service.name", "checkout"), attribute.String("service.version", "1.4.2"))),
@@ -266,9 +268,7 @@ func TestBrowserRendersLiveData(t *testing.T) {
 	if shotPath != "" {
 		// Full sparklines make a better picture.
 		waitFor(t, ctx, "a full history", func() bool {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			return h.store.gen > history+2
+			return collections(t, srv.URL) > history+2
 		})
 	} else {
 		shotPath = filepath.Join(t.TempDir(), "metricz.png")
@@ -302,12 +302,7 @@ func TestBrowserRendersLiveData(t *testing.T) {
 		t.Fatal(err)
 	}
 	pausedAt := readTexts(t, ctx, counterValue)[counterValue]
-	collections := func() uint64 {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		return h.store.gen
-	}
-	for since := collections(); collections() < since+4; {
+	for since := collections(t, srv.URL); collections(t, srv.URL) < since+4; {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if now := readTexts(t, ctx, counterValue)[counterValue]; now != pausedAt {
@@ -432,6 +427,29 @@ func distinctColors(img image.Image, step int) int {
 		}
 	}
 	return len(seen)
+}
+
+// collections returns how many collections the handler served at base has
+// applied, as its JSON snapshot reports them. The test reads the count from
+// the server, not from the page, so it works while the page is paused; its
+// requests do not come from the browser, so the browser watch never sees them.
+func collections(t *testing.T, base string) uint64 {
+	t.Helper()
+	resp, err := http.Get(base + "/debug/metricz?format=json")
+	if err != nil {
+		t.Fatalf("reading the JSON snapshot: %v", err)
+	}
+	defer resp.Body.Close()
+	var snap struct {
+		Collections uint64 `json:"collections"`
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("reading the JSON snapshot: %s", resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&snap); err != nil {
+		t.Fatalf("decoding the JSON snapshot: %v", err)
+	}
+	return snap.Collections
 }
 
 // readTexts returns the text of the first element matching each selector.
