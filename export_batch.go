@@ -1,18 +1,18 @@
 package fastmeter
 
 import (
-	"context"
 	"reflect"
 
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
-// exportInBatches exports rm in one call, or, when maxPoints > 0, in as many
-// sequential calls as needed so that none carries more than maxPoints data
-// points. A metric with more points than that is split across calls.
-func exportInBatches(ctx context.Context, exp Exporter, rm *metricdata.ResourceMetrics, maxPoints int) error {
+// exportInBatches passes rm to export in one call, or, when maxPoints > 0,
+// in as many sequential calls as needed so that none carries more than
+// maxPoints data points. A metric with more points than that is split
+// across calls.
+func exportInBatches(rm *metricdata.ResourceMetrics, maxPoints int, export func(*metricdata.ResourceMetrics) error) error {
 	if maxPoints <= 0 || countPoints(rm) <= maxPoints {
-		return exp.Export(ctx, rm)
+		return export(rm)
 	}
 	batch := metricdata.ResourceMetrics{Resource: rm.Resource}
 	room := maxPoints
@@ -20,7 +20,7 @@ func exportInBatches(ctx context.Context, exp Exporter, rm *metricdata.ResourceM
 		if len(batch.ScopeMetrics) == 0 {
 			return nil
 		}
-		err := exp.Export(ctx, &batch)
+		err := export(&batch)
 		batch.ScopeMetrics = nil
 		room = maxPoints
 		return err

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"go.opentelemetry.io/otel"
@@ -71,39 +74,60 @@ type float64Observable struct {
 	embedded.Float64ObservableGauge
 }
 
-// int64Observer is what an instrument's own callbacks observe through.
+// int64Observer is what an instrument's own callback observes through; it
+// belongs to one callback entry, whose run it may be told to drop
+// observations of (see callbackEntry.admit).
 type int64Observer struct {
 	embedded.Int64Observer
-	inst *observable[int64]
-	pipe int
+	inst  *observable[int64]
+	pipe  int
+	entry *callbackEntry
 }
 
 func (o int64Observer) Observe(v int64, opts ...metric.ObserveOption) {
+	ok, guarded := o.entry.admit()
+	if !ok {
+		return
+	}
+	if guarded {
+		defer o.entry.gate.Unlock()
+	}
 	o.inst.observe(o.pipe, v, opts)
 }
 
 type float64Observer struct {
 	embedded.Float64Observer
-	inst *observable[float64]
-	pipe int
+	inst  *observable[float64]
+	pipe  int
+	entry *callbackEntry
 }
 
 func (o float64Observer) Observe(v float64, opts ...metric.ObserveOption) {
+	ok, guarded := o.entry.admit()
+	if !ok {
+		return
+	}
+	if guarded {
+		defer o.entry.gate.Unlock()
+	}
 	o.inst.observe(o.pipe, v, opts)
 }
 
 // registerCallbacks attaches an instrument's own callbacks to every pipeline
 // that has a stream for it; observer builds the instrument's observer for a
-// pipeline.
-func registerCallbacks[N aggregate.Number, O any](inst *observable[N], callbacks []func(context.Context, O) error, observer func(pipe int) O) {
+// callback's entry in a pipeline.
+func registerCallbacks[N aggregate.Number, O any](inst *observable[N], callbacks []func(context.Context, O) error, observer func(pipe int, e *callbackEntry) O) {
+	observes := fmt.Sprintf("instrument %q (meter %q)", inst.name, inst.meter.scope.Name)
 	for pipe, p := range inst.meter.pipes {
 		if len(inst.perPipe[pipe]) == 0 {
 			continue
 		}
-		obs := observer(pipe)
 		for _, cb := range callbacks {
 			if cb != nil {
-				p.addCallback(func(ctx context.Context) error { return cb(ctx, obs) })
+				e := &callbackEntry{observes: observes}
+				obs := observer(pipe, e)
+				e.fn = func(ctx context.Context) error { return cb(ctx, obs) }
+				p.addCallback(e)
 			}
 		}
 	}
@@ -114,7 +138,9 @@ func registerInt64Callbacks(inst *observable[int64], callbacks []metric.Int64Cal
 	for i, cb := range callbacks {
 		cbs[i] = cb
 	}
-	registerCallbacks(inst, cbs, func(pipe int) metric.Int64Observer { return int64Observer{inst: inst, pipe: pipe} })
+	registerCallbacks(inst, cbs, func(pipe int, e *callbackEntry) metric.Int64Observer {
+		return int64Observer{inst: inst, pipe: pipe, entry: e}
+	})
 }
 
 func registerFloat64Callbacks(inst *observable[float64], callbacks []metric.Float64Callback) {
@@ -122,7 +148,9 @@ func registerFloat64Callbacks(inst *observable[float64], callbacks []metric.Floa
 	for i, cb := range callbacks {
 		cbs[i] = cb
 	}
-	registerCallbacks(inst, cbs, func(pipe int) metric.Float64Observer { return float64Observer{inst: inst, pipe: pipe} })
+	registerCallbacks(inst, cbs, func(pipe int, e *callbackEntry) metric.Float64Observer {
+		return float64Observer{inst: inst, pipe: pipe, entry: e}
+	})
 }
 
 // multiObserver is what a Meter.RegisterCallback callback observes through:
@@ -132,6 +160,7 @@ type multiObserver struct {
 	pipe    int
 	int64s  map[*observable[int64]]struct{}
 	float64 map[*observable[float64]]struct{}
+	entry   *callbackEntry
 }
 
 func (o multiObserver) ObserveInt64(obsrv metric.Int64Observable, v int64, opts ...metric.ObserveOption) {
@@ -143,6 +172,13 @@ func (o multiObserver) ObserveInt64(obsrv metric.Int64Observable, v int64, opts 
 	if _, registered := o.int64s[inst.observable]; !registered {
 		otel.Handle(fmt.Errorf("fastmeter: ObserveInt64 for instrument %q, which is not registered with this callback; observation dropped", inst.name))
 		return
+	}
+	ok, guarded := o.entry.admit()
+	if !ok {
+		return
+	}
+	if guarded {
+		defer o.entry.gate.Unlock()
 	}
 	inst.observe(o.pipe, v, opts)
 }
@@ -156,6 +192,13 @@ func (o multiObserver) ObserveFloat64(obsrv metric.Float64Observable, v float64,
 	if _, registered := o.float64[inst.observable]; !registered {
 		otel.Handle(fmt.Errorf("fastmeter: ObserveFloat64 for instrument %q, which is not registered with this callback; observation dropped", inst.name))
 		return
+	}
+	ok, guarded := o.entry.admit()
+	if !ok {
+		return
+	}
+	if guarded {
+		defer o.entry.gate.Unlock()
 	}
 	inst.observe(o.pipe, v, opts)
 }
@@ -221,9 +264,27 @@ func (m *meter) registerMultiCallback(f metric.Callback, instruments []metric.Ob
 	if len(int64s) == 0 && len(float64s) == 0 {
 		return reg, errs // nothing to observe: no callback is run
 	}
+	observes := multiCallbackObserves(m.scope.Name, int64s, float64s)
 	for pipe, p := range m.pipes {
-		obs := multiObserver{pipe: pipe, int64s: int64s, float64: float64s}
-		reg.entries[p] = p.addCallback(func(ctx context.Context) error { return f(ctx, obs) })
+		e := &callbackEntry{observes: observes}
+		obs := multiObserver{pipe: pipe, int64s: int64s, float64: float64s, entry: e}
+		e.fn = func(ctx context.Context) error { return f(ctx, obs) }
+		p.addCallback(e)
+		reg.entries[p] = e
 	}
 	return reg, errs
+}
+
+// multiCallbackObserves names a Meter.RegisterCallback callback's
+// instruments for reports, sorted so reports are stable.
+func multiCallbackObserves(meter string, int64s map[*observable[int64]]struct{}, float64s map[*observable[float64]]struct{}) string {
+	var names []string
+	for o := range int64s {
+		names = append(names, strconv.Quote(o.name))
+	}
+	for o := range float64s {
+		names = append(names, strconv.Quote(o.name))
+	}
+	slices.Sort(names)
+	return fmt.Sprintf("instruments %s (meter %q, registered with RegisterCallback)", strings.Join(names, ", "), meter)
 }

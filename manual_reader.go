@@ -27,7 +27,8 @@ func NewManualReader(opts ...ManualReaderOption) *ManualReader {
 // Collect gathers all metric data of the provider and the reader's producers
 // into rm, reusing rm's slices. It returns an error after Shutdown, before
 // the reader is registered with a MeterProvider, when rm is nil, or when ctx
-// is done. It is safe for concurrent use.
+// is done. It is safe for concurrent use. How ctx bounds callbacks is
+// described at Reader.Collect.
 func (r *ManualReader) Collect(ctx context.Context, rm *metricdata.ResourceMetrics) error {
 	return r.collect(ctx, rm)
 }

@@ -45,8 +45,10 @@ func WithInterval(d time.Duration) PeriodicReaderOption {
 	})
 }
 
-// WithTimeout bounds one collect-and-export, including those of ForceFlush
-// and Shutdown (whose context deadline applies too, if earlier). It overrides
+// WithTimeout bounds one periodic collect-and-export (each batch of a split
+// export separately), and those of ForceFlush and Shutdown when the caller's
+// context has no deadline. A caller's deadline is used instead of it, even a
+// later one, as in the official SDK. It overrides
 // OTEL_METRIC_EXPORT_TIMEOUT; zero or negative keeps the default of 30
 // seconds.
 func WithTimeout(d time.Duration) PeriodicReaderOption {
@@ -87,7 +89,9 @@ func durationFromEnv(name string, def time.Duration) time.Duration {
 
 // PeriodicReader collects and exports metric data to an Exporter at a fixed
 // interval. Export is never called concurrently; ForceFlush and Shutdown
-// honour their context; Shutdown performs a final collect and export.
+// return by their deadline even if the exporter hangs; a panicking exporter
+// is contained (the error is reported and the next interval exports);
+// Shutdown performs a final collect and export.
 type PeriodicReader struct {
 	readerCore
 	exporter Exporter
@@ -100,6 +104,11 @@ type PeriodicReader struct {
 	// is not reused before the exporter has returned.
 	exporting chan struct{}
 	rm        metricdata.ResourceMetrics
+	// exporterCall is the same kind of token for the exporter's ForceFlush
+	// and Shutdown: one that never returns strands one goroutine, and
+	// later calls wait for it (bounded by their context) instead of
+	// stranding more.
+	exporterCall chan struct{}
 
 	stop     chan struct{}
 	loopDone chan struct{}
@@ -135,14 +144,15 @@ func NewPeriodicReader(exporter Exporter, options ...PeriodicReaderOption) *Peri
 		s.aggregation = exporter.Aggregation
 	}
 	return &PeriodicReader{
-		readerCore: readerCore{cfg: s.readerSettings},
-		exporter:   exporter,
-		interval:   s.interval,
-		timeout:    s.timeout,
-		maxBatch:   s.maxBatch,
-		exporting:  make(chan struct{}, 1),
-		stop:       make(chan struct{}),
-		loopDone:   make(chan struct{}),
+		readerCore:   readerCore{cfg: s.readerSettings},
+		exporter:     exporter,
+		interval:     s.interval,
+		timeout:      s.timeout,
+		maxBatch:     s.maxBatch,
+		exporting:    make(chan struct{}, 1),
+		exporterCall: make(chan struct{}, 1),
+		stop:         make(chan struct{}),
+		loopDone:     make(chan struct{}),
 	}
 }
 
@@ -163,8 +173,8 @@ func (r *PeriodicReader) loop() {
 		case <-r.stop:
 			return
 		case <-ticker.C:
-			ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
-			if err := r.collectAndExport(ctx); err != nil {
+			cx, cancel := r.timeoutContexts(context.Background())
+			if err := r.collectAndExport(cx.collect, cx); err != nil {
 				otel.Handle(fmt.Errorf("fastmeter: periodic export: %w", err))
 			}
 			cancel()
@@ -172,110 +182,117 @@ func (r *PeriodicReader) loop() {
 	}
 }
 
-// exportGrace is how long a caller whose context ended keeps waiting for the
-// exporter's own result. Exporters receive the same context and usually
-// return right at the deadline with an error that names the cause (the
-// endpoint, the last status); waiting this little longer keeps that cause
-// instead of a bare "context deadline exceeded".
-const exportGrace = 25 * time.Millisecond
-
-// collectAndExport takes the export token, collects and exports. If ctx ends
-// first it returns the exporter's error if it arrives within exportGrace,
-// and ctx's error otherwise; the export then finishes in the background,
-// reports its own error through otel.Handle, and releases the token, so the
-// next export never overlaps it.
-func (r *PeriodicReader) collectAndExport(ctx context.Context) error {
-	select {
-	case r.exporting <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("waiting for the previous export: %w", ctx.Err())
-	}
-	result := make(chan error, 1)
-	go func() {
-		defer func() { <-r.exporting }()
-		result <- r.collectAndExportHolding(ctx)
-	}()
-	select {
-	case err := <-result:
-		return err
-	case <-ctx.Done():
-	}
-	grace := time.NewTimer(exportGrace)
-	defer grace.Stop()
-	select {
-	case err := <-result:
-		if err == nil {
-			return nil
-		}
-		if errors.Is(err, ctx.Err()) {
-			return err
-		}
-		return errors.Join(err, ctx.Err())
-	case <-grace.C:
-		go func() {
-			if err := <-result; err != nil {
-				otel.Handle(fmt.Errorf("fastmeter: an export abandoned at its deadline finished later: %w", err))
-			}
-		}()
-		return ctx.Err()
-	}
+// exportContexts says which context bounds each step of one collect and
+// export, following the official SDK: collect (and an export in one call)
+// run under collect; when WithMaxExportBatchSize splits the collection, each
+// batch gets a context of its own from batch.
+type exportContexts struct {
+	collect context.Context
+	batch   func() (context.Context, context.CancelFunc)
 }
 
-func (r *PeriodicReader) collectAndExportHolding(ctx context.Context) error {
+// timeoutContexts bounds the collection and every batch by the reader's
+// timeout, each counted from its own start, as the official SDK does for
+// periodic exports and ForceFlush.
+func (r *PeriodicReader) timeoutContexts(parent context.Context) (exportContexts, context.CancelFunc) {
+	collect, cancel := context.WithTimeout(parent, r.timeout)
+	return exportContexts{
+		collect: collect,
+		batch:   func() (context.Context, context.CancelFunc) { return context.WithTimeout(parent, r.timeout) },
+	}, cancel
+}
+
+// collectAndExport collects and exports while holding the export token, in
+// a goroutine of its own (see callBounded), so that the caller returns when
+// wait ends even if the exporter does not, and a panicking exporter is
+// contained. The export keeps the token until it returns, so the next one
+// never overlaps it.
+func (r *PeriodicReader) collectAndExport(wait context.Context, cx exportContexts) error {
+	return callBounded(wait, r.exporting, "Export", func() error { return r.collectAndExportHolding(cx) })
+}
+
+func (r *PeriodicReader) collectAndExportHolding(cx exportContexts) error {
 	box := r.src.Load()
 	if box == nil {
 		return ErrReaderNotRegistered
 	}
-	collectErr := box.s.produce(ctx, &r.rm, r.cfg.producers)
+	collectErr := box.s.produce(cx.collect, &r.rm, r.cfg.producers)
 	var abandoned *collectionAbandonedError
 	if r.exporter == nil || errors.As(collectErr, &abandoned) {
 		return collectErr
 	}
 	// Whatever was collected is exported even if a callback or producer
 	// failed: valid data is not dropped because a neighbour was not.
-	return errors.Join(collectErr, exportInBatches(ctx, r.exporter, &r.rm, r.maxBatch))
+	if r.maxBatch <= 0 {
+		return errors.Join(collectErr, r.exporter.Export(cx.collect, &r.rm))
+	}
+	return errors.Join(collectErr, exportInBatches(&r.rm, r.maxBatch, func(batch *metricdata.ResourceMetrics) error {
+		ctx, cancel := cx.batch()
+		defer cancel()
+		return r.exporter.Export(ctx, batch)
+	}))
 }
 
-// withTimeout bounds ctx by the reader's timeout: the earlier of the
-// caller's deadline and now+timeout wins, as with the official SDK.
-func (r *PeriodicReader) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, r.timeout)
+// callerDeadline is the official SDK's rule for ForceFlush and Shutdown: a
+// caller's deadline is used as it is, even when it is later than the
+// reader's timeout; only a context without one gets the timeout.
+func (r *PeriodicReader) callerDeadline(ctx context.Context) (context.Context, context.CancelFunc, bool) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}, true
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	return ctx, cancel, false
 }
 
 // Collect gathers all metric data into rm without exporting it. It returns
 // an error after Shutdown, before registration, when rm is nil, or when ctx
-// is done. It is safe for concurrent use.
+// is done. It is safe for concurrent use. How ctx bounds callbacks is
+// described at Reader.Collect.
 func (r *PeriodicReader) Collect(ctx context.Context, rm *metricdata.ResourceMetrics) error {
 	return r.collect(ctx, rm)
 }
 
-// ForceFlush collects and exports now, then flushes the exporter. It honours
-// ctx's deadline and the reader's timeout, whichever comes first.
+// ForceFlush collects and exports now, then flushes the exporter. As in
+// the official SDK, it waits until ctx's deadline, or, if ctx has none, for
+// the reader's timeout; the export itself is bounded by the reader's timeout
+// like a periodic one (an export still running when ForceFlush returns
+// finishes in the background). It returns by that deadline even if the
+// exporter ignores its context; an exporter panic is reported through
+// otel.Handle and returned as the error.
 func (r *PeriodicReader) ForceFlush(ctx context.Context) error {
 	if r.shutdown.Load() {
 		return ErrReaderShutdown
 	}
-	ctx, cancel := r.withTimeout(ctx)
-	defer cancel()
+	wait, cancelWait, _ := r.callerDeadline(ctx)
+	defer cancelWait()
 	var err error
 	if r.src.Load() != nil {
-		err = r.collectAndExport(ctx)
+		cx, cancel := r.timeoutContexts(context.WithoutCancel(ctx))
+		err = r.collectAndExport(wait, cx)
+		cancel()
 	}
 	if r.exporter != nil {
-		if ferr := r.exporter.ForceFlush(ctx); ferr != nil && !(err != nil && ctx.Err() != nil && errors.Is(ferr, ctx.Err())) {
+		ferr := callBounded(wait, r.exporterCall, "ForceFlush", func() error { return r.exporter.ForceFlush(wait) })
+		if ferr != nil && !(err != nil && wait.Err() != nil && errors.Is(ferr, wait.Err())) {
 			err = errors.Join(err, ferr)
 		}
 	}
+	reportPanics(err)
 	return err
 }
 
 // Shutdown stops the periodic exports, performs a final collect and export,
-// and shuts the exporter down, honouring ctx's deadline and the reader's
-// timeout, whichever comes first. Later calls return ErrReaderShutdown.
+// and shuts the exporter down. As in the official SDK, ctx's deadline bounds
+// all of it when ctx has one — even one later than the reader's timeout —
+// and the reader's timeout otherwise (then each batch of a split export gets
+// a timeout of its own). It returns by that deadline even if the exporter
+// ignores its context; an exporter panic is reported through otel.Handle and
+// returned as the error. Later calls return ErrReaderShutdown.
 func (r *PeriodicReader) Shutdown(ctx context.Context) error {
 	err := ErrReaderShutdown
 	r.once.Do(func() {
-		ctx, cancel := r.withTimeout(ctx)
+		original := ctx
+		ctx, cancel, callerSet := r.callerDeadline(ctx)
 		defer cancel()
 		err = nil
 		registered := r.src.Load() != nil
@@ -286,12 +303,17 @@ func (r *PeriodicReader) Shutdown(ctx context.Context) error {
 			case <-ctx.Done():
 				err = errors.Join(err, fmt.Errorf("fastmeter: waiting for the periodic export loop: %w", ctx.Err()))
 			}
-			err = errors.Join(err, r.collectAndExport(ctx))
+			cx := exportContexts{collect: ctx, batch: func() (context.Context, context.CancelFunc) { return ctx, func() {} }}
+			if !callerSet {
+				cx.batch = func() (context.Context, context.CancelFunc) { return context.WithTimeout(original, r.timeout) }
+			}
+			err = errors.Join(err, r.collectAndExport(ctx, cx))
 		}
 		r.shutdown.Store(true)
 		if r.exporter != nil {
-			err = errors.Join(err, r.exporter.Shutdown(ctx))
+			err = errors.Join(err, callBounded(ctx, r.exporterCall, "Shutdown", func() error { return r.exporter.Shutdown(ctx) }))
 		}
+		reportPanics(err)
 	})
 	return err
 }

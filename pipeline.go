@@ -32,8 +32,10 @@ type pipeline struct {
 	shared map[sharedKey]any
 
 	// collecting serialises collections: callbacks and the observable
-	// streams they feed run one cycle at a time.
-	collecting sync.Mutex
+	// streams they feed run one cycle at a time. It is a one-slot channel
+	// rather than a mutex so that waiting for it honours the collection's
+	// context (see lockCollection).
+	collecting chan struct{}
 	// lastScopes and lastOwned remember which ScopeMetrics slots of the
 	// caller's ResourceMetrics this pipeline filled last time (the rest
 	// came from Producers), so storage a Producer handed over is never
@@ -61,19 +63,15 @@ type streamIdentity struct {
 	number                  string
 }
 
-// callbackEntry is one registered callback; unregistering nils fn.
-type callbackEntry struct {
-	fn func(context.Context) error
-}
-
 func newPipeline(r Reader, cfg *providerConfig) *pipeline {
 	return &pipeline{
-		reader:   r,
-		settings: r.settings(),
-		provider: cfg,
-		res:      cfg.res,
-		byName:   map[instrumentation.Scope]*scopeStreams{},
-		shared:   map[sharedKey]any{},
+		reader:     r,
+		settings:   r.settings(),
+		provider:   cfg,
+		res:        cfg.res,
+		byName:     map[instrumentation.Scope]*scopeStreams{},
+		shared:     map[sharedKey]any{},
+		collecting: make(chan struct{}, 1),
 	}
 }
 
@@ -135,12 +133,10 @@ func (id streamIdentity) describe() string {
 	return fmt.Sprintf("{name %q, kind %v, unit %q, description %q, %s}", id.name, id.kind, id.unit, id.description, id.number)
 }
 
-func (p *pipeline) addCallback(fn func(context.Context) error) *callbackEntry {
+func (p *pipeline) addCallback(e *callbackEntry) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	e := &callbackEntry{fn: fn}
 	p.callbacks = append(p.callbacks, e)
-	return e
 }
 
 func (p *pipeline) removeCallback(e *callbackEntry) {
@@ -154,30 +150,31 @@ func (p *pipeline) removeCallback(e *callbackEntry) {
 	}
 }
 
-// produce runs the callbacks, collects every stream into rm (reusing the
-// slots it filled last time) and appends the producers' ScopeMetrics.
-// Streams without points are left out.
+// produce runs the callbacks (see runCallbacks: with a context that can
+// end, a callback that does not return in time is abandoned and the
+// collection goes on without it), collects every stream into rm (reusing
+// the slots it filled last time) and appends the producers' ScopeMetrics.
+// Streams without points are left out. Waiting for the previous collection
+// honours ctx.
 func (p *pipeline) produce(ctx context.Context, rm *metricdata.ResourceMetrics, producers []Producer) error {
-	p.collecting.Lock()
-	defer p.collecting.Unlock()
+	if err := p.lockCollection(ctx); err != nil {
+		rm.ScopeMetrics = rm.ScopeMetrics[:0]
+		return &collectionAbandonedError{err: err}
+	}
+	defer func() { <-p.collecting }()
 
 	p.mu.Lock()
 	callbacks := append([]*callbackEntry(nil), p.callbacks...)
 	scopes := append([]*scopeStreams(nil), p.scopes...)
 	p.mu.Unlock()
 
-	var errs error
-	for _, cb := range callbacks {
-		if err := ctx.Err(); err != nil {
-			// Nothing is collected: the streams keep their data (a delta
-			// stream hands it to the next collection) and rm holds none of
-			// the previous collection's, so no caller can export it twice.
-			rm.ScopeMetrics = rm.ScopeMetrics[:0]
-			return &collectionAbandonedError{err: errors.Join(errs, err)}
-		}
-		if err := runCallback(ctx, cb.fn); err != nil {
-			errs = errors.Join(errs, err)
-		}
+	errs, ended := runCallbacks(ctx, callbacks)
+	if ended != nil {
+		// Nothing is collected: the streams keep their data (a delta
+		// stream hands it to the next collection) and rm holds none of
+		// the previous collection's, so no caller can export it twice.
+		rm.ScopeMetrics = rm.ScopeMetrics[:0]
+		return &collectionAbandonedError{err: errors.Join(errs, ended)}
 	}
 
 	rm.Resource = p.res
@@ -226,6 +223,22 @@ func (p *pipeline) produce(ctx context.Context, rm *metricdata.ResourceMetrics, 
 		p.lastScopes = &scopeOut[:1][0]
 	}
 	return errs
+}
+
+// lockCollection waits for the previous collection of this pipeline to
+// finish, or for ctx to end.
+func (p *pipeline) lockCollection(ctx context.Context) error {
+	select {
+	case p.collecting <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case p.collecting <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for this reader's previous collection: %w", ctx.Err())
+	}
 }
 
 // collectionAbandonedError is produce's error when ctx ended before any

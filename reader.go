@@ -21,6 +21,18 @@ type Reader interface {
 	// producers into rm. It returns an error after Shutdown, before the
 	// reader is registered, when rm is nil, or when ctx is done.
 	// It is safe for concurrent use.
+	//
+	// Collect honours ctx throughout: waiting for a concurrent collection
+	// ends with ctx, and when ctx can end, callbacks get the first half of
+	// the time left before its deadline. A callback still running then is
+	// abandoned: the other streams are collected and returned, the
+	// callback's streams report nothing new (only what it observed before
+	// the deadline), what it observes later is dropped, and it is skipped
+	// by later collections until it returns; this is reported through
+	// otel.Handle (rate-limited), naming its instruments, and is not an
+	// error of Collect. If ctx itself ends while callbacks run, no stream is
+	// read and ctx's error is returned. With a context that never ends
+	// (context.Background()) callbacks run inline and Collect waits for them.
 	Collect(ctx context.Context, rm *metricdata.ResourceMetrics) error
 	// Shutdown flushes what the reader holds and releases its resources,
 	// honouring ctx. Later calls to Collect return ErrReaderShutdown.

@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -30,7 +29,9 @@ type Exporter struct {
 
 	translator *translator
 	collector  *collector
-	handler    http.Handler
+	// scrapes recycles the promhttp handlers ServeHTTP writes responses
+	// with (see scrape.go).
+	scrapes sync.Pool
 
 	// buffers recycles collection buffers between scrapes: the reader
 	// refills the slices of a ResourceMetrics it is handed, so a warm buffer
@@ -81,11 +82,7 @@ func New(opts ...Option) (*Exporter, error) {
 	e.collector = &collector{exporter: e}
 	e.buffers.New = func() any { return new(metricdata.ResourceMetrics) }
 	e.keepBuffers = !cfg.hasProducer
-	e.handler = promhttp.HandlerFor(e, promhttp.HandlerOpts{
-		ErrorLog:          errorLog{},
-		ErrorHandling:     promhttp.HTTPErrorOnError,
-		EnableOpenMetrics: true,
-	})
+	e.scrapes.New = func() any { return newScrapeHandler() }
 	if cfg.registerer != nil {
 		if err := cfg.registerer.Register(e.collector); err != nil {
 			return nil, fmt.Errorf("fastmeter/prometheus: cannot register the collector: %w", err)
@@ -102,11 +99,24 @@ func cumulative(sdkmetric.InstrumentKind) metricdata.Temporality {
 // families, sorted by name. It makes the Exporter a prometheus.Gatherer, for
 // use with promhttp.HandlerFor or prometheus.Gatherers.
 //
+// Gather has no context (client_golang#1538), so it bounds the collection
+// itself by DefaultScrapeTimeout, Prometheus' default scrape_timeout: a
+// callback still running halfway through is abandoned for this collection
+// and the other metrics are returned (see fastmeter's Reliability notes).
+// ServeHTTP uses the scraper's own timeout instead.
+//
 // It returns an error only when nothing can be collected (the exporter is
 // not registered with a provider, or it is shut down). Problems with single
 // metrics or data points are reported through otel.Handle and the affected
 // items left out; everything else is served.
 func (e *Exporter) Gather() ([]*dto.MetricFamily, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultScrapeTimeout)
+	defer cancel()
+	return e.gather(ctx)
+}
+
+// gather is Gather bounded by ctx.
+func (e *Exporter) gather(ctx context.Context) ([]*dto.MetricFamily, error) {
 	if e == nil || e.Reader == nil {
 		return nil, errNotCreatedByNew
 	}
@@ -117,15 +127,14 @@ func (e *Exporter) Gather() ([]*dto.MetricFamily, error) {
 		}
 		e.buffers.Put(rm)
 	}()
-	// Gather has no context (client_golang#1538); collection is bounded by
-	// the provider's callbacks.
-	err := e.Reader.Collect(context.Background(), rm)
+	err := e.Reader.Collect(ctx, rm)
 	if err != nil {
 		if errors.Is(err, sdkmetric.ErrReaderShutdown) || errors.Is(err, sdkmetric.ErrReaderNotRegistered) {
 			return nil, fmt.Errorf("fastmeter/prometheus: cannot collect: %w", err)
 		}
-		// Partial failure (a callback returned an error): what was
-		// collected is still valid and served.
+		// Partial failure (a callback returned an error, or the scrape's
+		// time ran out before any stream was read and rm is empty): what
+		// was collected is still valid and served.
 		otel.Handle(fmt.Errorf("fastmeter/prometheus: collect: %w", err))
 	}
 	return e.translator.translate(rm), nil
@@ -137,12 +146,24 @@ func (e *Exporter) Gather() ([]*dto.MetricFamily, error) {
 // exemplars) or protobuf (with native histograms) when asked for, gzip when
 // Accept-Encoding allows it. If collection fails entirely the response is an
 // HTTP 500 with the reason.
+//
+// The collection is bounded by the scraper's timeout (Prometheus sends its
+// scrape_timeout in the X-Prometheus-Scrape-Timeout-Seconds header;
+// DefaultScrapeTimeout without it) and by the request's context: callbacks
+// get the first half of it, and one still running then is abandoned for
+// this scrape, so a hanging callback costs its own metrics, never the
+// response or a goroutine per scrape.
 func (e *Exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if e == nil || e.handler == nil {
+	if e == nil || e.Reader == nil {
 		http.Error(w, errNotCreatedByNew.Error(), http.StatusInternalServerError)
 		return
 	}
-	e.handler.ServeHTTP(w, r)
+	ctx, cancel := scrapeContext(r)
+	defer cancel()
+	families, err := e.gather(ctx)
+	h := e.scrapes.Get().(*scrapeHandler)
+	h.serve(w, r, families, err)
+	e.scrapes.Put(h)
 }
 
 // Collector returns the prometheus.Collector that serves the exporter's
