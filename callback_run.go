@@ -33,6 +33,11 @@ type callbackEntry struct {
 	fn func(context.Context) error
 	// observes names the callback's instruments and meter, for reports.
 	observes string
+	// keepBaselines are the KeepBaselines of the streams the callback
+	// feeds: called when a collection goes on without the callback's
+	// observations (abandoned, skipped, not run), so a delta observable
+	// counter's next point does not count from zero.
+	keepBaselines []func()
 
 	mode atomic.Int32
 	gate sync.Mutex
@@ -70,25 +75,31 @@ func (e *callbackEntry) close() {
 	e.gate.Unlock()
 }
 
-func (e *callbackEntry) report(l *ratelimit.Limiter, format string) {
+// missed is called when a collection goes on without the callback's
+// observations: it keeps the streams' delta baselines for the next
+// collection and reports why, rate-limited by l.
+func (e *callbackEntry) missed(l *ratelimit.Limiter, format string) {
+	for _, keep := range e.keepBaselines {
+		keep()
+	}
 	if n, ok := l.Event(time.Now()); ok {
 		otel.Handle(fmt.Errorf(format, e.observes, n))
 	}
 }
 
 func (e *callbackEntry) reportAbandoned() {
-	e.report(&e.abandonedReports, "fastmeter: the callback of %s did not return by the collection's callback deadline and was abandoned "+
+	e.missed(&e.abandonedReports, "fastmeter: the callback of %s did not return by the collection's callback deadline and was abandoned "+
 		"(%d time(s) since the last report): the collection went on without it, its streams report only what it observed before the deadline, "+
 		"whatever it observes later is dropped, and it is not started again until it returns")
 }
 
 func (e *callbackEntry) reportSkipped() {
-	e.report(&e.skippedReports, "fastmeter: the callback of %s was skipped because a run abandoned by an earlier collection is still running "+
+	e.missed(&e.skippedReports, "fastmeter: the callback of %s was skipped because a run abandoned by an earlier collection is still running "+
 		"(%d collection(s) since the last report); its streams report nothing until it returns")
 }
 
 func (e *callbackEntry) reportNotRun() {
-	e.report(&e.notRunReports, "fastmeter: the callback of %s was not run: an earlier callback used up the collection's time for callbacks "+
+	e.missed(&e.notRunReports, "fastmeter: the callback of %s was not run: an earlier callback used up the collection's time for callbacks "+
 		"(%d collection(s) since the last report)")
 }
 

@@ -39,6 +39,18 @@ func (o *observable[N]) hasStreams() bool {
 	return false
 }
 
+// baselineKeepers returns the KeepBaselines of the instrument's streams in
+// pipeline pipe (see callbackEntry.keepBaselines).
+func (o *observable[N]) baselineKeepers(pipe int) []func() {
+	var keep []func()
+	for _, m := range o.perPipe[pipe] {
+		if s, ok := m.(interface{ KeepBaselines() }); ok {
+			keep = append(keep, s.KeepBaselines)
+		}
+	}
+	return keep
+}
+
 func (o *observable[N]) observe(pipe int, v N, opts []metric.ObserveOption) {
 	if !validNumber(v) {
 		o.bad.drop("non-finite value")
@@ -124,7 +136,7 @@ func registerCallbacks[N aggregate.Number, O any](inst *observable[N], callbacks
 		}
 		for _, cb := range callbacks {
 			if cb != nil {
-				e := &callbackEntry{observes: observes}
+				e := &callbackEntry{observes: observes, keepBaselines: inst.baselineKeepers(pipe)}
 				obs := observer(pipe, e)
 				e.fn = func(ctx context.Context) error { return cb(ctx, obs) }
 				p.addCallback(e)
@@ -267,6 +279,12 @@ func (m *meter) registerMultiCallback(f metric.Callback, instruments []metric.Ob
 	observes := multiCallbackObserves(m.scope.Name, int64s, float64s)
 	for pipe, p := range m.pipes {
 		e := &callbackEntry{observes: observes}
+		for o := range int64s {
+			e.keepBaselines = append(e.keepBaselines, o.baselineKeepers(pipe)...)
+		}
+		for o := range float64s {
+			e.keepBaselines = append(e.keepBaselines, o.baselineKeepers(pipe)...)
+		}
 		obs := multiObserver{pipe: pipe, int64s: int64s, float64: float64s, entry: e}
 		e.fn = func(ctx context.Context) error { return f(ctx, obs) }
 		p.addCallback(e)

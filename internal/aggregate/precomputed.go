@@ -35,8 +35,11 @@ type precomputed[N Number] struct {
 	count    int
 	overflow *obsPoint[N]
 	reported map[attribute.Distinct][]*obsPoint[N] // last cycle's totals (delta sums)
-	start    time.Time
-	created  time.Time
+	// incomplete is set by KeepBaselines: a callback feeding the stream
+	// missed this cycle, so an unobserved set is not a set that went away.
+	incomplete bool
+	start      time.Time
+	created    time.Time
 }
 
 type obsPoint[N Number] struct {
@@ -171,6 +174,10 @@ func (p *precomputed[N]) Collect(dst *metricdata.Aggregation) int {
 			*dst = out
 		}
 	}
+	if p.incomplete && delta && p.isSum {
+		p.carryBaselines()
+	}
+	p.incomplete = false
 	// The next cycle starts empty: sets not observed again are not reported.
 	p.reported, p.observed = p.observed, p.reported
 	clear(p.observed)
@@ -181,6 +188,32 @@ func (p *precomputed[N]) Collect(dst *metricdata.Aggregation) int {
 	p.count = 0
 	p.start = now
 	return n
+}
+
+// KeepBaselines tells the next Collect that this cycle's observations may
+// be incomplete: a callback feeding the stream was abandoned at its
+// deadline, skipped or not run. A delta sum then keeps the last report of
+// every set it does not see this cycle, so that set's next point is its
+// change since that report rather than its whole cumulative value (which
+// would count the earlier part twice). Other streams need nothing: a
+// cumulative sum or a gauge reports the observation itself.
+func (p *precomputed[N]) KeepBaselines() {
+	p.mu.Lock()
+	p.incomplete = true
+	p.mu.Unlock()
+}
+
+// carryBaselines moves the previous reports of the sets not observed this
+// cycle into observed, which the end of Collect turns into the reported
+// baselines. Called with mu held, after the points were emitted.
+func (p *precomputed[N]) carryBaselines() {
+	for key, prev := range p.reported {
+		for _, pt := range prev {
+			if findObs(p.observed[key], &pt.attrs) == nil {
+				p.observed[key] = append(p.observed[key], pt)
+			}
+		}
+	}
 }
 
 // valueOf is what a point reports: the observation, or for delta sums its
