@@ -140,7 +140,7 @@ func describeExporters(exporters []string, why string) string {
 		case "otlp":
 			endpoint := otlpEndpoint()
 			if endpoint == "" {
-				endpoint = "http://localhost:4318 (the default endpoint)"
+				endpoint = "the default endpoint (http://localhost:4318; localhost:4317 for grpc)"
 			}
 			parts = append(parts, "OTLP to "+endpoint)
 		case "prometheus":
