@@ -13,7 +13,7 @@ import (
 	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/fastmeter/fastmeter/autoexport/internal/testenv"
+	"github.com/fastmeter/fastmeter/internal/testenv"
 )
 
 // cleanEnv unsets every OTEL_* variable for the test (testenv.CleanEnv).

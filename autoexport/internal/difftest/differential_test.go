@@ -27,7 +27,7 @@ import (
 
 	sdkmetric "github.com/fastmeter/fastmeter"
 	"github.com/fastmeter/fastmeter/autoexport"
-	"github.com/fastmeter/fastmeter/autoexport/internal/testenv"
+	"github.com/fastmeter/fastmeter/internal/testenv"
 )
 
 // This file runs the same program, configured by the same environment, on
