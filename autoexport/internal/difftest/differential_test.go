@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -408,13 +409,6 @@ func captureStdout(t *testing.T, f func()) []byte {
 	return <-done
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return port
-}
+// freePort returns a port nothing listens on at the moment, as the value
+// of OTEL_EXPORTER_PROMETHEUS_PORT.
+func freePort(t *testing.T) string { return strconv.Itoa(testenv.FreePort(t)) }
