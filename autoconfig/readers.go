@@ -26,9 +26,8 @@ import (
 //   - console: a PeriodicReader around the official stdout exporter.
 //   - prometheus: fastmeter's Prometheus exporter, served at /metrics on
 //     OTEL_EXPORTER_PROMETHEUS_HOST:_PORT (or WithPrometheusListener) by a
-//     server that the reader's Shutdown stops. The reader also has an
-//     Addr() net.Addr method giving the address it serves on (useful with
-//     port 0).
+//     server that the reader's Shutdown stops: a *prometheus.ServedReader,
+//     whose Addr method gives the address it serves on (useful with port 0).
 //
 // Only the options about readers and exporters apply: WithInterval,
 // WithTimeout, WithOTLPProtocol, WithTemporalitySelector,
