@@ -23,6 +23,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 
 	sdkmetric "github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/internal/testenv"
 )
 
 // cleanEnv unsets every OTEL_* variable for the test, so that the machine's
@@ -30,11 +31,7 @@ import (
 // hour so that exports happen only when a test flushes.
 func cleanEnv(t *testing.T) {
 	t.Helper()
-	for _, kv := range os.Environ() {
-		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "OTEL_") {
-			t.Setenv(name, "")
-		}
-	}
+	testenv.CleanEnv(t)
 	t.Setenv(envExportInterval, "3600000")
 }
 

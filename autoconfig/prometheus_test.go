@@ -15,27 +15,12 @@ import (
 
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/fastmeter/fastmeter/internal/testenv"
 	"github.com/fastmeter/fastmeter/prometheus"
 )
 
-// scrape GETs /metrics from addr and returns the body.
-func scrape(t *testing.T, addr string) string {
-	t.Helper()
-	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Get("http://" + addr + "/metrics")
-	if err != nil {
-		t.Fatalf("scrape: %v", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("scrape: %s: %s", resp.Status, body)
-	}
-	return string(body)
-}
+// scrape GETs /metrics from addr and returns the body (testenv.Scrape).
+func scrape(t *testing.T, addr string) string { return testenv.Scrape(t, addr) }
 
 // freePort returns a port that was free a moment ago on 127.0.0.1.
 func freePort(t *testing.T) int {

@@ -104,7 +104,7 @@ func buildReaders(ctx context.Context, s settings, c *config, warn func(error)) 
 		return nil, err
 	}
 	for _, kind := range s.exporters {
-		r, err := newReader(ctx, kind, s, c, &listener, warn)
+		r, err := newReader(ctx, kind, s, c, &listener)
 		if err != nil {
 			return fail(err)
 		}

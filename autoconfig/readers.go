@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel"
 
 	sdkmetric "github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/prometheus"
 )
 
 // NewReader builds the one reader NewMeterProvider would build for
@@ -25,9 +26,8 @@ import (
 //   - console: a PeriodicReader around the official stdout exporter.
 //   - prometheus: fastmeter's Prometheus exporter, served at /metrics on
 //     OTEL_EXPORTER_PROMETHEUS_HOST:_PORT (or WithPrometheusListener) by a
-//     server that the reader's Shutdown stops. The reader also has an
-//     Addr() net.Addr method giving the address it serves on (useful with
-//     port 0).
+//     server that the reader's Shutdown stops: a *prometheus.ServedReader,
+//     whose Addr method gives the address it serves on (useful with port 0).
 //
 // Only the options about readers and exporters apply: WithInterval,
 // WithTimeout, WithOTLPProtocol, WithTemporalitySelector,
@@ -71,7 +71,7 @@ func NewReader(ctx context.Context, exporter string, opts ...Option) (sdkmetric.
 // the single path both NewMeterProvider and NewReader take. *listener is
 // the listener for the prometheus exporter (nil: listen on the address
 // from the environment); the reader takes it over and clears it.
-func newReader(ctx context.Context, kind exporterKind, s settings, c *config, listener *net.Listener, warn func(error)) (sdkmetric.Reader, error) {
+func newReader(ctx context.Context, kind exporterKind, s settings, c *config, listener *net.Listener) (sdkmetric.Reader, error) {
 	periodic := func(exp sdkmetric.Exporter) sdkmetric.Reader {
 		opts := []sdkmetric.PeriodicReaderOption{
 			sdkmetric.WithInterval(s.interval),
@@ -110,7 +110,12 @@ func newReader(ctx context.Context, kind exporterKind, s settings, c *config, li
 			}
 			*listener = l
 		}
-		r := servePrometheus(exp, *listener, warn)
+		// The server belongs to the reader: the provider's Shutdown stops it.
+		r, err := prometheus.Serve(exp, *listener)
+		if err != nil {
+			_ = exp.Shutdown(ctx)
+			return nil, fmt.Errorf("autoconfig: prometheus exporter: %w", err)
+		}
 		*listener = nil // owned by the server from now on
 		return r, nil
 	}

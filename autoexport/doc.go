@@ -68,8 +68,9 @@
 //     OpenMetrics. fastmeter's exporter leaves out empty labels (contrib
 //     serves otel_scope_schema_url=""), which Prometheus treats as absent
 //     anyway. Its Shutdown stops the server first, so no scrape sees
-//     a reader already shut down. The reader has an Addr() net.Addr method
-//     giving its address (useful with OTEL_EXPORTER_PROMETHEUS_PORT=0).
+//     a reader already shut down. The reader is a
+//     *github.com/fastmeter/fastmeter/prometheus.ServedReader, whose Addr
+//     method gives its address (useful with OTEL_EXPORTER_PROMETHEUS_PORT=0).
 //   - A factory returning a nil reader is an error; registering an empty
 //     name or a nil factory panics at once. Factories may call
 //     NewMetricReader themselves (contrib would deadlock).

@@ -5,8 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,18 +12,16 @@ import (
 	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/fastmeter/fastmeter/internal/testenv"
 )
 
-// cleanEnv unsets every OTEL_* variable for the test, so that the
-// machine's environment cannot change a result.
-func cleanEnv(t *testing.T) {
-	t.Helper()
-	for _, kv := range os.Environ() {
-		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "OTEL_") {
-			t.Setenv(name, "")
-		}
-	}
-}
+// cleanEnv unsets every OTEL_* variable for the test (testenv.CleanEnv).
+func cleanEnv(t *testing.T) { testenv.CleanEnv(t) }
+
+// scrape GETs /metrics from addr (host:port) and returns the body
+// (testenv.Scrape).
+func scrape(t *testing.T, addr string) string { return testenv.Scrape(t, addr) }
 
 // otlpReceiver is a local OTLP/HTTP endpoint keeping every request.
 type otlpReceiver struct {
@@ -83,20 +79,4 @@ func shutdownCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	return ctx
-}
-
-// scrape GETs /metrics from addr (host:port) and returns the body.
-func scrape(t *testing.T, addr string) string {
-	t.Helper()
-	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Get("http://" + addr + "/metrics")
-	if err != nil {
-		t.Fatalf("scrape: %v", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("scrape: %s, %v: %s", resp.Status, err, body)
-	}
-	return string(body)
 }

@@ -123,7 +123,13 @@ func (b *builder) pullReader(p *conf.PullMetricReader, path string) (sdkmetric.R
 	if err != nil {
 		return nil, pathErrorf(promPath, "listen on %s: %v", addr, err)
 	}
-	return servePrometheus(exp, l), nil
+	// The server belongs to the reader: the provider's Shutdown stops it.
+	r, err := prometheus.Serve(exp, l)
+	if err != nil {
+		_ = l.Close()
+		return nil, &PathError{Path: promPath, Err: err}
+	}
+	return r, nil
 }
 
 // prometheusExporterConfig finds the prometheus/development entry of a pull

@@ -14,6 +14,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/fastmeter/fastmeter/internal/testenv"
 )
 
 // otlpRequest is one export a receiver accepted, with its HTTP headers or
@@ -111,13 +113,5 @@ func startGRPCReceiver(t *testing.T) (*receiver, string) {
 	return rec, l.Addr().String()
 }
 
-// freePort returns a port nothing listens on at the moment.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+// freePort returns a port nothing listens on at the moment (testenv.FreePort).
+func freePort(t *testing.T) int { return testenv.FreePort(t) }

@@ -17,6 +17,12 @@
 //   - as a [github.com/prometheus/client_golang/prometheus.Gatherer]
 //     ([Exporter.Gather]).
 //
+// A program that wants the metrics on an address of their own, without a
+// server of its own, registers a [ServedReader] ([NewServedReader], or
+// [Serve] on a listener it opened) instead: the exporter served at
+// host:port/metrics by an HTTP server that belongs to the provider and
+// stops with its Shutdown.
+//
 // Names follow the OpenTelemetry → Prometheus compatibility specification,
 // computed by github.com/prometheus/otlptranslator: dots become underscores,
 // units become suffixes (ms → _milliseconds, By → _bytes), monotonic sums get

@@ -83,3 +83,36 @@ func ExampleWithRegisterer() {
 	// go_goroutines GAUGE
 	// jobs_queued GAUGE
 }
+
+// Serve a provider's metrics on an address of their own: the server belongs
+// to the provider and stops with its Shutdown. Port 0 lets the system
+// choose; Addr says which it chose.
+func ExampleNewServedReader() {
+	ctx := context.Background()
+	reader, err := prometheus.NewServedReader("127.0.0.1:0", prometheus.WithoutRegistration())
+	if err != nil {
+		panic(err)
+	}
+	provider := fastmeter.NewMeterProvider(
+		fastmeter.WithReader(reader),
+		fastmeter.WithResource(resource.NewSchemaless(attribute.String("service.name", "shop"))),
+	)
+	defer func() { _ = provider.Shutdown(ctx) }() // stops the server too
+
+	orders, _ := provider.Meter("shop").Int64Counter("orders", metric.WithDescription("Orders placed."))
+	orders.Add(ctx, 3)
+
+	resp, err := http.Get("http://" + reader.Addr().String() + prometheus.MetricsPath)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(os.Stdout, resp.Body)
+	// Output:
+	// # HELP orders_total Orders placed.
+	// # TYPE orders_total counter
+	// orders_total{otel_scope_name="shop"} 3
+	// # HELP target_info Target metadata
+	// # TYPE target_info gauge
+	// target_info{service_name="shop"} 1
+}

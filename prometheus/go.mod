@@ -9,7 +9,7 @@ replace github.com/fastmeter/fastmeter => ..
 require (
 	github.com/cespare/xxhash/v2 v2.3.0
 	github.com/fastmeter/fastmeter v0.0.0-00010101000000-000000000000
-	github.com/prometheus/client_golang v1.25.0
+	github.com/prometheus/client_golang v1.24.1
 	github.com/prometheus/client_model v0.6.3
 	github.com/prometheus/common v0.72.0
 	github.com/prometheus/otlptranslator v1.0.0

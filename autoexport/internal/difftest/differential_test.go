@@ -1,4 +1,4 @@
-package autoexport
+package difftest
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +27,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	sdkmetric "github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/autoexport"
+	"github.com/fastmeter/fastmeter/internal/testenv"
 )
 
 // This file runs the same program, configured by the same environment, on
@@ -54,7 +57,7 @@ var sdks = []sdkUnderTest{
 		return mp.Shutdown(ctx)
 	}},
 	{"fastmeter", func(ctx context.Context, program func(otelmetric.MeterProvider)) error {
-		r, err := NewMetricReader(ctx)
+		r, err := autoexport.NewMetricReader(ctx)
 		if err != nil {
 			return err
 		}
@@ -99,7 +102,7 @@ var bridged = func() prometheus.Counter {
 // setEnv clears the machine's OTEL_* variables for the test and sets env.
 func setEnv(t *testing.T, env map[string]string) {
 	t.Helper()
-	cleanEnv(t)
+	testenv.CleanEnv(t)
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
@@ -254,7 +257,7 @@ func TestDifferentialPrometheus(t *testing.T) {
 		var body string
 		err := sdk.run(context.Background(), func(mp otelmetric.MeterProvider) {
 			workload(mp)
-			body = scrape(t, "127.0.0.1:"+port)
+			body = testenv.Scrape(t, "127.0.0.1:"+port)
 		})
 		if err != nil {
 			t.Fatalf("%s: %v", sdk.name, err)
@@ -271,8 +274,8 @@ func TestDifferentialPrometheus(t *testing.T) {
 func TestDifferentialNoneAndErrors(t *testing.T) {
 	setEnv(t, map[string]string{"OTEL_METRICS_EXPORTER": "none"})
 	off, err1 := contribautoexport.NewMetricReader(context.Background())
-	fm, err2 := NewMetricReader(context.Background())
-	if err1 != nil || err2 != nil || !contribautoexport.IsNoneMetricReader(off) || !IsNoneMetricReader(fm) {
+	fm, err2 := autoexport.NewMetricReader(context.Background())
+	if err1 != nil || err2 != nil || !contribautoexport.IsNoneMetricReader(off) || !autoexport.IsNoneMetricReader(fm) {
 		t.Errorf("none: contrib %T %v, fastmeter %T %v", off, err1, fm, err2)
 	}
 	for _, env := range []map[string]string{
@@ -284,7 +287,7 @@ func TestDifferentialNoneAndErrors(t *testing.T) {
 	} {
 		setEnv(t, env)
 		_, err1 := contribautoexport.NewMetricReader(context.Background())
-		_, err2 := NewMetricReader(context.Background())
+		_, err2 := autoexport.NewMetricReader(context.Background())
 		if err1 == nil || err2 == nil {
 			t.Errorf("%v: contrib err %v, fastmeter err %v; want both to fail", env, err1, err2)
 		}
@@ -406,13 +409,6 @@ func captureStdout(t *testing.T, f func()) []byte {
 	return <-done
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return port
-}
+// freePort returns a port nothing listens on at the moment, as the value
+// of OTEL_EXPORTER_PROMETHEUS_PORT.
+func freePort(t *testing.T) string { return strconv.Itoa(testenv.FreePort(t)) }

@@ -1,0 +1,18 @@
+package testenv
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// CleanEnv unsets every OTEL_* variable for the test, so that the
+// machine's environment cannot change a result.
+func CleanEnv(t testing.TB) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "OTEL_") {
+			t.Setenv(name, "")
+		}
+	}
+}
