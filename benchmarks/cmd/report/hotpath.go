@@ -8,9 +8,11 @@ import (
 
 // hotPathSpecs are the files whose changes can move the numbers: fastmeter's
 // engine, that is the root package's Go files and its internal/ packages,
-// tests excluded (git pathspecs from the repository root). internal/readmetest
-// is a tests-only module of its own, not engine code.
-var hotPathSpecs = []string{":(glob)*.go", ":(glob)internal/**", ":(exclude,glob)**/*_test.go", ":(exclude)internal/readmetest"}
+// tests excluded (git pathspecs from the repository root). Test support under
+// internal/ is not engine code: goroutines and realcomponent serve tests only,
+// readmetest is a tests-only module.
+var hotPathSpecs = []string{":(glob)*.go", ":(glob)internal/**", ":(exclude,glob)**/*_test.go",
+	":(exclude)internal/goroutines", ":(exclude)internal/realcomponent", ":(exclude)internal/readmetest"}
 
 // maxSubject shortens commit subjects in RESULTS.md.
 const maxSubject = 80

@@ -54,6 +54,7 @@ func TestHotPathChangesAfterTheRun(t *testing.T) {
 	write("meter_test.go", "package fastmeter\n")
 	write("benchmarks/cmd/report/main.go", "package main\n// changed\n")
 	write("README.md", "docs\n")
+	write("internal/goroutines/goroutines.go", "package goroutines\n") // test support
 	git("add", "-A")
 	git("commit", "-qm", "tests, docs and the report only")
 	if s := checkHotPath(bench, run); !s.Known || len(s.Changes) != 0 {
