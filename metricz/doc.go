@@ -22,7 +22,9 @@
 // [DefaultHistory] points each unless configured otherwise. Series beyond the
 // cap are counted and reported on the page, never stored; attribute values
 // are cut at 200 bytes. Requests are served from the last collection and
-// never wait for one in progress.
+// never wait for one in progress. Each collection is bounded by
+// [DefaultCollectTimeout] (see [WithCollectTimeout]): a callback that never
+// returns is abandoned at half of it, and the page shows the other metrics.
 //
 // # JSON for scripts
 //

@@ -105,9 +105,7 @@ func (h *Handler) loop() {
 		case <-h.stop:
 			return
 		case <-ticker.C:
-			ctx, cancel := context.WithTimeout(context.Background(), max(5*time.Second, h.cfg.interval))
-			err := h.Refresh(ctx)
-			cancel()
+			err := h.Refresh(context.Background())
 			if errors.Is(err, sdkmetric.ErrReaderShutdown) {
 				return
 			}
@@ -116,13 +114,20 @@ func (h *Handler) loop() {
 }
 
 // Refresh collects from the Reader now and records the result in the
-// page's history, as the collection loop does every interval. Errors of
+// page's history, as the collection loop does every interval. The
+// collection ends with ctx or after the collect timeout (see
+// WithCollectTimeout), whichever comes first, so a hanging callback never
+// holds it, nor the page, for longer. Errors of
 // the collection are returned, reported once through otel.Handle and shown
 // on the page; data collected despite them is kept.
 func (h *Handler) Refresh(ctx context.Context) error {
 	h.collectMu.Lock()
 	defer h.collectMu.Unlock()
 
+	// A deadline lets the SDK abandon a callback that does not return; an
+	// HTTP request's or a caller's context usually has none.
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.collectTimeout)
+	defer cancel()
 	err := h.Reader.Collect(ctx, &h.rm)
 	now := time.Now()
 	var shown string

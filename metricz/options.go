@@ -19,6 +19,9 @@ const (
 	DefaultMaxSeries = 2000
 	// DefaultHistory is how many collections each sparkline remembers.
 	DefaultHistory = 120
+	// DefaultCollectTimeout bounds each collection, like Prometheus'
+	// default scrape timeout (prometheus.DefaultScrapeTimeout).
+	DefaultCollectTimeout = 10 * time.Second
 )
 
 // minInterval protects the process from a collection loop that would
@@ -27,14 +30,15 @@ const minInterval = 10 * time.Millisecond
 
 // config holds the settings of a Handler.
 type config struct {
-	interval  time.Duration
-	maxSeries int
-	history   int
-	producers []sdkmetric.Producer
+	interval       time.Duration
+	collectTimeout time.Duration
+	maxSeries      int
+	history        int
+	producers      []sdkmetric.Producer
 }
 
 func newConfig(opts []Option) config {
-	cfg := config{interval: DefaultInterval, maxSeries: DefaultMaxSeries, history: DefaultHistory}
+	cfg := config{interval: DefaultInterval, collectTimeout: DefaultCollectTimeout, maxSeries: DefaultMaxSeries, history: DefaultHistory}
 	for _, opt := range opts {
 		if opt != nil {
 			cfg = opt.apply(cfg)
@@ -62,6 +66,23 @@ func WithInterval(d time.Duration) Option {
 			d = minInterval
 		}
 		c.interval = d
+		return c
+	})
+}
+
+// WithCollectTimeout bounds each collection (the loop's and Refresh's),
+// whatever context the caller passes. The SDK gives callbacks the first
+// half of the time left and then abandons those still running, so a
+// callback that never returns costs its own instrument's points, never the
+// page: the other metrics arrive within d. Non-positive values are
+// reported through otel.Handle and ignored (DefaultCollectTimeout stays).
+func WithCollectTimeout(d time.Duration) Option {
+	return optionFunc(func(c config) config {
+		if d <= 0 {
+			otel.Handle(fmt.Errorf("metricz: WithCollectTimeout(%v) must be positive; keeping %v", d, c.collectTimeout))
+			return c
+		}
+		c.collectTimeout = d
 		return c
 	})
 }

@@ -50,6 +50,15 @@ in_module() {
 	}
 }
 
+# go_test ARGS...: go test -v, filtered by scripts/go-test-filter.awk so that
+# skips and failures (with their messages) and go test's closing ok/FAIL lines
+# show in the log, and passing tests' chatter does not; pipefail keeps go
+# test's exit status.
+go_test() {
+	go test -v "$@" 2>&1 | awk -f "$root/scripts/go-test-filter.awk"
+}
+root=$PWD
+
 step "gofmt"
 unformatted=$(gofmt -l . || true)
 if [ -n "$unformatted" ]; then
@@ -80,17 +89,17 @@ step "unit, conformance and real-component tests (race detector), per module"
 for m in "${modules[@]}"; do
 	case "$m" in e2e | benchmarks) continue ;; esac # their own steps below
 	echo "-- $m"
-	in_module "$m" go test -race -count=1 -timeout 25m ./...
+	in_module "$m" go_test -race -count=1 -timeout 25m ./...
 done
 
 if [ -f e2e/go.mod ]; then
 	step "end to end against a real OpenTelemetry Collector"
-	in_module e2e go test -count=1 -timeout 15m ./...
+	in_module e2e go_test -count=1 -timeout 15m ./...
 fi
 
 if [ -f benchmarks/go.mod ]; then
 	step "benchmark equivalence tests and smoke run"
-	in_module benchmarks go test -count=1 -timeout 10m ./...
+	in_module benchmarks go_test -count=1 -timeout 10m ./...
 	in_module benchmarks go test -run '^$' -bench . -benchtime 1x -timeout 10m ./...
 fi
 

@@ -61,9 +61,13 @@ func run(ctx context.Context, cfg config) error {
 	fmt.Fprintf(cfg.out, "fastmeter demo listening on %s\n", baseURL)
 	fmt.Fprintf(cfg.out, "  live metrics page: %s/debug/metricz\n", baseURL)
 	fmt.Fprintf(cfg.out, "  Prometheus:        %s/metrics\n", baseURL)
-	if tel.pushing != "" {
-		fmt.Fprintf(cfg.out, "  pushing:           %s\n", tel.pushing)
-	} else {
+	switch {
+	case tel.disabled:
+		fmt.Fprintf(cfg.out, "  OTEL_SDK_DISABLED=true: the SDK is disabled; nothing is recorded or exported,\n"+
+			"                     the page and /metrics stay empty, no summary is printed\n")
+	case tel.pushing != "":
+		fmt.Fprintf(cfg.out, "  exporting:         %s\n", tel.pushing)
+	default:
 		fmt.Fprintf(cfg.out, "  OTLP push:         off (set OTEL_EXPORTER_OTLP_ENDPOINT to turn it on)\n")
 	}
 	if cfg.duration > 0 {
@@ -84,7 +88,7 @@ func run(ctx context.Context, cfg config) error {
 		runClient(clientCtx, baseURL, inst)
 	}()
 	summary := newSummary(tel.summaryReader, cfg.out)
-	if cfg.summaryEvery > 0 {
+	if cfg.summaryEvery > 0 && !tel.disabled {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -108,7 +112,9 @@ func run(ctx context.Context, cfg config) error {
 	if serr := srv.Shutdown(sctx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, fmt.Errorf("HTTP server shutdown: %w", serr))
 	}
-	summary.print(sctx, "final")
+	if !tel.disabled {
+		summary.print(sctx, "final")
+	}
 	if terr := tel.shutdown(sctx); terr != nil {
 		err = errors.Join(err, fmt.Errorf("flushing telemetry: %w", terr))
 	}

@@ -46,7 +46,8 @@ func cleanOTelEnv(t *testing.T) {
 		"OTEL_SDK_DISABLED", "OTEL_METRICS_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT",
 		"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL",
 		"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "OTEL_METRIC_EXPORT_INTERVAL",
-		"OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES",
+		"OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_METRIC_EXPORT_TIMEOUT",
+		"OTEL_EXPORTER_PROMETHEUS_HOST", "OTEL_EXPORTER_PROMETHEUS_PORT",
 	} {
 		t.Setenv(name, "") // autoconfig treats an empty variable as unset
 	}
@@ -173,11 +174,12 @@ func TestDemoServesItsEndpoints(t *testing.T) {
 		"http.server.response.body.size": "histogram",     // Int64Histogram
 		"demo.client.target_rate":        "gauge",         // Float64Gauge
 		"demo.client.workers":            "gauge",         // Int64Gauge
-		"go.memory.allocated":            "counter",       // Int64ObservableCounter
+		"go.memory.allocated":            "counter",       // Int64ObservableCounter (contrib runtime)
 		"process.cpu.time":               "counter",       // Float64ObservableCounter
-		memoryUsedName:                   "updowncounter", // Int64ObservableUpDownCounter
+		memoryUsedName:                   "updowncounter", // Int64ObservableUpDownCounter (contrib runtime)
+		goroutinesName:                   "updowncounter", // Int64ObservableUpDownCounter (contrib runtime)
 		"demo.inventory.value":           "updowncounter", // Float64ObservableUpDownCounter
-		goroutinesName:                   "gauge",         // Int64ObservableGauge
+		"demo.inventory.pallets":         "gauge",         // Int64ObservableGauge
 		"process.uptime":                 "gauge",         // Float64ObservableGauge
 	} {
 		if kinds[name] != kind {
@@ -210,7 +212,7 @@ func TestDemoServesItsEndpoints(t *testing.T) {
 		t.Fatalf("shutdown: %v", err)
 	}
 	console := out.String()
-	for _, want := range []string{"listening on " + baseURL, " requests (", "latency p50 ", "[final] ", "bye"} {
+	for _, want := range []string{"listening on " + baseURL, " requests in all", "latency p50 ", "[final] ", "bye"} {
 		if !strings.Contains(console, want) {
 			t.Errorf("console lacks %q:\n%s", want, console)
 		}
@@ -471,7 +473,7 @@ func TestDemoCommandFlags(t *testing.T) {
 	if code := waitExit(t, cmd, 30*time.Second); code != 0 || !strings.Contains(console.String(), "bye") {
 		t.Errorf("-duration 1s: exit status %d:\n%s", code, console)
 	}
-	if n := strings.Count(console.String(), " requests ("); n != 1 || !strings.Contains(console.String(), "[final] ") {
+	if n := strings.Count(console.String(), " requests in all"); n != 1 || !strings.Contains(console.String(), "[final] ") {
 		t.Errorf("-summary 0 must print the final summary only, got %d summaries:\n%s", n, console)
 	}
 

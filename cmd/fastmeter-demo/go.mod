@@ -16,6 +16,7 @@ require (
 	github.com/fastmeter/fastmeter/autoconfig v0.0.0-00010101000000-000000000000
 	github.com/fastmeter/fastmeter/metricz v0.0.0-00010101000000-000000000000
 	github.com/fastmeter/fastmeter/prometheus v0.0.0-00010101000000-000000000000
+	go.opentelemetry.io/contrib/instrumentation/runtime v0.72.0
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/metric v1.47.0
 	go.opentelemetry.io/otel/sdk v1.47.0

@@ -11,7 +11,7 @@ import (
 const (
 	scopeServer  = "github.com/fastmeter/fastmeter/cmd/fastmeter-demo/server"
 	scopeClient  = "github.com/fastmeter/fastmeter/cmd/fastmeter-demo/client"
-	scopeRuntime = "github.com/fastmeter/fastmeter/cmd/fastmeter-demo/runtime"
+	scopeProcess = "github.com/fastmeter/fastmeter/cmd/fastmeter-demo/process"
 	scopeVersion = "0.1.0"
 )
 
@@ -20,8 +20,9 @@ const (
 	requestCountName    = "http.server.request.count"
 	activeRequestsName  = "http.server.active_requests"
 	requestDurationName = "http.server.request.duration"
-	goroutinesName      = "go.goroutine.count"
-	memoryUsedName      = "go.memory.used"
+	goroutinesName      = "go.goroutine.count" // contrib runtime instrumentation
+	memoryUsedName      = "go.memory.used"     // contrib runtime instrumentation
+	cpuTimeName         = "process.cpu.time"
 )
 
 // requestDurationBounds are the OpenTelemetry semantic conventions'
@@ -81,6 +82,10 @@ func newInstruments(mp metric.MeterProvider) (*instruments, error) {
 		metric.WithDescription("Value of the stock, observed at each collection"),
 		metric.WithFloat64Callback(inst.inventoryState.observeValue))
 	check(err)
+	_, err = server.Int64ObservableGauge("demo.inventory.pallets", metric.WithUnit("{pallet}"),
+		metric.WithDescription("Pallets in use on the shelves, observed at each collection"),
+		metric.WithInt64Callback(inst.inventoryState.observePallets))
+	check(err)
 
 	inst.targetRate, err = client.Float64Gauge("demo.client.target_rate", metric.WithUnit("{request}/s"),
 		metric.WithDescription("Request rate the load generator aims for"))
@@ -92,6 +97,6 @@ func newInstruments(mp metric.MeterProvider) (*instruments, error) {
 		metric.WithDescription("Client requests that failed or got a 5xx"))
 	check(err)
 
-	check(registerRuntimeMetrics(mp.Meter(scopeRuntime, metric.WithInstrumentationVersion(scopeVersion))))
+	check(registerRuntimeMetrics(mp))
 	return inst, errors.Join(errs...)
 }

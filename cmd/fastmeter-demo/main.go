@@ -5,9 +5,14 @@
 //
 //   - a live page at http://127.0.0.1:8080/debug/metricz (package metricz);
 //   - Prometheus text at http://127.0.0.1:8080/metrics (package prometheus);
-//   - a short summary on the console every few seconds;
-//   - OTLP pushed to a collector when OTEL_EXPORTER_OTLP_ENDPOINT (or any
-//     other OTEL_METRICS_EXPORTER configuration) is set (package autoconfig).
+//   - a short summary on the console every few seconds (rate, errors and
+//     latency percentiles of the last window);
+//   - whatever the OTEL_* variables configure, read and validated by package
+//     autoconfig: OTLP when OTEL_METRICS_EXPORTER says so or any
+//     OTEL_EXPORTER_OTLP_* or OTEL_METRIC_EXPORT_* variable is set, the
+//     Prometheus endpoint when any OTEL_EXPORTER_PROMETHEUS_* is, nothing
+//     else by default; a bad value stops the demo at startup, and
+//     OTEL_SDK_DISABLED=true disables the SDK.
 //
 // Usage:
 //

@@ -2,78 +2,41 @@ package main
 
 import (
 	"context"
-	"runtime/metrics"
+	"errors"
 	"time"
 
+	"go.opentelemetry.io/contrib/instrumentation/runtime"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/semconv/v1.43.0/processconv"
 )
 
-// runtimeSamples are the runtime/metrics read at each collection, in the
-// order of the samples slice below.
-var runtimeSamples = []string{
-	"/sched/goroutines:goroutines",
-	"/memory/classes/total:bytes",
-	"/memory/classes/heap/released:bytes",
-	"/gc/heap/allocs:bytes",
-	"/cpu/classes/total:cpu-seconds",
-	"/gc/cycles/total:gc-cycles",
-}
-
-// registerRuntimeMetrics registers the observable instruments of the Go
-// runtime, all fed by one callback that reads runtime/metrics once per
-// collection (cheaper than runtime.ReadMemStats, which stops the world).
-func registerRuntimeMetrics(meter metric.Meter) error {
+// registerRuntimeMetrics registers the Go runtime metrics of the
+// contrib instrumentation (go.goroutine.count, go.memory.used,
+// go.memory.allocated, go.memory.gc.goal, ..., named and computed as the
+// semantic conventions say) and two process metrics contrib does not have:
+// process.cpu.time, the CPU the process actually used (user and system,
+// from the kernel's accounting), and process.uptime.
+func registerRuntimeMetrics(mp metric.MeterProvider) error {
+	if err := runtime.Start(runtime.WithMeterProvider(mp)); err != nil {
+		return err
+	}
+	meter := mp.Meter(scopeProcess, metric.WithInstrumentationVersion(scopeVersion))
 	start := time.Now()
-	goroutines, err1 := meter.Int64ObservableGauge(goroutinesName, metric.WithUnit("{goroutine}"),
-		metric.WithDescription("Live goroutines"))
-	memUsed, err2 := meter.Int64ObservableUpDownCounter(memoryUsedName, metric.WithUnit("By"),
-		metric.WithDescription("Memory the Go runtime holds from the OS, minus what it released"))
-	allocated, err3 := meter.Int64ObservableCounter("go.memory.allocated", metric.WithUnit("By"),
-		metric.WithDescription("Bytes allocated on the heap since the start"))
-	gcCycles, err4 := meter.Int64ObservableCounter("go.gc.cycles", metric.WithUnit("{cycle}"),
-		metric.WithDescription("Completed garbage collection cycles"))
-	cpu, err5 := meter.Float64ObservableCounter("process.cpu.time", metric.WithUnit("s"),
-		metric.WithDescription("CPU time used by the process, as estimated by the Go runtime"))
-	uptime, err6 := meter.Float64ObservableGauge("process.uptime", metric.WithUnit("s"),
-		metric.WithDescription("Time since the demo started"))
-	for _, err := range []error{err1, err2, err3, err4, err5, err6} {
-		if err != nil {
-			return err
-		}
+	cpu, err1 := processconv.NewCPUTime(meter)
+	uptime, err2 := processconv.NewUptimeObservable(meter)
+	if err := errors.Join(err1, err2); err != nil {
+		return err
 	}
-
-	samples := make([]metrics.Sample, len(runtimeSamples))
-	for i, name := range runtimeSamples {
-		samples[i].Name = name
-	}
+	user := metric.WithAttributeSet(attribute.NewSet(cpu.AttrCPUMode(processconv.CPUModeUser)))
+	system := metric.WithAttributeSet(attribute.NewSet(cpu.AttrCPUMode(processconv.CPUModeSystem)))
 	_, err := meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
-		// The SDK runs callbacks of one collection one at a time, but two
-		// readers may collect at once: read into a local copy.
-		s := make([]metrics.Sample, len(samples))
-		copy(s, samples)
-		metrics.Read(s)
-		o.ObserveInt64(goroutines, int64(uintValue(s[0])))
-		o.ObserveInt64(memUsed, int64(uintValue(s[1])-uintValue(s[2])))
-		o.ObserveInt64(allocated, int64(uintValue(s[3])))
-		o.ObserveFloat64(cpu, floatValue(s[4]))
-		o.ObserveInt64(gcCycles, int64(uintValue(s[5])))
-		o.ObserveFloat64(uptime, time.Since(start).Seconds())
+		if u, s, ok := processCPUTime(); ok {
+			o.ObserveFloat64(cpu.Inst(), u.Seconds(), user)
+			o.ObserveFloat64(cpu.Inst(), s.Seconds(), system)
+		}
+		o.ObserveFloat64(uptime.Inst(), time.Since(start).Seconds())
 		return nil
-	}, goroutines, memUsed, allocated, gcCycles, cpu, uptime)
+	}, cpu.Inst(), uptime.Inst())
 	return err
-}
-
-// uintValue reads a sample, tolerating a metric this Go version lacks.
-func uintValue(s metrics.Sample) uint64 {
-	if s.Value.Kind() == metrics.KindUint64 {
-		return s.Value.Uint64()
-	}
-	return 0
-}
-
-func floatValue(s metrics.Sample) float64 {
-	if s.Value.Kind() == metrics.KindFloat64 {
-		return s.Value.Float64()
-	}
-	return 0
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -40,7 +41,16 @@ func newMux(inst *instruments, tel *telemetry) *http.ServeMux {
 		mux.Handle("GET "+rt.path, instrumented(inst, rt.path, rt.handler(inst, started)))
 	}
 	mux.Handle("GET /debug/metricz", tel.metricz)
-	mux.Handle("GET /metrics", tel.prometheus)
+	if tel.disabled {
+		// The exporter was never registered: say why there is nothing, in
+		// the exposition format (a comment), rather than fail the scrape.
+		mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+			_, _ = io.WriteString(w, "# OTEL_SDK_DISABLED=true: the SDK is disabled, nothing is recorded\n")
+		})
+	} else {
+		mux.Handle("GET /metrics", tel.prometheus)
+	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, `<!DOCTYPE html><meta charset="utf-8"><title>fastmeter demo</title>
@@ -155,5 +165,16 @@ func (inv *inventory) observeValue(_ context.Context, o metric.Float64Observer) 
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	o.Observe(inv.weight * pricePerKg)
+	return nil
+}
+
+// kgPerPallet is how much one pallet on the shelves holds.
+const kgPerPallet = 50
+
+// observePallets reports the pallets in use: whole pallets, rounded up.
+func (inv *inventory) observePallets(_ context.Context, o metric.Int64Observer) error {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	o.Observe(int64(math.Ceil(inv.weight / kgPerPallet)))
 	return nil
 }

@@ -17,15 +17,19 @@ import (
 
 // summary prints one console line about the service from its own
 // ManualReader: requests and their rate, errors, in-flight requests,
-// latency percentiles, goroutines and memory.
+// latency percentiles, goroutines and memory. A periodic line's rate, error
+// share and percentiles are those of its window (since the previous line),
+// the final line's those of the whole run; each line says which.
 type summary struct {
-	mu        sync.Mutex
-	reader    *sdkmetric.ManualReader
-	out       io.Writer
-	rm        metricdata.ResourceMetrics // reused by every collection
-	start     time.Time
-	lastCount int64
-	lastAt    time.Time
+	mu          sync.Mutex
+	reader      *sdkmetric.ManualReader
+	out         io.Writer
+	rm          metricdata.ResourceMetrics // reused by every collection
+	start       time.Time
+	lastCount   int64
+	last5xx     int64
+	lastLatency metricdata.HistogramDataPoint[float64] // cumulative, at the previous line
+	lastAt      time.Time
 }
 
 func newSummary(reader *sdkmetric.ManualReader, out io.Writer) *summary {
@@ -61,35 +65,53 @@ func (s *summary) print(ctx context.Context, label string) {
 	}
 	f := readFigures(&s.rm)
 	now := time.Now()
-	// Periodic lines show the rate since the previous line; a labelled line
-	// (the final one, printed right after a periodic one) the average of
+	// Periodic lines show their window (since the previous line); a
+	// labelled line (the final one, printed right after a periodic one)
 	// the whole run.
-	rate := float64(f.requests-s.lastCount) / now.Sub(s.lastAt).Seconds()
-	rateUnit := "/s"
+	requests, errors5xx, latency, since := f.requests-s.lastCount, f.errors5xx-s.last5xx, subtractHistogram(f.latency, s.lastLatency), s.lastAt
+	window := fmt.Sprintf("last %v", now.Sub(s.lastAt).Round(100*time.Millisecond))
 	if label != "" {
-		rate = float64(f.requests) / now.Sub(s.start).Seconds()
-		rateUnit = "/s on average"
+		requests, errors5xx, latency, since = f.requests, f.errors5xx, f.latency, s.start
+		window = "whole run"
 	}
-	s.lastCount, s.lastAt = f.requests, now
+	s.lastCount, s.last5xx, s.lastLatency, s.lastAt = f.requests, f.errors5xx, f.latency, now
 
 	var b strings.Builder
 	if label == "" {
 		label = fmt.Sprintf("%4.0fs", now.Sub(s.start).Seconds())
 	}
-	fmt.Fprintf(&b, "[%s] %d requests (%.1f%s", label, f.requests, rate, rateUnit)
-	if f.requests > 0 {
-		fmt.Fprintf(&b, ", %.1f%% 5xx", 100*float64(f.errors5xx)/float64(f.requests))
+	fmt.Fprintf(&b, "[%s] %d requests in all · %s: %.1f/s", label, f.requests, window, float64(requests)/now.Sub(since).Seconds())
+	if requests > 0 {
+		fmt.Fprintf(&b, ", %.1f%% 5xx", 100*float64(errors5xx)/float64(requests))
 	}
-	fmt.Fprintf(&b, ") · %d in flight · latency", f.inFlight)
+	b.WriteString(", latency")
 	for _, q := range []float64{0.5, 0.9, 0.99} {
-		if v, ok := metricz.HistogramQuantile(f.latency, q); ok {
+		if v, ok := metricz.HistogramQuantile(latency, q); ok {
 			fmt.Fprintf(&b, " p%v %s", q*100, time.Duration(v*float64(time.Second)).Round(100*time.Microsecond))
 		} else {
 			fmt.Fprintf(&b, " p%v –", q*100)
 		}
 	}
-	fmt.Fprintf(&b, " · %d goroutines · %.1f MiB\n", f.goroutines, float64(f.memory)/(1<<20))
+	fmt.Fprintf(&b, " · now: %d in flight, %d goroutines, %.1f MiB\n", f.inFlight, f.goroutines, float64(f.memory)/(1<<20))
 	_, _ = io.WriteString(s.out, b.String())
+}
+
+// subtractHistogram returns the observations of cur that were not yet in
+// prev, both cumulative points of one stream (prev empty: all of cur). The
+// window's minimum and maximum are unknown; cur's, which bound them, stay
+// as the bounds of the open-ended buckets.
+func subtractHistogram(cur, prev metricdata.HistogramDataPoint[float64]) metricdata.HistogramDataPoint[float64] {
+	if len(prev.BucketCounts) == 0 || !slices.Equal(cur.Bounds, prev.Bounds) || len(cur.BucketCounts) != len(prev.BucketCounts) {
+		return cur
+	}
+	w := cur
+	w.BucketCounts = make([]uint64, len(cur.BucketCounts))
+	for i, c := range cur.BucketCounts {
+		w.BucketCounts[i] = c - min(c, prev.BucketCounts[i])
+	}
+	w.Count = cur.Count - min(cur.Count, prev.Count)
+	w.Sum = cur.Sum - prev.Sum
+	return w
 }
 
 // readFigures extracts the summary's figures from one collection; the
@@ -111,11 +133,9 @@ func readFigures(rm *metricdata.ResourceMetrics) figures {
 						f.inFlight += dp.Value
 					case memoryUsedName:
 						f.memory += dp.Value
+					case goroutinesName:
+						f.goroutines += dp.Value
 					}
-				}
-			case metricdata.Gauge[int64]:
-				if m.Name == goroutinesName && len(data.DataPoints) > 0 {
-					f.goroutines = data.DataPoints[0].Value
 				}
 			case metricdata.Histogram[float64]:
 				if m.Name == requestDurationName {

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	sdkmetric "github.com/fastmeter/fastmeter"
@@ -22,7 +25,8 @@ type telemetry struct {
 	metricz       *metricz.Handler        // the live page
 	prometheus    *prometheus.Exporter    // /metrics
 	summaryReader *sdkmetric.ManualReader // the console summary
-	pushing       string                  // what the environment made autoconfig push, "" when nothing
+	pushing       string                  // where autoconfig's exporters send or serve, "" when nowhere
+	disabled      bool                    // OTEL_SDK_DISABLED=true: nothing is recorded
 }
 
 // durationViews give the request-duration histogram two streams: the
@@ -39,13 +43,11 @@ func durationViews() []sdkmetric.View {
 	}
 }
 
-// newTelemetry builds the provider through autoconfig, so the standard
-// OTEL_* variables apply (service name, resource attributes, protocol,
-// headers, export interval, …) and a bad value is an error naming the
-// variable. Push exporters are only started when asked for: with
-// OTEL_METRICS_EXPORTER set, it decides; otherwise OTLP is on exactly when
-// OTEL_EXPORTER_OTLP_ENDPOINT (or its METRICS variant) is set, so a plain
-// `go run` needs no collector and logs no export errors.
+// newTelemetry builds the provider through autoconfig, always, so every
+// standard OTEL_* variable is read, validated (a bad value is an error
+// naming it) and honoured, OTEL_SDK_DISABLED included. The demo adds its
+// own readers (the page, /metrics, the summary) and chooses the exporters
+// only where the environment leaves the choice open; see demoExporters.
 func newTelemetry(ctx context.Context, metriczInterval time.Duration) (*telemetry, error) {
 	page := metricz.New(metricz.WithInterval(metriczInterval))
 	prom, err := prometheus.New(prometheus.WithoutRegistration())
@@ -61,15 +63,15 @@ func newTelemetry(ctx context.Context, metriczInterval time.Duration) (*telemetr
 		autoconfig.WithReader(t.summaryReader),
 		autoconfig.WithView(durationViews()...),
 	}
-	switch exporters, endpoint := os.Getenv("OTEL_METRICS_EXPORTER"), otlpEndpoint(); {
-	case exporters != "":
-		t.pushing = "as OTEL_METRICS_EXPORTER=" + exporters + " says"
-	case endpoint != "":
-		opts = append(opts, autoconfig.WithExporters("otlp"))
-		t.pushing = "OTLP to " + endpoint
-	default:
-		opts = append(opts, autoconfig.WithExporters("none"))
+	var exporters []string
+	if raw := os.Getenv("OTEL_METRICS_EXPORTER"); raw != "" {
+		t.pushing = "as OTEL_METRICS_EXPORTER=" + raw + " says"
+		exporters = strings.Split(raw, ",")
+	} else {
+		exporters = demoExporters()
+		opts = append(opts, autoconfig.WithExporters(exporters...))
 	}
+	t.pushing = describeExporters(exporters, t.pushing)
 	if !serviceNameConfigured() {
 		opts = append(opts, autoconfig.WithResource(resource.NewSchemaless(
 			attribute.String("service.name", "fastmeter-demo"),
@@ -82,7 +84,86 @@ func newTelemetry(ctx context.Context, metriczInterval time.Duration) (*telemetr
 		_ = prom.Shutdown(ctx)
 		return nil, err
 	}
+	// OTEL_SDK_DISABLED=true: autoconfig built a provider without readers,
+	// so the demo's own were never registered. They are the demo's to stop.
+	var probe metricdata.ResourceMetrics
+	if errors.Is(t.summaryReader.Collect(ctx, &probe), sdkmetric.ErrReaderNotRegistered) {
+		t.disabled = true
+		t.pushing = ""
+		_ = page.Shutdown(ctx)
+		_ = prom.Shutdown(ctx)
+	}
 	return t, nil
+}
+
+// demoExporters chooses the exporters when OTEL_METRICS_EXPORTER is unset.
+// autoconfig's default (otlp) would make a plain `go run` log an export
+// error every minute without a collector, so the demo exports nothing by
+// default; but any variable that configures OTLP or the export schedule
+// (OTEL_EXPORTER_OTLP_*, OTEL_METRIC_EXPORT_*) turns otlp on, and any
+// OTEL_EXPORTER_PROMETHEUS_* variable the prometheus exporter, so that
+// autoconfig reads, checks and uses what was set instead of ignoring it.
+func demoExporters() []string {
+	var exporters []string
+	if anySet("OTEL_EXPORTER_OTLP_", "OTEL_METRIC_EXPORT_") {
+		exporters = append(exporters, "otlp")
+	}
+	if anySet("OTEL_EXPORTER_PROMETHEUS_") {
+		exporters = append(exporters, "prometheus")
+	}
+	if len(exporters) == 0 {
+		return []string{"none"}
+	}
+	return exporters
+}
+
+// anySet reports whether a non-empty variable starts with one of prefixes
+// (autoconfig treats an empty variable as unset).
+func anySet(prefixes ...string) bool {
+	for _, kv := range os.Environ() {
+		name, value, _ := strings.Cut(kv, "=")
+		for _, p := range prefixes {
+			if strings.HasPrefix(name, p) && value != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// describeExporters says, for the console, where the exporters send or
+// serve the metrics; why is the reason the user gave (if any).
+func describeExporters(exporters []string, why string) string {
+	var parts []string
+	for _, e := range exporters {
+		switch strings.ToLower(strings.TrimSpace(e)) {
+		case "otlp":
+			endpoint := otlpEndpoint()
+			if endpoint == "" {
+				endpoint = "the default endpoint (http://localhost:4318; localhost:4317 for grpc)"
+			}
+			parts = append(parts, "OTLP to "+endpoint)
+		case "prometheus":
+			host, port := os.Getenv("OTEL_EXPORTER_PROMETHEUS_HOST"), os.Getenv("OTEL_EXPORTER_PROMETHEUS_PORT")
+			if host == "" {
+				host = "localhost" // loopback: OTEL_EXPORTER_PROMETHEUS_HOST=0.0.0.0 for other machines
+			}
+			if port == "" {
+				port = "9464"
+			}
+			parts = append(parts, "Prometheus at http://"+net.JoinHostPort(host, port)+"/metrics")
+		case "console":
+			parts = append(parts, "console (stdout)")
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	desc := strings.Join(parts, ", ")
+	if why != "" {
+		desc += " (" + why + ")"
+	}
+	return desc
 }
 
 func otlpEndpoint() string {

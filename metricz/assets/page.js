@@ -57,9 +57,21 @@
         return fmt(Number(v.toFixed(1))) + ' ' + units[i];
       }
     }
+    if (unit === 'By') return fmt(v) + ' B';
     // A pure annotation such as {request} is already shown in the badge.
     if (!unit || unit === '1' || /^\{[^}]*\}$/.test(unit)) return fmt(v);
     return fmt(v) + ' ' + unit.replace(/\{([^}]*)\}/g, '$1');
+  }
+
+  // perSecond formats a counter's rate in the instrument's unit: bytes as
+  // B/s, KiB/s, MiB/s…; seconds as a duration per second (CPU time: 250
+  // ms/s is a quarter of a core); dimensionless units and annotations such
+  // as {request} as a plain number per second.
+  function perSecond(v, unit) {
+    v = num(v);
+    if (v === null) return '–';
+    const shown = withUnit(v, unit);
+    return shown === fmt(v) ? shown + ' /s' : shown + '/s';
   }
 
   function attrChip(a) {
@@ -68,9 +80,12 @@
     return c;
   }
 
-  // sparkline draws the recent points right-aligned on the full history
-  // width, so a young series grows from the right; null points are gaps.
-  function sparkline(points, history) {
+  // sparkline draws the recent points across the full width, its axis
+  // starting at the first sample: while the history fills, the line
+  // stretches over the width instead of hugging the right edge as a stub.
+  // Leading nulls (a counter's first collection has no rate yet) are left
+  // out; later nulls are gaps. format labels the values in the title.
+  function sparkline(points, format) {
     const W = 200, H = 30, pad = 3;
     const svg = svgEl('svg', { class: 'spark', viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img' });
     svg.appendChild(svgEl('line', { class: 'base', x1: 0, y1: H - 0.5, x2: W, y2: H - 0.5 }));
@@ -79,12 +94,14 @@
       svg.setAttribute('aria-label', 'no points yet');
       return svg;
     }
+    points = points.slice(points.findIndex((p) => p !== null));
     let lo = Math.min(...vals), hi = Math.max(...vals);
     const title = svgEl('title', {});
-    title.textContent = `last ${points.length} points · min ${fmt(lo)} · max ${fmt(hi)}`;
+    title.textContent = `last ${points.length} points · min ${format(lo)} · max ${format(hi)}`;
     svg.appendChild(title);
     if (lo === hi) { lo -= 1; hi += 1; }
-    const slots = Math.max(history, points.length, 2);
+    // One point: drawn at the right edge, where the next ones will follow.
+    const slots = Math.max(points.length, 2);
     const step = W / (slots - 1);
     const first = slots - points.length;
     let d = '', pen = false, lx = 0, ly = 0;
@@ -123,7 +140,7 @@
     return wrap;
   }
 
-  function seriesRow(inst, s, history) {
+  function seriesRow(inst, s) {
     const tr = el('tr', 'series-row');
     tr.dataset.series = s.attributes.map((a) => a.key + '=' + a.value).join(' ');
     const attrs = el('td', 'attrs');
@@ -133,7 +150,8 @@
 
     const value = el('td', 'val');
     const trend = el('td', 'trend');
-    trend.append(sparkline(s.spark, history));
+    const isRate = s.rate !== undefined || inst.kind === 'counter';
+    trend.append(sparkline(s.spark, (v) => (isRate ? perSecond(v, inst.unit) : withUnit(v, inst.unit))));
     const h = s.histogram;
     if (h) {
       value.append(el('span', 'value count', fmt(h.count)));
@@ -154,14 +172,14 @@
       tr.append(value, dist, trend);
     } else {
       value.append(el('span', 'value', withUnit(s.value, inst.unit)));
-      if (s.rate !== undefined) value.append(el('span', 'rate', fmt(s.rate) + ' /s'));
+      if (s.rate !== undefined) value.append(el('span', 'rate', perSecond(s.rate, inst.unit)));
       const dist = el('td', 'dist');
       tr.append(value, dist, trend);
     }
     return tr;
   }
 
-  function instrumentCard(scope, inst, history) {
+  function instrumentCard(scope, inst) {
     const key = [scope.name, scope.version, inst.name, inst.kind, inst.unit].join('\u0000');
     const card = el('article', 'instrument');
     card.dataset.instrument = inst.name;
@@ -176,7 +194,7 @@
     const body = el('tbody');
     const all = state.expanded.has(key);
     const shown = all ? inst.series : inst.series.slice(0, ROWS_SHOWN);
-    shown.forEach((s) => body.append(seriesRow(inst, s, history)));
+    shown.forEach((s) => body.append(seriesRow(inst, s)));
     table.append(body);
     card.append(table);
     if (inst.series.length > ROWS_SHOWN) {
@@ -231,7 +249,7 @@
       if (scope.version) h2.append(el('span', 'ver', scope.version));
       h2.append(el('span', 'count', `${scope.instruments.length} instrument${scope.instruments.length === 1 ? '' : 's'}`));
       sec.append(h2);
-      for (const inst of scope.instruments) sec.append(instrumentCard(scope, inst, L.history_points));
+      for (const inst of scope.instruments) sec.append(instrumentCard(scope, inst));
       frag.append(sec);
     }
     if (d.scopes.length === 0) {

@@ -82,6 +82,7 @@ func main() {
 	if saved, ok := runInfoFromConfig(rs.Config); ok {
 		ri = saved // re-rendering: describe the run that produced the numbers
 	}
+	ri.HotPath = checkHotPath(".", ri.GitCommit)
 	if cfg.chart != "" {
 		if err := writeChart(rs, cfg.chart); err != nil {
 			log.Printf("chart: %v (report written without it)", err)

@@ -50,6 +50,9 @@ func writeMarkdown(w io.Writer, rs *results, ri runInfo, chartFile string) {
 	p("Each number is the median of %d runs (`-count=%d -benchtime=%s -benchmem`). ", ri.Count, ri.Count, ri.Benchtime)
 	p("`÷ official` is library/official (below 1 is faster); `spread` is half the range of the runs' ns/op as a share of the median. ")
 	p("`n/a` means the library has no equivalent or the feature is missing; the last section says why for each.\n\n")
+	if ri.HotPath.Known || ri.HotPath.Why != "" {
+		p("%s\n\n", ri.HotPath.markdown(ri.GitCommit))
+	}
 	p("%s\n\n", premadeOptionsNote)
 
 	p("## Machine\n\n")
@@ -67,7 +70,7 @@ func writeMarkdown(w io.Writer, rs *results, ri runInfo, chartFile string) {
 	p("| fastmeter commit | %s%s |\n\n", m.GitCommit, dirty)
 	p("The machine may be shared: a load average above the core count means other work competed with the benchmarks, so absolute numbers are noisy; ratios taken in the same run are more robust.\n\n")
 
-	p("## Targets (DESIGN.md §5)\n\n")
+	p("## Targets\n\nThe targets are defined, with why each matters, in [README.md](README.md#targets).\n\n")
 	p("| Target | Measured | Verdict |\n|---|---|---|\n")
 	for _, t := range checkTargets(rs) {
 		p("| %s | %s | **%s** |\n", t.Target, t.Measured, t.Verdict)

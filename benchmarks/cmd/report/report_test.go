@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -90,7 +91,7 @@ func TestRunInfoSurvivesTheRawOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, ok := runInfoFromConfig(rs.Config)
-	if !ok || got != want {
+	if !ok || !reflect.DeepEqual(got, want) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", got, want)
 	}
 	if len(rs.list) != 3 {

@@ -19,6 +19,9 @@ type runInfo struct {
 	Duration  time.Duration
 	Count     int
 	Benchtime string
+	// HotPath is checked when the report is rendered (not saved): whether
+	// commits after the run changed the measured code.
+	HotPath hotPathStatus
 }
 
 // configLines renders ri as configuration lines.

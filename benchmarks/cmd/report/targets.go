@@ -25,14 +25,14 @@ const (
 	notMeasured verdict = "NOT MEASURED"
 )
 
-// targetResult is one DESIGN.md §5 target with what this run measured.
+// targetResult is one target of benchmarks/README.md ("Targets") with what this run measured.
 type targetResult struct {
 	Target   string
 	Measured string
 	Verdict  verdict
 }
 
-// checkTargets evaluates every DESIGN.md §5 target against the medians.
+// checkTargets evaluates every target of benchmarks/README.md against the medians.
 // Hot-path targets use the serial precomputed-set benchmarks unless they say
 // otherwise.
 func checkTargets(rs *results) []targetResult {
