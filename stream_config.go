@@ -105,13 +105,11 @@ func resolveStream(p *pipeline, spec instrumentSpec, s Stream, fromView bool) (r
 		agg = DefaultAggregationSelector(kind)
 	}
 	var err error
+	// Advisory boundaries were validated once per instrument (see
+	// instrument); invalid ones arrive here as nil.
 	if h, ok := agg.(AggregationExplicitBucketHistogram); ok && !chosenByView && spec.advisoryBounds != nil {
-		if verr := validateBounds(spec.advisoryBounds); verr != nil {
-			err = fmt.Errorf("fastmeter: instrument %q: advisory bucket boundaries ignored: %w", spec.Name, verr)
-		} else {
-			h.Boundaries = append([]float64(nil), spec.advisoryBounds...)
-			agg = h
-		}
+		h.Boundaries = append([]float64(nil), spec.advisoryBounds...)
+		agg = h
 	}
 	if verr := validateAggregation(kind, agg); verr != nil {
 		// The specification: a view that cannot be applied without a
@@ -123,7 +121,8 @@ func resolveStream(p *pipeline, spec instrumentSpec, s Stream, fromView bool) (r
 	}
 	temporality := p.settings.temporalityOf(kind)
 	if temporality != metricdata.DeltaTemporality && temporality != metricdata.CumulativeTemporality {
-		err = errors.Join(err, fmt.Errorf("fastmeter: instrument %q: the reader chose invalid temporality %v; using cumulative", spec.Name, temporality))
+		// As in the official SDK: anything but delta is cumulative,
+		// silently.
 		temporality = metricdata.CumulativeTemporality
 	}
 	cfg := aggregate.Config{
