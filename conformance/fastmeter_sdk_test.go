@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/fastmeter/fastmeter"
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
@@ -145,6 +146,43 @@ var fastmeterSDK = sdk{
 			c.Add(context.Background(), 1)
 		},
 	},
+	newView: fastmeter.NewView,
+	newBare: func(n int, views ...sdkmetric.View) bareHarness {
+		var h bareHarness
+		opts := []fastmeter.Option{fastmeter.WithView(views...)}
+		for range n {
+			r := fastmeter.NewManualReader()
+			h.collect = append(h.collect, r.Collect)
+			opts = append(opts, fastmeter.WithReader(r))
+		}
+		mp := fastmeter.NewMeterProvider(opts...)
+		h.provider, h.shutdown = mp, mp.Shutdown
+		return h
+	},
+	zeroValues: map[string]func() string{
+		"MeterProvider": func() string { return zeroProvider(&fastmeter.MeterProvider{}) },
+		"ManualReader":  func() string { return zeroReader(&fastmeter.ManualReader{}) },
+		"ManualReader in a provider": func() string {
+			good := fastmeter.NewManualReader()
+			return zeroReaderInProvider[fastmeter.Reader](&fastmeter.ManualReader{}, good, good.Collect, fastmeterProviderWith)
+		},
+		"PeriodicReader":            func() string { return zeroReader(&fastmeter.PeriodicReader{}) },
+		"PeriodicReader ForceFlush": func() string { return errName((&fastmeter.PeriodicReader{}).ForceFlush(context.Background())) },
+		"PeriodicReader in a provider": func() string {
+			good := fastmeter.NewManualReader()
+			return zeroReaderInProvider[fastmeter.Reader](&fastmeter.PeriodicReader{}, good, good.Collect, fastmeterProviderWith)
+		},
+	},
+}
+
+// fastmeterProviderWith is a provider with the readers given.
+func fastmeterProviderWith(readers ...fastmeter.Reader) (metric.MeterProvider, func(context.Context) error) {
+	var opts []fastmeter.Option
+	for _, r := range readers {
+		opts = append(opts, fastmeter.WithReader(r))
+	}
+	mp := fastmeter.NewMeterProvider(opts...)
+	return mp, mp.Shutdown
 }
 
 // TestSharedValues: the reused errors and selectors are the official values,
