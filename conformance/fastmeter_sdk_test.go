@@ -34,8 +34,9 @@ func init() {
 
 // fastmeterKnownDiffs are the subtests where fastmeter's behaviour differs
 // from the official SDK's; see knowndiff_test.go. Every entry left here is a
-// deliberate difference, argued in its reason and asserted by the named
-// fastmeter test in the root package. (The suite's other findings — nil
+// deliberate difference, argued in its reason, asserted by the named
+// fastmeter test in the root package, and listed in README's "Deliberate
+// differences from the official SDK" (TestReadmeListsEveryKnownDiff checks). (The suite's other findings — nil
 // options, nil observables, aggregation compatibility, histogram sums of
 // instruments that can go negative, AggregationDefault in a view, and
 // identical streams shared within a pipeline — were fixed in fastmeter and

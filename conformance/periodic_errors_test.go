@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
@@ -106,6 +107,33 @@ func TestPeriodicReaderErrorShapes(t *testing.T) {
 					}
 				})
 			}
+		}
+	})
+}
+
+// TestPeriodicExportDespiteFailingCallback pins a deliberate difference:
+// when a callback fails, the official PeriodicReader exports nothing (the
+// collection's error is the result); fastmeter exports what was collected
+// (every other stream) and returns the callback's error too, so valid data
+// is never dropped because a neighbour failed. Both return the error.
+func TestPeriodicExportDespiteFailingCallback(t *testing.T) {
+	ctx := context.Background()
+	callbackErr := errors.New("callback failed")
+	want := map[string]string{
+		"official":  "ForceFlush error wraps the callback's: true; exports 0",
+		"fastmeter": "ForceFlush error wraps the callback's: true; exports 1",
+	}
+	forEachSDK(t, func(t *testing.T, s sdk) {
+		exp := &failingExporter{}
+		h := s.periodic(t, periodicConfig{exporter: exp, interval: never})
+		m := h.provider.Meter("failing")
+		_, _ = m.Int64ObservableGauge("failing", metric.WithInt64Callback(func(context.Context, metric.Int64Observer) error { return callbackErr }))
+		c, _ := m.Int64Counter("kept")
+		c.Add(ctx, 1)
+		err := h.readerFlush(ctx)
+		got := fmt.Sprintf("ForceFlush error wraps the callback's: %v; exports %d", errors.Is(err, callbackErr), exp.exports.Load())
+		if got != want[s.name] {
+			t.Errorf("%s, want %s", got, want[s.name])
 		}
 	})
 }
