@@ -84,25 +84,17 @@ func TestPerSeriesStartTimesSwitch(t *testing.T) {
 				starts := map[string]time.Time{}
 				switch d := metricNamed(t, rm, name).Data.(type) {
 				case metricdata.Sum[int64]:
-					for _, p := range d.DataPoints {
-						v, _ := p.Attributes.Value("s")
-						starts[v.AsString()] = p.StartTime
-					}
+					startsByS(starts, d.DataPoints, func(p metricdata.DataPoint[int64]) (attribute.Set, time.Time) { return p.Attributes, p.StartTime })
 				case metricdata.Histogram[float64]:
-					for _, p := range d.DataPoints {
-						v, _ := p.Attributes.Value("s")
-						starts[v.AsString()] = p.StartTime
-					}
+					startsByS(starts, d.DataPoints, func(p metricdata.HistogramDataPoint[float64]) (attribute.Set, time.Time) {
+						return p.Attributes, p.StartTime
+					})
 				case metricdata.Gauge[int64]:
-					for _, p := range d.DataPoints {
-						v, _ := p.Attributes.Value("s")
-						starts[v.AsString()] = p.StartTime
-					}
+					startsByS(starts, d.DataPoints, func(p metricdata.DataPoint[int64]) (attribute.Set, time.Time) { return p.Attributes, p.StartTime })
 				case metricdata.ExponentialHistogram[float64]:
-					for _, p := range d.DataPoints {
-						v, _ := p.Attributes.Value("s")
-						starts[v.AsString()] = p.StartTime
-					}
+					startsByS(starts, d.DataPoints, func(p metricdata.ExponentialHistogramDataPoint[float64]) (attribute.Set, time.Time) {
+						return p.Attributes, p.StartTime
+					})
 				}
 				early, late := starts["early"], starts["late"]
 				if tc.perSeries {
@@ -114,5 +106,15 @@ func TestPerSeriesStartTimesSwitch(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// startsByS adds each point's start time to starts, by the value of its
+// attribute "s".
+func startsByS[P any](starts map[string]time.Time, points []P, get func(P) (attribute.Set, time.Time)) {
+	for _, p := range points {
+		attrs, start := get(p)
+		v, _ := attrs.Value("s")
+		starts[v.AsString()] = start
 	}
 }

@@ -15,25 +15,26 @@ import (
 // of its attribute "s".
 func seriesStartTimes(m metricdata.Metrics) map[string]time.Time {
 	out := map[string]time.Time{}
-	add := func(attrs attribute.Set, start time.Time) {
+	switch d := m.Data.(type) {
+	case metricdata.Sum[int64]:
+		addStarts(out, d.DataPoints, func(p metricdata.DataPoint[int64]) (attribute.Set, time.Time) { return p.Attributes, p.StartTime })
+	case metricdata.Gauge[float64]:
+		addStarts(out, d.DataPoints, func(p metricdata.DataPoint[float64]) (attribute.Set, time.Time) { return p.Attributes, p.StartTime })
+	case metricdata.Histogram[float64]:
+		addStarts(out, d.DataPoints, func(p metricdata.HistogramDataPoint[float64]) (attribute.Set, time.Time) {
+			return p.Attributes, p.StartTime
+		})
+	}
+	return out
+}
+
+// addStarts adds each point's start time to out, by its attribute "s".
+func addStarts[P any](out map[string]time.Time, points []P, get func(P) (attribute.Set, time.Time)) {
+	for _, p := range points {
+		attrs, start := get(p)
 		v, _ := attrs.Value("s")
 		out[v.AsString()] = start
 	}
-	switch d := m.Data.(type) {
-	case metricdata.Sum[int64]:
-		for _, p := range d.DataPoints {
-			add(p.Attributes, p.StartTime)
-		}
-	case metricdata.Gauge[float64]:
-		for _, p := range d.DataPoints {
-			add(p.Attributes, p.StartTime)
-		}
-	case metricdata.Histogram[float64]:
-		for _, p := range d.DataPoints {
-			add(p.Attributes, p.StartTime)
-		}
-	}
-	return out
 }
 
 // TestStartTimesSwitch (issue 14 item 4): the start times of cumulative
