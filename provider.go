@@ -144,7 +144,9 @@ func (mp *MeterProvider) ForceFlush(ctx context.Context) error {
 
 // Shutdown shuts every reader down (a PeriodicReader exports one last time),
 // honouring ctx. Measurements made afterwards are not exported. Only the
-// first call does anything; later calls return an error.
+// first call does anything; later calls return an error wrapping
+// ErrReaderShutdown (a zero MeterProvider, which has no readers, returns nil
+// every time, as the official SDK's).
 func (mp *MeterProvider) Shutdown(ctx context.Context) error {
 	err := fmt.Errorf("fastmeter: MeterProvider already shut down: %w", ErrReaderShutdown)
 	if !mp.constructed {
