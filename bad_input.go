@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"go.opentelemetry.io/otel"
-
+	"github.com/fastmeter/fastmeter/internal/globallog"
 	"github.com/fastmeter/fastmeter/internal/ratelimit"
 )
 
@@ -23,5 +22,9 @@ func (b *badInput) drop(reason string) {
 	if !report {
 		return
 	}
-	otel.Handle(fmt.Errorf("fastmeter: instrument %q: dropped %d invalid measurement(s) (latest: %s); valid measurements are unaffected", b.instrument, since, reason))
+	// Data that could not be recorded: logged as an error of the global
+	// logger, where the official SDK reports the observations it fails to
+	// record.
+	globallog.Error(fmt.Errorf("fastmeter: instrument %q: dropped %d invalid measurement(s) (latest: %s); valid measurements are unaffected", b.instrument, since, reason),
+		"failed to record", "name", b.instrument)
 }

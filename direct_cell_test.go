@@ -24,7 +24,7 @@ import (
 // increment is still dropped and reported, an UpDownCounter still goes down,
 // and the totals of concurrent writers are exact.
 func TestDirectEmptySetPath(t *testing.T) {
-	rec := recordErrors(t)
+	rec := recordDiagnostics(t)
 	r := fastmeter.NewManualReader()
 	mp := fastmeter.NewMeterProvider(fastmeter.WithReader(r))
 	m := mp.Meter("direct")
@@ -78,7 +78,7 @@ func TestDirectEmptySetPath(t *testing.T) {
 		t.Errorf("fu = %v, want %v", v, -0.25*n)
 	}
 	if !rec.contains(`"ic"`) {
-		t.Errorf("the negative increment was not reported with the instrument's name: %v", rec.errs)
+		t.Errorf("the negative increment was not reported with the instrument's name: %v", rec.texts())
 	}
 }
 
@@ -118,7 +118,7 @@ func TestDirectPathNotTakenWhereItWouldBeWrong(t *testing.T) {
 // span still yields an exemplar, and sets past the cardinality limit still
 // go to the overflow series.
 func TestDirectAttributedAddPath(t *testing.T) {
-	rec := recordErrors(t)
+	rec := recordDiagnostics(t)
 	r := fastmeter.NewManualReader()
 	mp := fastmeter.NewMeterProvider(fastmeter.WithReader(r), fastmeter.WithCardinalityLimit(4))
 	m := mp.Meter("direct")
@@ -216,7 +216,7 @@ func TestDirectAttributedAddPath(t *testing.T) {
 		t.Errorf("ic overflow = %d, want 3", overflow.Value)
 	}
 	if !rec.contains(`"ic"`) || !rec.contains(`"fc"`) {
-		t.Errorf("the dropped measurements were not reported with their instrument's name: %v", rec.errs)
+		t.Errorf("the dropped measurements were not reported with their instrument's name: %v", rec.texts())
 	}
 }
 

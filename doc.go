@@ -19,9 +19,12 @@
 // github.com/fastmeter/fastmeter/prometheus.
 //
 // Bad input never panics: invalid measurements (NaN or infinite values, negative
-// Counter increments) are dropped and reported through otel.Handle, rate
-// limited, naming the instrument; invalid configuration is reported and replaced
-// by the documented default. Strings that are not valid UTF-8 (names, units,
+// Counter increments) are dropped and reported as errors of the OpenTelemetry
+// global logger (otel.SetLogger), rate limited, naming the instrument; invalid
+// configuration is reported and replaced by the documented default.
+// Diagnostics use the official SDK's channels: warnings and configuration
+// errors go to the global logger at its verbosity levels, errors of running
+// operations (a failed periodic export, an abandoned callback) to otel.Handle. Strings that are not valid UTF-8 (names, units,
 // descriptions, scope, resource, attribute keys and values), which an OTLP
 // exporter cannot encode, are repaired where they enter (invalid bytes become
 // U+FFFD) and reported, so one bad string never fails a whole export.

@@ -110,7 +110,7 @@ func TestExemplarFilterFromEnvironment(t *testing.T) {
 	if n := len(exemplarsOf(t, metricNamed(t, collect(t, r), "c"))); n != 1 {
 		t.Fatalf("%d exemplars with OTEL_METRICS_EXEMPLAR_FILTER=always_on, want 1", n)
 	}
-	rec := recordErrors(t)
+	rec := recordDiagnostics(t)
 	t.Setenv("OTEL_METRICS_EXEMPLAR_FILTER", "sometimes")
 	fastmeter.NewMeterProvider()
 	if !rec.contains("OTEL_METRICS_EXEMPLAR_FILTER") {

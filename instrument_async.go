@@ -9,11 +9,11 @@ import (
 	"strings"
 	"sync"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/embedded"
 
 	"github.com/fastmeter/fastmeter/internal/aggregate"
+	"github.com/fastmeter/fastmeter/internal/globallog"
 )
 
 // observable is the shared core of the asynchronous instruments. It keeps
@@ -178,11 +178,17 @@ type multiObserver struct {
 func (o multiObserver) ObserveInt64(obsrv metric.Int64Observable, v int64, opts ...metric.ObserveOption) {
 	inst, ok := obsrv.(*int64Observable)
 	if !ok || inst == nil {
-		otel.Handle(fmt.Errorf("fastmeter: ObserveInt64 called with an instrument (%T) that fastmeter did not create; observation dropped", obsrv))
+		globallog.Error(fmt.Errorf("fastmeter: ObserveInt64 called with an instrument (%T) that fastmeter did not create; observation dropped", obsrv), "failed to record")
 		return
 	}
 	if _, registered := o.int64s[inst.observable]; !registered {
-		otel.Handle(fmt.Errorf("fastmeter: ObserveInt64 for instrument %q, which is not registered with this callback; observation dropped", inst.name))
+		// An instrument without a stream for this reader (its aggregation
+		// is Drop, or a view dropped it) has nothing to record: silently,
+		// as in the official SDK, whether or not it was registered.
+		if len(inst.perPipe[o.pipe]) > 0 {
+			globallog.Error(fmt.Errorf("fastmeter: ObserveInt64 for instrument %q, which is not registered with this callback; observation dropped", inst.name),
+				"failed to record", "name", inst.name)
+		}
 		return
 	}
 	ok, guarded := o.entry.admit()
@@ -198,11 +204,17 @@ func (o multiObserver) ObserveInt64(obsrv metric.Int64Observable, v int64, opts 
 func (o multiObserver) ObserveFloat64(obsrv metric.Float64Observable, v float64, opts ...metric.ObserveOption) {
 	inst, ok := obsrv.(*float64Observable)
 	if !ok || inst == nil {
-		otel.Handle(fmt.Errorf("fastmeter: ObserveFloat64 called with an instrument (%T) that fastmeter did not create; observation dropped", obsrv))
+		globallog.Error(fmt.Errorf("fastmeter: ObserveFloat64 called with an instrument (%T) that fastmeter did not create; observation dropped", obsrv), "failed to record")
 		return
 	}
 	if _, registered := o.float64[inst.observable]; !registered {
-		otel.Handle(fmt.Errorf("fastmeter: ObserveFloat64 for instrument %q, which is not registered with this callback; observation dropped", inst.name))
+		// An instrument without a stream for this reader (its aggregation
+		// is Drop, or a view dropped it) has nothing to record: silently,
+		// as in the official SDK, whether or not it was registered.
+		if len(inst.perPipe[o.pipe]) > 0 {
+			globallog.Error(fmt.Errorf("fastmeter: ObserveFloat64 for instrument %q, which is not registered with this callback; observation dropped", inst.name),
+				"failed to record", "name", inst.name)
+		}
 		return
 	}
 	ok, guarded := o.entry.admit()
@@ -269,7 +281,12 @@ func (m *meter) registerMultiCallback(f metric.Callback, instruments []metric.Ob
 		case nil:
 			errs = errors.Join(errs, errors.New("fastmeter: RegisterCallback got a nil instrument; ignored"))
 		default:
-			errs = errors.Join(errs, fmt.Errorf("fastmeter: RegisterCallback got an instrument (%T) that fastmeter did not create; ignored", inst))
+			// As in the official SDK, an instrument of another
+			// implementation fails the whole registration: the callback
+			// is not registered at all. Unlike it, the Registration
+			// returned is not nil but one that does nothing, so a
+			// deferred Unregister cannot panic.
+			return &registration{}, fmt.Errorf("fastmeter: RegisterCallback got an instrument (%T) that fastmeter did not create; the callback is not registered", inst)
 		}
 	}
 	reg := &registration{entries: map[*pipeline]*callbackEntry{}}

@@ -169,7 +169,7 @@ func enc(kvs ...attribute.KeyValue) string {
 // the valid neighbours are exactly as recorded and the repaired ones carry
 // their exact values under the repaired strings.
 func TestInvalidUTF8RepairedWhereItEnters(t *testing.T) {
-	rec := recordErrors(t)
+	rec := recordDiagnostics(t)
 	res := resource.NewSchemaless(attribute.String("service.name", "svc"), attribute.String("host"+badStr, badStr))
 	r := fastmeter.NewManualReader()
 	mp := fastmeter.NewMeterProvider(
@@ -203,11 +203,15 @@ func TestInvalidUTF8RepairedWhereItEnters(t *testing.T) {
 		t.Errorf("invalid UTF-8 name: err = %v, want ErrInstrumentName", err)
 	}
 	badName.Add(ctx, 11)
-	hist, _ := good.Float64Histogram("valid.hist", metric.WithUnit("m"+badStr))
+	rec.note(err)
+	hist, err := good.Float64Histogram("valid.hist", metric.WithUnit("m"+badStr))
+	rec.note(err)
 	hist.Record(ctx, 2.5)
-	gauge, _ := good.Int64Gauge("valid.gauge", metric.WithDescription("d"+badStr))
+	gauge, err := good.Int64Gauge("valid.gauge", metric.WithDescription("d"+badStr))
+	rec.note(err)
 	gauge.Record(ctx, 9)
-	renamed, _ := good.Int64Counter("renamed.src")
+	renamed, err := good.Int64Counter("renamed.src")
+	rec.note(err)
 	renamed.Add(ctx, 13)
 	filtered, _ := good.Int64Counter("filtered")
 	filtered.Add(ctx, 17, metric.WithAttributes(attribute.Int("keep", 1), attribute.String("drop"+badStr, badStr)))
@@ -329,13 +333,14 @@ func TestInvalidUTF8RepairedWhereItEnters(t *testing.T) {
 			t.Errorf("no report containing %s", wantMsg)
 		}
 	}
-	rec.mu.Lock()
-	for _, err := range rec.errs {
-		if !utf8.ValidString(err.Error()) {
-			t.Errorf("report is not valid UTF-8: %q", err.Error())
+	for _, text := range rec.texts() {
+		if !utf8.ValidString(text) {
+			t.Errorf("report is not valid UTF-8: %q", text)
 		}
 	}
-	rec.mu.Unlock()
+	// Repairs that are not an error returned to a caller are warnings of
+	// the global logger, as the official SDK's other warnings.
+	rec.requireOn(t, onLogger, levelWarn, `instrument "valid.counter": 1 measurement(s) had attributes that are not valid UTF-8`)
 }
 
 // Series identity: a set is the series of its repaired form. The same
@@ -383,7 +388,7 @@ func TestInvalidUTF8SeriesIdentity(t *testing.T) {
 // reports: a hot loop with an invalid set reports once, naming the
 // instrument, and every measurement is kept.
 func TestInvalidUTF8ReportRateLimited(t *testing.T) {
-	rec := recordErrors(t)
+	rec := recordDiagnostics(t)
 	r := fastmeter.NewManualReader()
 	m := fastmeter.NewMeterProvider(fastmeter.WithReader(r)).Meter("flood")
 	c, _ := m.Int64Counter("flood.counter")

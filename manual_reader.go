@@ -7,6 +7,9 @@ import (
 )
 
 // ManualReader is a Reader the application collects on demand.
+//
+// The zero value is usable: a ManualReader with the default temporality and
+// aggregation selectors and no producers.
 type ManualReader struct {
 	readerCore
 }

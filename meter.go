@@ -7,13 +7,13 @@ import (
 	"sync"
 	"unsafe"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/embedded"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 
 	"github.com/fastmeter/fastmeter/internal/aggregate"
+	"github.com/fastmeter/fastmeter/internal/globallog"
 )
 
 // meter creates instruments for one instrumentation scope.
@@ -49,6 +49,7 @@ type registered struct {
 	inst        any
 	name        string
 	description string
+	err         error // what its creation returned; repeats return it too
 }
 
 var _ metric.Meter = (*meter)(nil)
@@ -71,11 +72,21 @@ type instrumentRequest struct {
 	// allowedKeys are the advisory attribute keys (x.WithDefaultAttributes);
 	// nil when the option was not given.
 	allowedKeys []attribute.Key
+	// callbacks is how many callbacks an observable's options give: on a
+	// repeated registration they are ignored, with a warning.
+	callbacks int
 }
 
 // instrument returns the instrument for req, creating it with create on first
-// use. Validation problems are returned (and the instrument still works);
-// duplicate registrations are warned about through otel.Handle.
+// use. Errors are returned in the cases and order of the official SDK, and
+// only returned (never also handed to otel.Handle): a problem creating the
+// instrument's streams (invalid advisory boundaries, which are then ignored,
+// or an aggregation a view or reader cannot apply) is the error; only
+// without one is the name (and, beyond the official SDK, the unit and
+// description) validated. Either way the instrument works. A repeated
+// registration returns the first one's instrument and error. Duplicate
+// registrations are warned about on the global logger, as in the official
+// SDK.
 func instrument[T any](m *meter, req instrumentRequest, create func(spec instrumentSpec) (T, error)) (T, error) {
 	// Invalid UTF-8 in the name, unit or description is repaired here, once,
 	// and the instrument is what the repaired strings identify (see
@@ -88,40 +99,71 @@ func instrument[T any](m *meter, req instrumentRequest, create func(spec instrum
 	k := instrumentKey{foldedName: strings.ToLower(name), unit: unit, kind: req.kind, number: req.number}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.instruments == nil { // a meter of a zero MeterProvider is made by newMeter too; this is defence
+		m.instruments, m.firstByName = map[instrumentKey]registered{}, map[string]instrumentKey{}
+	}
 	if prev, ok := m.instruments[k]; ok {
 		if prev.name != name || prev.description != desc {
-			otel.Handle(fmt.Errorf("fastmeter: meter %q: instrument %q registered again as %q with description %q; "+
+			globallog.Warn(fmt.Sprintf("fastmeter: meter %q: instrument %q registered again as %q with description %q; "+
 				"returning the first registration (name %q, description %q). To report a different description, set it with a View: "+
 				"NewView(Instrument{Name: %q}, Stream{Description: ...})",
 				m.scope.Name, prev.name, name, desc, prev.name, prev.description, prev.name))
 		}
-		return prev.inst.(T), validation
+		if req.callbacks > 0 {
+			globallog.Warn(fmt.Sprintf("fastmeter: meter %q: observable instrument %q created again with callbacks; the new callbacks are ignored "+
+				"(use RegisterCallback and Registration.Unregister to manage callbacks)", m.scope.Name, name))
+		}
+		return prev.inst.(T), prev.err
 	}
 	if first, ok := m.firstByName[k.foldedName]; ok && first != k {
-		otel.Handle(fmt.Errorf("fastmeter: meter %q: instrument %q registered with conflicting identities (first: kind %v, unit %q, %s; now: kind %v, unit %q, %s); "+
+		globallog.Warn(fmt.Sprintf("fastmeter: meter %q: instrument %q registered with conflicting identities (first: kind %v, unit %q, %s; now: kind %v, unit %q, %s); "+
 			"both are kept and both streams exported, which a backend may reject: rename one with a View, e.g. NewView(Instrument{Name: %q, Kind: %v}, Stream{Name: \"new_name\"})",
 			m.scope.Name, name, first.kind, first.unit, first.number, k.kind, k.unit, k.number, name, k.kind))
 	} else if !ok {
 		m.firstByName[k.foldedName] = k
+	}
+	// Invalid advisory boundaries are the instrument's error whatever the
+	// readers: checked once here, then ignored (every stream uses the
+	// reader's or the default boundaries).
+	bounds, boundsErr := req.advisoryBounds, error(nil)
+	if bounds != nil {
+		if verr := validateBounds(bounds); verr != nil {
+			boundsErr = fmt.Errorf("fastmeter: instrument %q: advisory bucket boundaries ignored: %w", name, verr)
+			bounds = nil
+		}
 	}
 	spec := instrumentSpec{
 		Instrument: Instrument{
 			Name: name, Description: desc, Kind: req.kind, Unit: unit, Scope: m.scope,
 		},
 		number:         req.number,
-		advisoryBounds: req.advisoryBounds,
+		advisoryBounds: bounds,
 		allowedKeys:    req.allowedKeys,
 		repairs:        &aggregate.RepairReport{Instrument: name},
 	}
-	inst, err := create(spec)
-	if err != nil {
-		otel.Handle(err)
+	inst, streamsErr := create(spec)
+	err := validation
+	if createErr := joinErrors(boundsErr, streamsErr); createErr != nil {
+		err = createErr
 	}
-	if validation != nil {
-		otel.Handle(validation)
+	m.instruments[k] = registered{inst: inst, name: name, description: desc, err: err}
+	return inst, err
+}
+
+// joinErrors is errors.Join that returns a single error as it is rather than
+// wrapped in a join of one.
+func joinErrors(errs ...error) error {
+	var only error
+	n := 0
+	for _, e := range errs {
+		if e != nil {
+			only, n = e, n+1
+		}
 	}
-	m.instruments[k] = registered{inst: inst, name: name, description: desc}
-	return inst, errors.Join(validation, err)
+	if n <= 1 {
+		return only
+	}
+	return errors.Join(errs...)
 }
 
 func syncCreate[N aggregate.Number, T any](m *meter, wrap func(*syncInstrument[N]) T) func(instrumentSpec) (T, error) {
@@ -149,6 +191,12 @@ func newAdder[N aggregate.Number, C interface {
 
 func request(name, description, unit string, kind InstrumentKind, number string, allowedKeys []attribute.Key) instrumentRequest {
 	return instrumentRequest{name: name, description: description, unit: unit, kind: kind, number: number, allowedKeys: allowedKeys}
+}
+
+func observableRequest(name, description, unit string, kind InstrumentKind, number string, allowedKeys []attribute.Key, callbacks int) instrumentRequest {
+	r := request(name, description, unit, kind, number, allowedKeys)
+	r.callbacks = callbacks
+	return r
 }
 
 func histogramRequest(name, description, unit string, number string, bounds []float64, allowedKeys []attribute.Key) instrumentRequest {
@@ -244,37 +292,37 @@ func float64ObservableCreate(m *meter, callbacks []metric.Float64Callback) func(
 // RegisterCallback to add callbacks later.
 func (m *meter) Int64ObservableCounter(name string, options ...metric.Int64ObservableCounterOption) (metric.Int64ObservableCounter, error) {
 	c := metric.NewInt64ObservableCounterConfig(withoutNil(options)...)
-	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableCounter, "int64", defaultAttributeKeys(name, options)), int64ObservableCreate(m, c.Callbacks()))
+	return instrument(m, observableRequest(name, c.Description(), c.Unit(), InstrumentKindObservableCounter, "int64", defaultAttributeKeys(name, options), len(c.Callbacks())), int64ObservableCreate(m, c.Callbacks()))
 }
 
 // Int64ObservableUpDownCounter returns the ObservableUpDownCounter named name.
 func (m *meter) Int64ObservableUpDownCounter(name string, options ...metric.Int64ObservableUpDownCounterOption) (metric.Int64ObservableUpDownCounter, error) {
 	c := metric.NewInt64ObservableUpDownCounterConfig(withoutNil(options)...)
-	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableUpDownCounter, "int64", defaultAttributeKeys(name, options)), int64ObservableCreate(m, c.Callbacks()))
+	return instrument(m, observableRequest(name, c.Description(), c.Unit(), InstrumentKindObservableUpDownCounter, "int64", defaultAttributeKeys(name, options), len(c.Callbacks())), int64ObservableCreate(m, c.Callbacks()))
 }
 
 // Int64ObservableGauge returns the ObservableGauge named name.
 func (m *meter) Int64ObservableGauge(name string, options ...metric.Int64ObservableGaugeOption) (metric.Int64ObservableGauge, error) {
 	c := metric.NewInt64ObservableGaugeConfig(withoutNil(options)...)
-	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableGauge, "int64", defaultAttributeKeys(name, options)), int64ObservableCreate(m, c.Callbacks()))
+	return instrument(m, observableRequest(name, c.Description(), c.Unit(), InstrumentKindObservableGauge, "int64", defaultAttributeKeys(name, options), len(c.Callbacks())), int64ObservableCreate(m, c.Callbacks()))
 }
 
 // Float64ObservableCounter returns the ObservableCounter named name.
 func (m *meter) Float64ObservableCounter(name string, options ...metric.Float64ObservableCounterOption) (metric.Float64ObservableCounter, error) {
 	c := metric.NewFloat64ObservableCounterConfig(withoutNil(options)...)
-	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableCounter, "float64", defaultAttributeKeys(name, options)), float64ObservableCreate(m, c.Callbacks()))
+	return instrument(m, observableRequest(name, c.Description(), c.Unit(), InstrumentKindObservableCounter, "float64", defaultAttributeKeys(name, options), len(c.Callbacks())), float64ObservableCreate(m, c.Callbacks()))
 }
 
 // Float64ObservableUpDownCounter returns the ObservableUpDownCounter named name.
 func (m *meter) Float64ObservableUpDownCounter(name string, options ...metric.Float64ObservableUpDownCounterOption) (metric.Float64ObservableUpDownCounter, error) {
 	c := metric.NewFloat64ObservableUpDownCounterConfig(withoutNil(options)...)
-	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableUpDownCounter, "float64", defaultAttributeKeys(name, options)), float64ObservableCreate(m, c.Callbacks()))
+	return instrument(m, observableRequest(name, c.Description(), c.Unit(), InstrumentKindObservableUpDownCounter, "float64", defaultAttributeKeys(name, options), len(c.Callbacks())), float64ObservableCreate(m, c.Callbacks()))
 }
 
 // Float64ObservableGauge returns the ObservableGauge named name.
 func (m *meter) Float64ObservableGauge(name string, options ...metric.Float64ObservableGaugeOption) (metric.Float64ObservableGauge, error) {
 	c := metric.NewFloat64ObservableGaugeConfig(withoutNil(options)...)
-	return instrument(m, request(name, c.Description(), c.Unit(), InstrumentKindObservableGauge, "float64", defaultAttributeKeys(name, options)), float64ObservableCreate(m, c.Callbacks()))
+	return instrument(m, observableRequest(name, c.Description(), c.Unit(), InstrumentKindObservableGauge, "float64", defaultAttributeKeys(name, options), len(c.Callbacks())), float64ObservableCreate(m, c.Callbacks()))
 }
 
 // RegisterCallback registers f to observe the given observable instruments

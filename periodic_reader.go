@@ -12,6 +12,8 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/fastmeter/fastmeter/internal/globallog"
 )
 
 const (
@@ -39,7 +41,7 @@ func WithInterval(d time.Duration) PeriodicReaderOption {
 		if d > 0 {
 			s.interval = d
 		} else {
-			otel.Handle(fmt.Errorf("fastmeter: WithInterval(%v) is not positive; ignored (OTEL_METRIC_EXPORT_INTERVAL or the default %v applies)", d, defaultExportInterval))
+			globallog.Warn(fmt.Sprintf("fastmeter: WithInterval(%v) is not positive; ignored (OTEL_METRIC_EXPORT_INTERVAL or the default %v applies)", d, defaultExportInterval))
 		}
 		return s
 	})
@@ -56,7 +58,7 @@ func WithTimeout(d time.Duration) PeriodicReaderOption {
 		if d > 0 {
 			s.timeout = d
 		} else {
-			otel.Handle(fmt.Errorf("fastmeter: WithTimeout(%v) is not positive; ignored (OTEL_METRIC_EXPORT_TIMEOUT or the default %v applies)", d, defaultExportTimeout))
+			globallog.Warn(fmt.Sprintf("fastmeter: WithTimeout(%v) is not positive; ignored (OTEL_METRIC_EXPORT_TIMEOUT or the default %v applies)", d, defaultExportTimeout))
 		}
 		return s
 	})
@@ -81,7 +83,9 @@ func durationFromEnv(name string, def time.Duration) time.Duration {
 	}
 	ms, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
 	if err != nil || ms <= 0 {
-		otel.Handle(fmt.Errorf("fastmeter: %s=%q is not a positive number of milliseconds; using %v", name, raw, def))
+		// The official SDK logs an invalid duration variable as an error of
+		// the global logger.
+		globallog.Error(fmt.Errorf("fastmeter: %s=%q is not a positive number of milliseconds; using %v", name, raw, def), "invalid duration", "environment variable", name, "value", raw)
 		return def
 	}
 	return time.Duration(ms) * time.Millisecond
@@ -118,6 +122,14 @@ type PeriodicReader struct {
 
 var _ Reader = (*PeriodicReader)(nil)
 
+// constructed reports whether r comes from NewPeriodicReader. The zero
+// value is safe to use, as the official SDK's (whose Shutdown panics): it is
+// never registered, Collect returns ErrReaderNotRegistered, ForceFlush waits
+// for ctx's deadline (or the reader's zero timeout, that is, none) and
+// returns its error like the official one, and Shutdown returns nil, then
+// ErrReaderShutdown.
+func (r *PeriodicReader) constructed() bool { return r.stop != nil }
+
 // NewPeriodicReader returns a Reader that collects and exports to exporter
 // every interval (default 60 s, or OTEL_METRIC_EXPORT_INTERVAL), cancelling
 // an attempt after the timeout (default 30 s, or OTEL_METRIC_EXPORT_TIMEOUT).
@@ -138,7 +150,7 @@ func NewPeriodicReader(exporter Exporter, options ...PeriodicReaderOption) *Peri
 		s.timeout = durationFromEnv("OTEL_METRIC_EXPORT_TIMEOUT", defaultExportTimeout)
 	}
 	if exporter == nil {
-		otel.Handle(errors.New("fastmeter: NewPeriodicReader called with a nil Exporter; the reader will collect but export nothing"))
+		globallog.Error(errors.New("fastmeter: NewPeriodicReader called with a nil Exporter; the reader will collect but export nothing"), "invalid exporter")
 	} else {
 		s.temporality = exporter.Temporality
 		s.aggregation = exporter.Aggregation
@@ -156,7 +168,14 @@ func NewPeriodicReader(exporter Exporter, options ...PeriodicReaderOption) *Peri
 	}
 }
 
+// errZeroPeriodicReader is why a zero PeriodicReader is not registered:
+// it has no exporter to export to.
+var errZeroPeriodicReader = errors.New("fastmeter: a zero PeriodicReader (not from NewPeriodicReader) has no exporter; the provider goes on without it")
+
 func (r *PeriodicReader) register(s source) error {
+	if !r.constructed() {
+		return errZeroPeriodicReader
+	}
 	if err := r.readerCore.register(s); err != nil {
 		return err
 	}
@@ -175,7 +194,7 @@ func (r *PeriodicReader) loop() {
 		case <-ticker.C:
 			cx, cancel := r.timeoutContexts(context.Background())
 			if err := r.collectAndExport(cx.collect, cx); err != nil {
-				otel.Handle(fmt.Errorf("fastmeter: periodic export: %w", err))
+				otel.Handle(err) // as it is, as the official SDK hands it over
 			}
 			cancel()
 		}
@@ -223,10 +242,12 @@ func (r *PeriodicReader) collectAndExportHolding(cx exportContexts) error {
 	}
 	// Whatever was collected is exported even if a callback or producer
 	// failed: valid data is not dropped because a neighbour was not.
+	// The exporter's error is returned as it is (joined only with a
+	// collection error), so a caller comparing it finds the exporter's own.
 	if r.maxBatch <= 0 {
-		return errors.Join(collectErr, r.exporter.Export(cx.collect, &r.rm))
+		return joinErrors(collectErr, r.exporter.Export(cx.collect, &r.rm))
 	}
-	return errors.Join(collectErr, exportInBatches(&r.rm, r.maxBatch, func(batch *metricdata.ResourceMetrics) error {
+	return joinErrors(collectErr, exportInBatches(&r.rm, r.maxBatch, func(batch *metricdata.ResourceMetrics) error {
 		ctx, cancel := cx.batch()
 		defer cancel()
 		return r.exporter.Export(ctx, batch)
@@ -265,17 +286,24 @@ func (r *PeriodicReader) ForceFlush(ctx context.Context) error {
 	}
 	wait, cancelWait, _ := r.callerDeadline(ctx)
 	defer cancelWait()
-	var err error
+	if !r.constructed() {
+		<-wait.Done()
+		return wait.Err()
+	}
 	if r.src.Load() != nil {
 		cx, cancel := r.timeoutContexts(context.WithoutCancel(ctx))
-		err = r.collectAndExport(wait, cx)
+		err := r.collectAndExport(wait, cx)
 		cancel()
-	}
-	if r.exporter != nil {
-		ferr := callBounded(wait, r.exporterCall, "ForceFlush", func() error { return r.exporter.ForceFlush(wait) })
-		if ferr != nil && !(err != nil && wait.Err() != nil && errors.Is(ferr, wait.Err())) {
-			err = errors.Join(err, ferr)
+		if err != nil {
+			// As in the official SDK: a failed export is the result, and
+			// the exporter is not flushed after it.
+			reportPanics(err)
+			return err
 		}
+	}
+	var err error
+	if r.exporter != nil {
+		err = callBounded(wait, r.exporterCall, "ForceFlush", func() error { return r.exporter.ForceFlush(wait) })
 	}
 	reportPanics(err)
 	return err
@@ -296,7 +324,9 @@ func (r *PeriodicReader) Shutdown(ctx context.Context) error {
 		defer cancel()
 		err = nil
 		registered := r.src.Load() != nil
-		r.stopOnce.Do(func() { close(r.stop) })
+		if r.constructed() {
+			r.stopOnce.Do(func() { close(r.stop) })
+		}
 		if registered {
 			select {
 			case <-r.loopDone:
@@ -307,11 +337,19 @@ func (r *PeriodicReader) Shutdown(ctx context.Context) error {
 			if !callerSet {
 				cx.batch = func() (context.Context, context.CancelFunc) { return context.WithTimeout(original, r.timeout) }
 			}
-			err = errors.Join(err, r.collectAndExport(ctx, cx))
+			err = joinErrors(err, r.collectAndExport(ctx, cx))
 		}
 		r.shutdown.Store(true)
 		if r.exporter != nil {
-			err = errors.Join(err, callBounded(ctx, r.exporterCall, "Shutdown", func() error { return r.exporter.Shutdown(ctx) }))
+			// The exporter is shut down whatever the final export did; as
+			// in the official SDK, its error is the result only when the
+			// final export succeeded.
+			serr := callBounded(ctx, r.exporterCall, "Shutdown", func() error { return r.exporter.Shutdown(ctx) })
+			if err == nil {
+				err = serr
+			} else {
+				reportPanics(serr) // not returned, so reported here if it was a panic
+			}
 		}
 		reportPanics(err)
 	})

@@ -7,10 +7,11 @@ import (
 	"strings"
 	"sync"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
+
+	"github.com/fastmeter/fastmeter/internal/globallog"
 )
 
 // pipeline is one reader's view of a provider: the streams built for it,
@@ -121,7 +122,7 @@ func (p *pipeline) addStream(scope instrumentation.Scope, id streamIdentity, col
 	}
 	key := strings.ToLower(id.name)
 	if prev, ok := ss.identities[key]; ok && prev != id {
-		otel.Handle(fmt.Errorf("fastmeter: duplicate metric stream %q in scope %q: first registered as %s, now as %s; both streams are kept and exported, which the backend may reject or merge — rename one with a View",
+		globallog.Warn(fmt.Sprintf("fastmeter: duplicate metric stream %q in scope %q: first registered as %s, now as %s; both streams are kept and exported, which the backend may reject or merge — rename one with a View",
 			id.name, scope.Name, prev.describe(), id.describe()))
 	} else if !ok {
 		ss.identities[key] = id

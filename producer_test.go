@@ -113,7 +113,7 @@ func TestPeriodicReaderMaxExportBatchSize(t *testing.T) {
 }
 
 func TestInvalidAggregationFallsBackToDefault(t *testing.T) {
-	rec := recordErrors(t)
+	rec := recordDiagnostics(t)
 	r := fastmeter.NewManualReader()
 	mp := fastmeter.NewMeterProvider(fastmeter.WithReader(r), fastmeter.WithView(
 		fastmeter.NewView(fastmeter.Instrument{Name: "unsorted"}, fastmeter.Stream{
@@ -129,6 +129,7 @@ func TestInvalidAggregationFallsBackToDefault(t *testing.T) {
 		if err == nil {
 			t.Errorf("%s: no error for an invalid aggregation", name)
 		}
+		rec.note(err)
 		h.Record(context.Background(), 3)
 	}
 	rm := collect(t, r)

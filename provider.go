@@ -14,11 +14,16 @@ import (
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 
 	"github.com/fastmeter/fastmeter/internal/aggregate"
+	"github.com/fastmeter/fastmeter/internal/globallog"
 )
 
 // MeterProvider creates Meters and coordinates the life cycle of the
 // readers: ForceFlush and Shutdown. All its meters share its resource, views
 // and readers.
+//
+// The zero value is usable, as in the official SDK: a provider without
+// readers, whose Meter returns the same working (measuring nothing) Meter for
+// the same scope, and whose ForceFlush and Shutdown return nil.
 type MeterProvider struct {
 	embedded.MeterProvider
 
@@ -30,6 +35,10 @@ type MeterProvider struct {
 
 	shutdown     atomic.Bool
 	shutdownOnce sync.Once
+	// constructed is set by NewMeterProvider. A zero MeterProvider has no
+	// readers to shut down, and like the official SDK's its Shutdown returns
+	// nil every time.
+	constructed bool
 }
 
 var _ metric.MeterProvider = (*MeterProvider)(nil)
@@ -38,20 +47,30 @@ var _ metric.MeterProvider = (*MeterProvider)(nil)
 // WithReader it measures nothing; without WithResource it uses
 // resource.Default().
 func NewMeterProvider(options ...Option) *MeterProvider {
-	mp := &MeterProvider{cfg: newProviderConfig(options), meters: map[instrumentation.Scope]*meter{}}
+	mp := &MeterProvider{cfg: newProviderConfig(options), meters: map[instrumentation.Scope]*meter{}, constructed: true}
 	res, err := repairResource(mp.cfg.res)
 	if err != nil {
-		otel.Handle(err)
+		globallog.Warn(err.Error()) // repaired and kept: a warning
 	}
 	mp.cfg.res = res
 	for _, r := range mp.cfg.readers {
 		p, err := connect(r, &mp.cfg)
-		if err != nil {
+		switch {
+		case errors.Is(err, errAlreadyRegistered):
+			// The official SDK logs a reader registered with a second
+			// provider as an error of the global logger; the reader goes
+			// on serving its first provider.
+			globallog.Error(err, "fastmeter: reader not registered")
+			continue
+		case err != nil:
+			// A reader that cannot work at all exports nothing: an error
+			// of the program, for the error handler.
 			otel.Handle(err)
 			continue
 		}
 		mp.pipes = append(mp.pipes, p)
 	}
+	globallog.Info("fastmeter: MeterProvider created", "readers", len(mp.pipes), "views", len(mp.cfg.views))
 	return mp
 }
 
@@ -76,11 +95,11 @@ func connect(r Reader, cfg *providerConfig) (p *pipeline, err error) {
 // options' version, schema URL and attributes), the same one for the same
 // scope. After Shutdown it returns a Meter that does nothing.
 func (mp *MeterProvider) Meter(name string, options ...metric.MeterOption) metric.Meter {
+	if name == "" {
+		globallog.Warn("fastmeter: Meter called with an empty name; the instrumentation scope should name the instrumenting library", "name", name)
+	}
 	if mp.shutdown.Load() {
 		return noop.Meter{}
-	}
-	if name == "" {
-		otel.Handle(errors.New("fastmeter: Meter called with an empty name; the instrumentation scope should name the instrumenting library"))
 	}
 	c := metric.NewMeterConfig(withoutNil(options)...)
 	// Duplicate keys in a MAP attribute value resolve to the value given
@@ -100,9 +119,13 @@ func (mp *MeterProvider) Meter(name string, options ...metric.MeterOption) metri
 		return m
 	}
 	if repaired != nil {
-		otel.Handle(scopeRepairError(scope, repaired)) // once, when the meter is created
+		globallog.Warn(scopeRepairError(scope, repaired).Error()) // once, when the meter is created
 	}
+	globallog.Info("fastmeter: Meter created", "name", scope.Name, "version", scope.Version, "schemaURL", scope.SchemaURL)
 	m := newMeter(scope, mp.pipes)
+	if mp.meters == nil { // a zero MeterProvider
+		mp.meters = map[instrumentation.Scope]*meter{}
+	}
 	mp.meters[scope] = m
 	return m
 }
@@ -121,9 +144,14 @@ func (mp *MeterProvider) ForceFlush(ctx context.Context) error {
 
 // Shutdown shuts every reader down (a PeriodicReader exports one last time),
 // honouring ctx. Measurements made afterwards are not exported. Only the
-// first call does anything; later calls return an error.
+// first call does anything; later calls return an error wrapping
+// ErrReaderShutdown (a zero MeterProvider, which has no readers, returns nil
+// every time, as the official SDK's).
 func (mp *MeterProvider) Shutdown(ctx context.Context) error {
 	err := fmt.Errorf("fastmeter: MeterProvider already shut down: %w", ErrReaderShutdown)
+	if !mp.constructed {
+		err = nil // a zero MeterProvider has nothing to shut down, as in the official SDK
+	}
 	mp.shutdownOnce.Do(func() {
 		mp.shutdown.Store(true)
 		err = nil

@@ -1,7 +1,6 @@
 package fastmeter
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -10,6 +9,8 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/resource"
+
+	"github.com/fastmeter/fastmeter/internal/globallog"
 )
 
 // defaultCardinalityLimit is the specification's default series limit per
@@ -44,7 +45,7 @@ func newProviderConfig(opts []Option) providerConfig {
 	}
 	for _, o := range opts {
 		if o == nil {
-			otel.Handle(errors.New("fastmeter: nil Option passed to NewMeterProvider; ignored"))
+			globallog.Warn("fastmeter: nil Option passed to NewMeterProvider; ignored")
 			continue
 		}
 		cfg = o.apply(cfg)
@@ -86,7 +87,7 @@ func WithResource(res *resource.Resource) Option {
 func WithReader(r Reader) Option {
 	return optionFunc(func(c providerConfig) providerConfig {
 		if r == nil {
-			otel.Handle(errors.New("fastmeter: nil Reader passed to WithReader; ignored"))
+			globallog.Warn("fastmeter: nil Reader passed to WithReader; ignored")
 			return c
 		}
 		c.readers = append(c.readers, r)
@@ -101,7 +102,7 @@ func WithView(views ...View) Option {
 	return optionFunc(func(c providerConfig) providerConfig {
 		for _, v := range views {
 			if v == nil {
-				otel.Handle(errors.New("fastmeter: nil View passed to WithView; ignored"))
+				globallog.Warn("fastmeter: nil View passed to WithView; ignored")
 				continue
 			}
 			c.views = append(c.views, viewEntry{view: v})
@@ -120,7 +121,7 @@ func WithViewCardinalityLimit(limit int, views ...View) Option {
 	return optionFunc(func(c providerConfig) providerConfig {
 		for _, v := range views {
 			if v == nil {
-				otel.Handle(errors.New("fastmeter: nil View passed to WithViewCardinalityLimit; ignored"))
+				globallog.Warn("fastmeter: nil View passed to WithViewCardinalityLimit; ignored")
 				continue
 			}
 			c.views = append(c.views, viewEntry{view: v, limit: limit, hasLimit: true})
@@ -140,7 +141,7 @@ func WithViewCardinalityLimit(limit int, views ...View) Option {
 func WithForgetIdleSeries(collections int) Option {
 	return optionFunc(func(c providerConfig) providerConfig {
 		if collections < 0 {
-			otel.Handle(fmt.Errorf("fastmeter: WithForgetIdleSeries(%d) is negative; keeping series forever", collections))
+			globallog.Warn(fmt.Sprintf("fastmeter: WithForgetIdleSeries(%d) is negative; keeping series forever", collections))
 			collections = 0
 		}
 		c.forgetIdleAfter = collections
@@ -155,7 +156,7 @@ func WithForgetIdleSeries(collections int) Option {
 func WithExemplarFilter(filter exemplar.Filter) Option {
 	return optionFunc(func(c providerConfig) providerConfig {
 		if filter == nil {
-			otel.Handle(errors.New("fastmeter: nil exemplar filter passed to WithExemplarFilter; keeping the current filter"))
+			globallog.Warn("fastmeter: nil exemplar filter passed to WithExemplarFilter; keeping the current filter")
 			return c
 		}
 		c.exemplarFilter = filter
@@ -215,7 +216,7 @@ func exemplarFilterFromEnv() exemplar.Filter {
 	case "trace_based", "":
 		return exemplar.TraceBasedFilter
 	default:
-		otel.Handle(fmt.Errorf("fastmeter: OTEL_METRICS_EXEMPLAR_FILTER=%q is not one of always_on, always_off, trace_based; using trace_based", v))
+		globallog.Error(fmt.Errorf("fastmeter: OTEL_METRICS_EXEMPLAR_FILTER=%q is not one of always_on, always_off, trace_based; using trace_based", v), "invalid exemplar filter", "environment variable", "OTEL_METRICS_EXEMPLAR_FILTER", "value", v)
 		return exemplar.TraceBasedFilter
 	}
 }

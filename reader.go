@@ -59,11 +59,20 @@ type readerSettings struct {
 	producers   []Producer
 }
 
+// temporalityOf and aggregationOf fall back to the defaults when the
+// selector is unset, which is the case only for a zero ManualReader (not
+// from NewManualReader): it is usable, with the default configuration.
 func (s *readerSettings) temporalityOf(k InstrumentKind) metricdata.Temporality {
+	if s.temporality == nil {
+		return DefaultTemporalitySelector(k)
+	}
 	return s.temporality(k)
 }
 
 func (s *readerSettings) aggregationOf(k InstrumentKind) Aggregation {
+	if s.aggregation == nil {
+		return DefaultAggregationSelector(k)
+	}
 	return s.aggregation(k)
 }
 

@@ -23,13 +23,11 @@ import (
 
 // reportsNaming returns the recorded reports that name instrument, checking
 // that every report names one of instruments.
-func reportsNaming(t *testing.T, rec *errorRecorder, instruments ...string) map[string][]string {
+func reportsNaming(t *testing.T, rec interface{ texts() []string }, instruments ...string) map[string][]string {
 	t.Helper()
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
 	out := map[string][]string{}
-	for _, err := range rec.errs {
-		msg, named := err.Error(), false
+	for _, msg := range rec.texts() {
+		named := false
 		for _, name := range instruments {
 			if strings.Contains(msg, `instrument "`+name+`"`) {
 				out[name] = append(out[name], msg)
@@ -53,7 +51,7 @@ func maxReports(elapsed time.Duration) int { return 1 + int(elapsed/ratelimit.In
 // per interval, naming itself, and every valid measurement interleaved with
 // the invalid ones is kept.
 func TestBadInputReportsAreRateLimited(t *testing.T) {
-	rec := recordErrors(t)
+	rec := recordDiagnostics(t)
 	r := fastmeter.NewManualReader()
 	mp := fastmeter.NewMeterProvider(fastmeter.WithReader(r))
 	m := mp.Meter("bad")

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"reflect"
 	"runtime"
 	"slices"
+	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
@@ -105,13 +107,11 @@ func resolveStream(p *pipeline, spec instrumentSpec, s Stream, fromView bool) (r
 		agg = DefaultAggregationSelector(kind)
 	}
 	var err error
+	// Advisory boundaries were validated once per instrument (see
+	// instrument); invalid ones arrive here as nil.
 	if h, ok := agg.(AggregationExplicitBucketHistogram); ok && !chosenByView && spec.advisoryBounds != nil {
-		if verr := validateBounds(spec.advisoryBounds); verr != nil {
-			err = fmt.Errorf("fastmeter: instrument %q: advisory bucket boundaries ignored: %w", spec.Name, verr)
-		} else {
-			h.Boundaries = append([]float64(nil), spec.advisoryBounds...)
-			agg = h
-		}
+		h.Boundaries = append([]float64(nil), spec.advisoryBounds...)
+		agg = h
 	}
 	if verr := validateAggregation(kind, agg); verr != nil {
 		// The specification: a view that cannot be applied without a
@@ -123,7 +123,8 @@ func resolveStream(p *pipeline, spec instrumentSpec, s Stream, fromView bool) (r
 	}
 	temporality := p.settings.temporalityOf(kind)
 	if temporality != metricdata.DeltaTemporality && temporality != metricdata.CumulativeTemporality {
-		err = errors.Join(err, fmt.Errorf("fastmeter: instrument %q: the reader chose invalid temporality %v; using cumulative", spec.Name, temporality))
+		// As in the official SDK: anything but delta is cumulative,
+		// silently.
 		temporality = metricdata.CumulativeTemporality
 	}
 	cfg := aggregate.Config{
@@ -135,8 +136,23 @@ func resolveStream(p *pipeline, spec instrumentSpec, s Stream, fromView bool) (r
 	}
 	if temporality == metricdata.CumulativeTemporality && !isObservable(kind) {
 		cfg.ForgetIdleAfter = p.provider.forgetIdleAfter
+		cfg.StreamStartTime = !perSeriesStartTimes()
 	}
 	return resolvedStream{Stream: s, aggregation: agg, config: cfg}, err
+}
+
+// perSeriesStartTimesEnv is the official SDK's experimental switch for
+// per-series start times of cumulative streams, off by default there.
+const perSeriesStartTimesEnv = "OTEL_GO_X_PER_SERIES_START_TIMESTAMPS"
+
+// perSeriesStartTimes reports whether a new cumulative synchronous stream
+// gives each series its own start time, its first measurement, as the
+// specification recommends: fastmeter's default, and what the official SDK
+// does with OTEL_GO_X_PER_SERIES_START_TIMESTAMPS=true. The variable set
+// to "false" (any case) gives the official default instead: every series
+// starts when the stream was created. It is read when a stream is created.
+func perSeriesStartTimes() bool {
+	return !strings.EqualFold(strings.TrimSpace(os.Getenv(perSeriesStartTimesEnv)), "false")
 }
 
 // attributeFilter is the stream's attribute filter: the view's, or when the

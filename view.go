@@ -7,8 +7,9 @@ import (
 	"slices"
 	"strings"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
+
+	"github.com/fastmeter/fastmeter/internal/globallog"
 )
 
 // NewView returns a View that applies the Stream mask to every instrument
@@ -22,20 +23,20 @@ import (
 //
 // Empty criteria would match every instrument by accident, so such a view
 // matches none; a view that renames (mask.Name) must select one instrument,
-// so a wildcard with a rename matches none. Both mistakes are reported
-// through otel.Handle. Unlike the official SDK, an invalid mask Aggregation
+// so a wildcard with a rename matches none. Both mistakes are logged as
+// errors of the OpenTelemetry global logger, as in the official SDK. Unlike the official SDK, an invalid mask Aggregation
 // is kept in the view: the instrument's creation then returns the error and
 // the stream falls back to the default aggregation, so the mistake is seen
 // where the instrument is made.
 func NewView(criteria Instrument, mask Stream) View {
 	if criteria.IsEmpty() {
-		otel.Handle(errors.New("fastmeter: NewView with empty criteria would match every instrument; the view matches none. Use Name \"*\" to match all"))
+		globallog.Error(errors.New("fastmeter: NewView with empty criteria would match every instrument; the view matches none. Use Name \"*\" to match all"), "dropping view", "mask", mask)
 		return matchesNothing
 	}
 	matchName := func(name string) bool { return criteria.Name == "" || criteria.Name == name }
 	if strings.ContainsAny(criteria.Name, "*?") {
 		if mask.Name != "" {
-			otel.Handle(fmt.Errorf("fastmeter: NewView renames to %q but its criteria name %q is a wildcard that may select several instruments, which would collide under one name; the view matches none", mask.Name, criteria.Name))
+			globallog.Error(fmt.Errorf("fastmeter: NewView renames to %q but its criteria name %q is a wildcard that may select several instruments, which would collide under one name; the view matches none", mask.Name, criteria.Name), "dropping view", "criteria", criteria, "mask", mask)
 			return matchesNothing
 		}
 		re := wildcardPattern(criteria.Name)

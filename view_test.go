@@ -41,7 +41,7 @@ func TestNewViewMatching(t *testing.T) {
 }
 
 func TestNewViewMistakesAreReportedAndMatchNothing(t *testing.T) {
-	rec := recordErrors(t)
+	rec := recordDiagnostics(t)
 	inst := fastmeter.Instrument{Name: "a"}
 	if _, ok := fastmeter.NewView(fastmeter.Instrument{}, fastmeter.Stream{Name: "x"})(inst); ok {
 		t.Error("a view with empty criteria matched")
@@ -49,7 +49,10 @@ func TestNewViewMistakesAreReportedAndMatchNothing(t *testing.T) {
 	if _, ok := fastmeter.NewView(fastmeter.Instrument{Name: "*"}, fastmeter.Stream{Name: "x"})(inst); ok {
 		t.Error("a renaming wildcard view matched")
 	}
+	// As in the official SDK: errors of the global logger.
+	rec.requireOn(t, onLogger, levelError, "empty criteria")
+	rec.requireOn(t, onLogger, levelError, "wildcard")
 	if !rec.contains("empty criteria") || !rec.contains("wildcard") {
-		t.Errorf("mistakes not reported: %v", rec.errs)
+		t.Errorf("mistakes not reported: %v", rec.texts())
 	}
 }

@@ -18,7 +18,11 @@
 //
 // Where fastmeter deliberately differs (bad values dropped, units and
 // descriptions validated), the expectation is per SDK and the difference is
-// documented next to it. Where fastmeter differs without a decision to do
+// documented next to it and in README's "Deliberate differences from the
+// official SDK" table (TestReadmeListsEveryKnownDiff keeps the two in step).
+// Diagnostics are compared by channel and verbosity: TestMain records what
+// the OTel global logger (errors and V(1) warnings) and the error handler
+// receive. Where fastmeter differs without a decision to do
 // so, the subtest is listed in fastmeterKnownDiffs and skipped; build with
 //
 //	go test -tags fastmeter_known_diff ./conformance/

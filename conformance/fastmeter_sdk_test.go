@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/fastmeter/fastmeter"
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
@@ -17,7 +18,8 @@ func init() {
 	sdks = append(sdks, fastmeterSDK)
 	// fastmeter's deliberate policy (DESIGN/issue 2 "Bad input"): NaN and
 	// ±Inf are dropped from every instrument and negative increments to a
-	// synchronous Counter are dropped, each reported through otel.Handle; the
+	// synchronous Counter are dropped, each reported as an error of the OTel
+	// global logger (rate-limited, naming the instrument); the
 	// official SDK aggregates them. A negative observation of an observable
 	// counter is a cumulative value, not an increment: both SDKs keep it.
 	badValuesKept["fastmeter"] = func(in instr, bad float64) bool {
@@ -33,8 +35,9 @@ func init() {
 
 // fastmeterKnownDiffs are the subtests where fastmeter's behaviour differs
 // from the official SDK's; see knowndiff_test.go. Every entry left here is a
-// deliberate difference, argued in its reason and asserted by the named
-// fastmeter test in the root package. (The suite's other findings — nil
+// deliberate difference, argued in its reason, asserted by the named
+// fastmeter test in the root package, and listed in README's "Deliberate
+// differences from the official SDK" (TestReadmeListsEveryKnownDiff checks). (The suite's other findings — nil
 // options, nil observables, aggregation compatibility, histogram sums of
 // instruments that can go negative, AggregationDefault in a view, and
 // identical streams shared within a pipeline — were fixed in fastmeter and
@@ -43,8 +46,8 @@ var fastmeterKnownDiffs = map[string]string{
 	"TestInvalidUTF8/fastmeter/strings_are_exported_as_given": "deliberate (issue 12): the official SDK keeps instrument names, units, descriptions, " +
 		"scope fields, resource attributes and attribute keys and values that are not valid UTF-8 as given, and an OTLP exporter then fails the whole request " +
 		"(\"string field contains invalid UTF-8\"), losing every valid neighbour in the batch. fastmeter repairs them where they enter (each run of invalid " +
-		"bytes becomes U+FFFD; measurement attributes only when a series is created, never on an existing series' hot path), reports the repair through " +
-		"otel.Handle (rate-limited, naming the instrument) and merges sets that repair alike into one series (fastmeter: TestInvalidUTF8RepairedWhereItEnters, " +
+		"bytes becomes U+FFFD; measurement attributes only when a series is created, never on an existing series' hot path), reports the repair (in the error " +
+		"instrument creation returns, or as a warning of the global logger, rate-limited, naming the instrument) and merges sets that repair alike into one series (fastmeter: TestInvalidUTF8RepairedWhereItEnters, " +
 		"TestInvalidUTF8SeriesIdentity; e2e: TestInvalidUTF8NeverPoisonsABatch)",
 	"TestAggregationOverrides/fastmeter/incompatible_LastValue_on_a_counter": "deliberate: both SDKs return the error, but the specification says a view that cannot be applied is " +
 		"reported and the SDK proceeds as if it did not exist, so fastmeter keeps the stream with the default aggregation (no data lost) " +
@@ -58,7 +61,7 @@ var fastmeterKnownDiffs = map[string]string{
 	"TestAggregationOverrides/fastmeter/exponential_histogram_with_MaxSize_1": "deliberate (issue 3): one bucket cannot hold values on both sides of 1 " +
 		"even at the minimum scale -10 (they fall in buckets -1 and 0), and the official SDK, which rejects only MaxSize <= 0, then loses the " +
 		"measurement from Count and the buckets (0.5 then 2 gives Count 1, Sum 2.5). fastmeter treats MaxSize < 2 as an invalid aggregation: instrument " +
-		"creation returns the error, it is reported through otel.Handle, and the stream falls back to the default aggregation, so nothing is lost " +
+		"creation returns the error and the stream falls back to the default aggregation, so nothing is lost " +
 		"(fastmeter: TestInvalidAggregationFallsBackToDefault)",
 	"TestConflictingDuplicates/fastmeter/description": "deliberate (issue 3, the specification's duplicate-registration rule): a registration differing only in description " +
 		"returns the first instrument with the first-seen description and a warning; the official SDK keeps two streams (fastmeter: TestDuplicateRegistration)",
@@ -145,6 +148,43 @@ var fastmeterSDK = sdk{
 			c.Add(context.Background(), 1)
 		},
 	},
+	newView: fastmeter.NewView,
+	newBare: func(n int, views ...sdkmetric.View) bareHarness {
+		var h bareHarness
+		opts := []fastmeter.Option{fastmeter.WithView(views...)}
+		for range n {
+			r := fastmeter.NewManualReader()
+			h.collect = append(h.collect, r.Collect)
+			opts = append(opts, fastmeter.WithReader(r))
+		}
+		mp := fastmeter.NewMeterProvider(opts...)
+		h.provider, h.shutdown = mp, mp.Shutdown
+		return h
+	},
+	zeroValues: map[string]func() string{
+		"MeterProvider": func() string { return zeroProvider(&fastmeter.MeterProvider{}) },
+		"ManualReader":  func() string { return zeroReader(&fastmeter.ManualReader{}) },
+		"ManualReader in a provider": func() string {
+			good := fastmeter.NewManualReader()
+			return zeroReaderInProvider[fastmeter.Reader](&fastmeter.ManualReader{}, good, good.Collect, fastmeterProviderWith)
+		},
+		"PeriodicReader":            func() string { return zeroReader(&fastmeter.PeriodicReader{}) },
+		"PeriodicReader ForceFlush": func() string { return errName((&fastmeter.PeriodicReader{}).ForceFlush(context.Background())) },
+		"PeriodicReader in a provider": func() string {
+			good := fastmeter.NewManualReader()
+			return zeroReaderInProvider[fastmeter.Reader](&fastmeter.PeriodicReader{}, good, good.Collect, fastmeterProviderWith)
+		},
+	},
+}
+
+// fastmeterProviderWith is a provider with the readers given.
+func fastmeterProviderWith(readers ...fastmeter.Reader) (metric.MeterProvider, func(context.Context) error) {
+	var opts []fastmeter.Option
+	for _, r := range readers {
+		opts = append(opts, fastmeter.WithReader(r))
+	}
+	mp := fastmeter.NewMeterProvider(opts...)
+	return mp, mp.Shutdown
 }
 
 // TestSharedValues: the reused errors and selectors are the official values,

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr/funcr"
+	"github.com/go-logr/logr"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -81,6 +81,22 @@ type sdk struct {
 	// nilOptionCalls construct providers and readers from nil options; the
 	// keys are the same for every SDK (see TestNilInputs).
 	nilOptionCalls map[string]func()
+	// newView is the SDK's NewView (fastmeter has its own; its diagnostics
+	// are compared in TestDiagnosticChannels).
+	newView func(sdkmetric.Instrument, sdkmetric.Stream) sdkmetric.View
+	// newBare builds a provider with n default ManualReaders (n may be 0,
+	// which newManual never does) and the views.
+	newBare func(n int, views ...sdkmetric.View) bareHarness
+	// zeroValues are the scenarios of TestZeroValues, run on the SDK's
+	// zero values; the keys are the same for every SDK.
+	zeroValues map[string]func() string
+}
+
+// bareHarness is a provider with zero or more ManualReaders.
+type bareHarness struct {
+	provider metric.MeterProvider
+	collect  []func(context.Context, *metricdata.ResourceMetrics) error
+	shutdown func(context.Context) error
 }
 
 // sdks lists the SDKs every scenario runs against. The official SDK is always
@@ -164,6 +180,43 @@ var officialSDK = sdk{
 			c.Add(context.Background(), 1)
 		},
 	},
+	newView: sdkmetric.NewView,
+	newBare: func(n int, views ...sdkmetric.View) bareHarness {
+		var h bareHarness
+		opts := []sdkmetric.Option{sdkmetric.WithView(views...)}
+		for range n {
+			r := sdkmetric.NewManualReader()
+			h.collect = append(h.collect, r.Collect)
+			opts = append(opts, sdkmetric.WithReader(r))
+		}
+		mp := sdkmetric.NewMeterProvider(opts...)
+		h.provider, h.shutdown = mp, mp.Shutdown
+		return h
+	},
+	zeroValues: map[string]func() string{
+		"MeterProvider": func() string { return zeroProvider(&sdkmetric.MeterProvider{}) },
+		"ManualReader":  func() string { return zeroReader(&sdkmetric.ManualReader{}) },
+		"ManualReader in a provider": func() string {
+			good := sdkmetric.NewManualReader()
+			return zeroReaderInProvider[sdkmetric.Reader](&sdkmetric.ManualReader{}, good, good.Collect, officialProviderWith)
+		},
+		"PeriodicReader":            func() string { return zeroReader(&sdkmetric.PeriodicReader{}) },
+		"PeriodicReader ForceFlush": func() string { return errName((&sdkmetric.PeriodicReader{}).ForceFlush(context.Background())) },
+		"PeriodicReader in a provider": func() string {
+			good := sdkmetric.NewManualReader()
+			return zeroReaderInProvider[sdkmetric.Reader](&sdkmetric.PeriodicReader{}, good, good.Collect, officialProviderWith)
+		},
+	},
+}
+
+// officialProviderWith is a provider with the readers given.
+func officialProviderWith(readers ...sdkmetric.Reader) (metric.MeterProvider, func(context.Context) error) {
+	var opts []sdkmetric.Option
+	for _, r := range readers {
+		opts = append(opts, sdkmetric.WithReader(r))
+	}
+	mp := sdkmetric.NewMeterProvider(opts...)
+	return mp, mp.Shutdown
 }
 
 func readersOrDefault(rs []readerConfig) []readerConfig {
@@ -226,19 +279,56 @@ func findMetric(ms []metricdata.Metrics, name string) (metricdata.Metrics, bool)
 
 // ---- global log/error capture ----------------------------------------------
 
-// globalLog records everything sent to the OTel global logger (at Warn
-// verbosity) and to the global error handler, for the whole test binary.
-// Tests look for messages mentioning their own unique instrument names, so
-// they stay independent of each other.
+// globalLog records everything sent to the OTel global logger (errors and
+// warnings: logr verbosity up to 1) and to the global error handler, for the
+// whole test binary, with the channel and level each arrived on. Tests look
+// for messages mentioning their own unique instrument names, so they stay
+// independent of each other; diagnostics_test.go compares channels.
 var globalLog struct {
-	mu    sync.Mutex
-	lines []string
+	mu      sync.Mutex
+	entries []diagnostic
 }
 
-func recordGlobal(line string) {
+// Channels of a diagnostic, as the official SDK splits them.
+const (
+	onLogger  = "global logger"
+	onHandler = "error handler"
+)
+
+// Levels of a diagnostic on the logger: logr's Error, or the V level of an
+// Info call (the official SDK's Warn is V(1), Info V(4), Debug V(8)).
+const (
+	levelError = -1
+	levelWarn  = 1
+)
+
+// diagnostic is one message sent to the global logger or error handler.
+type diagnostic struct {
+	channel string
+	level   int   // levelError for the error handler and logr Error calls
+	err     error // the error, for the handler and logr Error calls
+	text    string
+}
+
+func recordGlobal(d diagnostic) {
 	globalLog.mu.Lock()
-	globalLog.lines = append(globalLog.lines, line)
+	globalLog.entries = append(globalLog.entries, d)
 	globalLog.mu.Unlock()
+}
+
+// diagnosticsSince returns the diagnostics recorded after the first n
+// (n from diagnosticCount).
+func diagnosticsSince(n int) []diagnostic {
+	globalLog.mu.Lock()
+	defer globalLog.mu.Unlock()
+	return append([]diagnostic(nil), globalLog.entries[n:]...)
+}
+
+// diagnosticCount is how many diagnostics were recorded so far.
+func diagnosticCount() int {
+	globalLog.mu.Lock()
+	defer globalLog.mu.Unlock()
+	return len(globalLog.entries)
 }
 
 var nameSequence atomic.Int64
@@ -255,10 +345,10 @@ func uniqueName(prefix string) string {
 func globalLogMentions(substrings ...string) bool {
 	globalLog.mu.Lock()
 	defer globalLog.mu.Unlock()
-	for _, l := range globalLog.lines {
+	for _, d := range globalLog.entries {
 		all := true
 		for _, s := range substrings {
-			all = all && strings.Contains(l, s)
+			all = all && strings.Contains(d.text, s)
 		}
 		if all {
 			return true
@@ -267,15 +357,39 @@ func globalLogMentions(substrings ...string) bool {
 	return false
 }
 
+// recordingSink is the logr.LogSink installed as the OTel global logger.
+// Verbosity 1 is the official Warn level: the level of "duplicate metric
+// stream definitions"; Info (4) and Debug (8, which formats every collected
+// ResourceMetrics) are not recorded.
+type recordingSink struct{}
+
+func (recordingSink) Init(logr.RuntimeInfo)            {}
+func (recordingSink) Enabled(level int) bool           { return level <= levelWarn }
+func (s recordingSink) WithValues(...any) logr.LogSink { return s }
+func (s recordingSink) WithName(string) logr.LogSink   { return s }
+func (recordingSink) Info(level int, msg string, kv ...any) {
+	recordGlobal(diagnostic{channel: onLogger, level: level, text: logLine(msg, nil, kv)})
+}
+func (recordingSink) Error(err error, msg string, kv ...any) {
+	recordGlobal(diagnostic{channel: onLogger, level: levelError, err: err, text: logLine(msg, err, kv)})
+}
+
+// logLine renders a log call as one line: message, error, key=value pairs.
+func logLine(msg string, err error, kv []any) string {
+	parts := []string{msg}
+	if err != nil {
+		parts = append(parts, "error="+err.Error())
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		parts = append(parts, fmt.Sprintf("%v=%+v", kv[i], kv[i+1]))
+	}
+	return strings.Join(parts, " ")
+}
+
 func TestMain(m *testing.M) {
-	// Verbosity 1 is the OTel global logger's Warn level: the level of
-	// "duplicate metric stream definitions"; Debug (8) would format every
-	// collected ResourceMetrics.
-	otel.SetLogger(funcr.New(func(prefix, args string) {
-		recordGlobal(prefix + " " + args)
-	}, funcr.Options{Verbosity: 1}))
+	otel.SetLogger(logr.New(recordingSink{}))
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
-		recordGlobal(fmt.Sprintf("error handler: %v", err))
+		recordGlobal(diagnostic{channel: onHandler, level: levelError, err: err, text: "error handler: " + err.Error()})
 	}))
 	os.Exit(m.Run())
 }

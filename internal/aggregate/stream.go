@@ -42,6 +42,13 @@ type Config struct {
 	// Repairs reports measurements whose attributes were repaired to valid
 	// UTF-8 (see utf8.go); shared by the instrument's streams. May be nil.
 	Repairs *RepairReport
+	// StreamStartTime makes every series of a cumulative synchronous
+	// stream report the stream's creation time as its start time (the
+	// official SDK's default) instead of its own first measurement (the
+	// specification's SHOULD, fastmeter's default). It is decided when the
+	// stream is created (see newSeriesTable), so the measurement path does
+	// not change.
+	StreamStartTime bool
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
 var (
@@ -84,6 +85,12 @@ type seriesTable[C any] struct {
 func newSeriesTable[C any](cfg *Config, initCell func(*C)) *seriesTable[C] {
 	t := &seriesTable[C]{reclaim: cfg.reclaims(), limit: cfg.CardinalityLimit, initFn: initCell, nowFn: cfg.nowNanos,
 		repairs: cfg.Repairs, normal: newNormalForms(cfg.CardinalityLimit)}
+	if cfg.StreamStartTime && cfg.Temporality != metricdata.DeltaTemporality {
+		// A new series' start time is read only when the series is
+		// created; here it is the stream's creation time, for all.
+		created := cfg.nowNanos()
+		t.nowFn = func() int64 { return created }
+	}
 	t.arr.Store(newSlotArray[C](0))
 	return t
 }

@@ -6,9 +6,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 
+	"github.com/fastmeter/fastmeter/internal/globallog"
 	"github.com/fastmeter/fastmeter/internal/ratelimit"
 )
 
@@ -80,7 +80,8 @@ func (r *RepairReport) repaired(original *attribute.Set) {
 	if !report {
 		return
 	}
-	otel.Handle(fmt.Errorf("fastmeter: instrument %q: %d measurement(s) had attributes that are not valid UTF-8 (latest: %s); "+
+	// Repaired and recorded: a warning, not an error.
+	globallog.Warn(fmt.Sprintf("fastmeter: instrument %q: %d measurement(s) had attributes that are not valid UTF-8 (latest: %s); "+
 		"each invalid byte sequence was replaced by U+FFFD and the measurements were recorded under the repaired attributes",
 		r.Instrument, n, describeInvalidUTF8(original)))
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-logr/logr"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -87,18 +88,28 @@ func TestNormalizeSetValidStringsAllocateNothing(t *testing.T) {
 	}
 }
 
-type handlerFunc func(error)
+// warnSink records the messages of the OTel global logger's Warn level
+// (logr V(1)), where repair reports go.
+type warnSink struct{ got *[]string }
 
-func (f handlerFunc) Handle(err error) { f(err) }
+func (warnSink) Init(logr.RuntimeInfo)            {}
+func (warnSink) Enabled(level int) bool           { return level <= 1 }
+func (s warnSink) WithValues(...any) logr.LogSink { return s }
+func (s warnSink) WithName(string) logr.LogSink   { return s }
+func (s warnSink) Info(level int, msg string, _ ...any) {
+	if level == 1 {
+		*s.got = append(*s.got, msg)
+	}
+}
+func (warnSink) Error(error, string, ...any) {}
 
 // The table stores the repaired set only, reports each measurement with an
 // invalid set to the instrument's RepairReport (rate-limited: one report
 // for many), and the repaired series counts once toward the limit.
 func TestInvalidUTF8Table(t *testing.T) {
 	var reports []string
-	prev := otel.GetErrorHandler()
-	otel.SetErrorHandler(handlerFunc(func(err error) { reports = append(reports, err.Error()) }))
-	defer otel.SetErrorHandler(prev)
+	otel.SetLogger(logr.New(warnSink{got: &reports}))
+	defer otel.SetLogger(logr.Discard())
 
 	raw := attribute.NewSet(attribute.String("u", "caf\xff"))
 	fixed := attribute.NewSet(attribute.String("u", "caf\uFFFD"))
