@@ -43,8 +43,6 @@ func (a *arena[T]) slice(n int) []T {
 // arenas are the per-scrape arenas of every protobuf value type a series
 // is made of.
 type arenas struct {
-	labelCells arena[labelCell]
-	labelPtrs  arena[*dto.LabelPair]
 	counters   arena[counterCell]
 	gauges     arena[gaugeCell]
 	histograms arena[histogramCell]

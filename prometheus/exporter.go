@@ -112,11 +112,24 @@ func cumulative(sdkmetric.InstrumentKind) metricdata.Temporality {
 func (e *Exporter) Gather() ([]*dto.MetricFamily, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultScrapeTimeout)
 	defer cancel()
-	return e.gather(ctx)
+	families, err := e.gather(ctx)
+	return metricFamilies(families), err
 }
 
-// gather is Gather bounded by ctx.
-func (e *Exporter) gather(ctx context.Context) ([]*dto.MetricFamily, error) {
+// metricFamilies returns the protobuf form of translated families.
+func metricFamilies(families []*family) []*dto.MetricFamily {
+	if families == nil {
+		return nil
+	}
+	out := make([]*dto.MetricFamily, len(families))
+	for i, f := range families {
+		out[i] = f.mf
+	}
+	return out
+}
+
+// gather is Gather bounded by ctx, returning the translated families.
+func (e *Exporter) gather(ctx context.Context) ([]*family, error) {
 	if e == nil || e.Reader == nil {
 		return nil, errNotCreatedByNew
 	}
@@ -162,8 +175,11 @@ func (e *Exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	families, err := e.gather(ctx)
 	h := e.scrapes.Get().(*scrapeHandler)
-	h.serve(w, r, families, err)
-	e.scrapes.Put(h)
+	defer e.scrapes.Put(h)
+	if err == nil && e.fastScrape(h, w, r, families) {
+		return
+	}
+	h.serve(w, r, metricFamilies(families), err)
 }
 
 // Collector returns the prometheus.Collector that serves the exporter's
