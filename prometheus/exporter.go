@@ -112,7 +112,7 @@ func cumulative(sdkmetric.InstrumentKind) metricdata.Temporality {
 func (e *Exporter) Gather() ([]*dto.MetricFamily, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultScrapeTimeout)
 	defer cancel()
-	families, err := e.gather(ctx)
+	families, err := e.gather(ctx, nil)
 	return metricFamilies(families), err
 }
 
@@ -128,8 +128,9 @@ func metricFamilies(families []*family) []*dto.MetricFamily {
 	return out
 }
 
-// gather is Gather bounded by ctx, returning the translated families.
-func (e *Exporter) gather(ctx context.Context) ([]*family, error) {
+// gather is Gather bounded by ctx, returning the translated families, built
+// in a (nil: new arenas).
+func (e *Exporter) gather(ctx context.Context, a *arenas) ([]*family, error) {
 	if e == nil || e.Reader == nil {
 		return nil, errNotCreatedByNew
 	}
@@ -150,7 +151,7 @@ func (e *Exporter) gather(ctx context.Context) ([]*family, error) {
 		// was collected is still valid and served.
 		otel.Handle(fmt.Errorf("fastmeter/prometheus: collect: %w", err))
 	}
-	return e.translator.translate(rm), nil
+	return e.translator.translate(rm, a), nil
 }
 
 // ServeHTTP serves the provider's metrics (and only those) to a scraper. The
@@ -173,9 +174,12 @@ func (e *Exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := scrapeContext(r)
 	defer cancel()
-	families, err := e.gather(ctx)
 	h := e.scrapes.Get().(*scrapeHandler)
 	defer e.scrapes.Put(h)
+	// The scrape's series are built in the handler's arenas, reused once
+	// the response is written: nothing of it outlives ServeHTTP.
+	defer h.arenas.reset()
+	families, err := e.gather(ctx, &h.arenas)
 	if err == nil && e.fastScrape(h, w, r, families) {
 		return
 	}

@@ -2,6 +2,7 @@ package prometheus
 
 import (
 	"compress/gzip"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -19,9 +20,11 @@ import (
 // about the response: for each scrape it runs once, over no metrics, to
 // negotiate the format and the compression from the request, and the fast
 // writer then produces what promhttp's encoder would have written for that
-// format. Anything the fast writer does not produce (protobuf, OpenMetrics
-// 2.0, a compression other than gzip, names that need escaping, a name[]
-// filter) is served by promhttp as before.
+// format, and the delimited protobuf format is encoded directly (see
+// protobufWriter). Anything the fast writers do not produce (the compact and
+// text protobuf formats, OpenMetrics 2.0, a compression other than gzip,
+// names that need escaping, a name[] filter) is served by promhttp as
+// before.
 
 // negotiation is what promhttp decided for a request: the Content-Type and
 // Content-Encoding it sets.
@@ -79,15 +82,19 @@ func (e *Exporter) fastScrape(h *scrapeHandler, w http.ResponseWriter, r *http.R
 		return false
 	}
 	n := h.negotiator.negotiate(r)
-	format := expfmt.Format(n.contentType)
-	switch format.FormatType() {
+	var write func(io.Writer, []*family) error
+	switch expfmt.Format(n.contentType).FormatType() {
 	case expfmt.TypeTextPlain:
 		h.text.openMetrics = false
+		write = h.text.writeFamilies
 	case expfmt.TypeOpenMetrics:
 		if strings.Contains(n.contentType, "version="+expfmt.OpenMetricsVersion_2_0_0) {
 			return false
 		}
 		h.text.openMetrics = true
+		write = h.text.writeFamilies
+	case expfmt.TypeProtoDelim:
+		write = h.protobuf.writeFamilies
 	default:
 		return false
 	}
@@ -100,14 +107,14 @@ func (e *Exporter) fastScrape(h *scrapeHandler, w http.ResponseWriter, r *http.R
 		w.Header().Set("Content-Encoding", "gzip")
 		gz := gzipWriters.Get().(*gzip.Writer)
 		gz.Reset(w)
-		err = h.text.writeFamilies(gz, families)
+		err = write(gz, families)
 		if cerr := gz.Close(); err == nil {
 			err = cerr
 		}
 		gz.Reset(nil)
 		gzipWriters.Put(gz)
 	} else {
-		err = h.text.writeFamilies(w, families)
+		err = write(w, families)
 	}
 	if err != nil {
 		errorLog{}.Println("error encoding and sending metric family:", err)

@@ -8,6 +8,8 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,6 +132,9 @@ var fastScrapeHeaders = []struct{ accept, encoding string }{
 	{"application/openmetrics-text;version=2.0.0", ""},
 	{acceptProtobuf, ""},
 	{acceptProtobuf, "gzip"},
+	{acceptProtobuf + ";escaping=allow-utf-8", ""},
+	{"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text", ""},
+	{"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=compact-text", ""},
 	{"garbage;;;/,q=x", "br;q=foo, ??"},
 	{"application/json", "gzip;q=0"},
 	{"*/*", "identity;q=0, gzip;q=0"},
@@ -172,7 +177,7 @@ func compareWithReference(t *testing.T, exp *Exporter, accept, encoding string, 
 	if encoding != "" {
 		req.Header.Set("Accept-Encoding", encoding)
 	}
-	families, err := exp.gather(context.Background())
+	families, err := exp.gather(context.Background(), nil)
 	must(t, err)
 	h := exp.scrapes.Get().(*scrapeHandler)
 	defer exp.scrapes.Put(h)
@@ -184,8 +189,8 @@ func compareWithReference(t *testing.T, exp *Exporter, accept, encoding string, 
 
 	wantFast := exp.translator.cfg.strategy.ShouldEscape() && ref.Header().Get("Content-Encoding") != "zstd"
 	switch ct := ref.Header().Get("Content-Type"); {
-	case bytes.HasPrefix([]byte(ct), []byte("application/vnd.google.protobuf")),
-		bytes.Contains([]byte(ct), []byte("version=2.0.0")):
+	case strings.HasPrefix(ct, "application/vnd.google.protobuf") && !strings.Contains(ct, "encoding=delimited"),
+		strings.Contains(ct, "version=2.0.0"):
 		wantFast = false
 	}
 	if served != wantFast {
@@ -229,5 +234,34 @@ func TestFastScrapeNameFilter(t *testing.T) {
 	body := rec.Body.String()
 	if !bytes.Contains([]byte(body), []byte("requests_total{")) || bytes.Contains([]byte(body), []byte("latency_seconds")) {
 		t.Errorf("filtered scrape:\n%s", body)
+	}
+}
+
+// TestFloatFormatting checks the writers' number formatting against
+// strconv's shortest 'g' format, which expfmt uses, around the integer fast
+// path's bounds.
+func TestFloatFormatting(t *testing.T) {
+	for _, f := range []float64{1, -1, 2, 999999, -999999, 1e6, -1e6, 1e6 - 0.5, 123456.5, 0.5, 1e-7, 1e21, 1 << 53, -0.0, math.SmallestNonzeroFloat64} {
+		want := strconv.FormatFloat(f, 'g', -1, 64)
+		if f == 0 {
+			want = "0"
+		}
+		if got := string(appendTextFloat(nil, f)); got != want {
+			t.Errorf("text %v = %q, want %q", f, got, want)
+		}
+		wantOM := want
+		if !strings.ContainsAny(wantOM, "e.") {
+			wantOM += ".0"
+		}
+		if got := string(appendOpenMetricsFloat(nil, f)); got != wantOM {
+			t.Errorf("OpenMetrics %v = %q, want %q", f, got, wantOM)
+		}
+	}
+	for _, c := range []uint64{0, 1, 999999, 1e6, 1234567, 1 << 60} {
+		w := textWriter{}
+		w.sampleCount("x", "", nil, c, "", 0)
+		if got, want := string(w.buf), "x "+strconv.FormatFloat(float64(c), 'g', -1, 64); got != want {
+			t.Errorf("text count %d = %q, want %q", c, got, want)
+		}
 	}
 }

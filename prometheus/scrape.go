@@ -41,6 +41,9 @@ type scrapeHandler struct {
 	// negotiator and text serve the fast scrape (fast_scrape.go).
 	negotiator *negotiator
 	text       textWriter
+	protobuf   protobufWriter
+	// arenas hold the series of the handler's current scrape.
+	arenas arenas
 }
 
 func newScrapeHandler() *scrapeHandler {

@@ -24,6 +24,8 @@ type seriesLabels struct {
 	// text is `a="x",b="y"` (label values escaped as both text formats
 	// escape them), without braces: a histogram bucket appends its le label.
 	text []byte
+	// proto is the labels encoded as the label field of a protobuf Metric.
+	proto []byte
 	// pass is the seriesCache.pass that last used the entry.
 	pass uint64
 }
@@ -57,6 +59,7 @@ func newSeriesLabels(set attribute.Set, pairs []labelPair) *seriesLabels {
 		sl.text = appendLabel(sl.text, p.name, p.value)
 	}
 	sl.hash = xxhash.Sum64(hashBuf)
+	sl.proto = appendLabelsProto(nil, pairs)
 	return sl
 }
 

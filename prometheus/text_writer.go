@@ -180,7 +180,7 @@ func (w *textWriter) sampleFloat(name, suffix string, labels []byte, v float64, 
 func (w *textWriter) sampleCount(name, suffix string, labels []byte, count uint64, extra string, extraValue float64) {
 	w.nameAndLabels(name, suffix, labels, extra, extraValue)
 	w.buf = append(w.buf, ' ')
-	if w.openMetrics {
+	if w.openMetrics || count < maxPlainInteger {
 		w.buf = strconv.AppendUint(w.buf, count, 10)
 	} else {
 		w.buf = appendTextFloat(w.buf, float64(count))
@@ -241,6 +241,16 @@ func (w *textWriter) appendFloat(dst []byte, f float64) []byte {
 	return appendTextFloat(dst, f)
 }
 
+// maxPlainInteger bounds the integers strconv's shortest 'g' format prints
+// as plain digits: from 1e6 on it switches to an exponent (1e+06).
+const maxPlainInteger = 1e6
+
+// isPlainInteger reports whether f is an integer that the 'g' format prints
+// as its digits, which strconv.AppendInt then prints faster.
+func isPlainInteger(f float64) bool {
+	return f > -maxPlainInteger && f < maxPlainInteger && f == math.Trunc(f)
+}
+
 // appendTextFloat formats f as the text format does.
 func appendTextFloat(dst []byte, f float64) []byte {
 	switch {
@@ -252,6 +262,8 @@ func appendTextFloat(dst []byte, f float64) []byte {
 		return append(dst, "-Inf"...)
 	case f == 0:
 		return append(dst, '0') // also for -0, as expfmt prints it
+	case isPlainInteger(f):
+		return strconv.AppendInt(dst, int64(f), 10)
 	}
 	return strconv.AppendFloat(dst, f, 'g', -1, 64)
 }
@@ -264,6 +276,9 @@ func appendOpenMetricsFloat(dst []byte, f float64) []byte {
 	}
 	if f == 0 {
 		return append(dst, "0.0"...)
+	}
+	if isPlainInteger(f) {
+		return append(strconv.AppendInt(dst, int64(f), 10), '.', '0')
 	}
 	start := len(dst)
 	dst = strconv.AppendFloat(dst, f, 'g', -1, 64)

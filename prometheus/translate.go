@@ -67,7 +67,7 @@ func (t *translator) claim(name string, typ dto.MetricType, help, origin string)
 
 // scrape is the state of translating one collection.
 type scrape struct {
-	arenas   arenas
+	arenas   *arenas
 	t        *translator
 	labels   labelBuilder
 	families map[string]*family
@@ -119,8 +119,15 @@ func (f *family) reserve(n int) {
 // translate converts rm. Problems are reported through the translator's
 // reporter; the returned families are always valid and free of duplicates,
 // sorted by name.
-func (t *translator) translate(rm *metricdata.ResourceMetrics) []*family {
+//
+// The series are built in a; nil means new arenas (the caller keeps the
+// result for as long as it likes).
+func (t *translator) translate(rm *metricdata.ResourceMetrics, a *arenas) []*family {
+	if a == nil {
+		a = new(arenas)
+	}
 	s := &scrape{
+		arenas:   a,
 		t:        t,
 		families: make(map[string]*family),
 	}
@@ -399,7 +406,7 @@ func addGauge[N int64 | float64](s *scrape, f *family, gauge metricdata.Gauge[N]
 func addHistogram[N int64 | float64](s *scrape, f *family, hist metricdata.Histogram[N], constant []labelPair, metric string) {
 	f.reserve(len(hist.DataPoints))
 	for _, dp := range hist.DataPoints {
-		c, err := explicitHistogram(dp, &s.arenas)
+		c, err := explicitHistogram(dp, s.arenas)
 		if err != nil {
 			s.t.reporter.reportf("histogram\x00"+metric+"\x00"+err.Error(), "metric %q: data point %s not served: %v",
 				metric, dp.Attributes.Encoded(attribute.DefaultEncoder()), err)
