@@ -3,6 +3,7 @@ package prometheus
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cespare/xxhash/v2"
 	dto "github.com/prometheus/client_model/go"
@@ -100,6 +101,9 @@ type seriesCache struct {
 	pass  uint64
 	bySet map[attribute.Distinct]*seriesLabels
 	used  int // entries used by the current pass
+	// translation is the number of the latest translation that used the
+	// cache (see translator.dropUnusedCaches).
+	translation atomic.Uint64
 }
 
 // seriesCache returns the cache of a metric's series.
@@ -111,8 +115,12 @@ func (t *translator) seriesCache(key seriesCacheKey) *seriesCache {
 	return c.(*seriesCache)
 }
 
-// begin locks the cache for one translation of its metric.
-func (c *seriesCache) begin() {
+// begin locks the cache for one translation of its metric, the
+// translator's translation-th.
+func (c *seriesCache) begin(translation uint64) {
+	if translation > c.translation.Load() {
+		c.translation.Store(translation)
+	}
 	c.mu.Lock()
 	c.pass++
 	c.used = 0
@@ -153,4 +161,18 @@ func (c *seriesCache) end() {
 		}
 	}
 	c.mu.Unlock()
+}
+
+// dropUnusedCaches forgets the caches of metrics that neither the given
+// translation nor the one before used: metrics that are gone (a producer's,
+// or a scope's that no longer reports) keep no memory. A scrape running
+// concurrently with an old translation number may still use a dropped
+// cache; it just is not reused afterwards.
+func (t *translator) dropUnusedCaches(translation uint64) {
+	t.series.Range(func(key, value any) bool {
+		if value.(*seriesCache).translation.Load()+1 < translation {
+			t.series.Delete(key)
+		}
+		return true
+	})
 }

@@ -43,8 +43,10 @@ type translator struct {
 	knownSeq atomic.Uint64
 
 	// series caches every metric's translated series labels across
-	// scrapes (see series_cache.go).
-	series sync.Map // seriesCacheKey → *seriesCache
+	// scrapes (see series_cache.go); translations numbers the calls of
+	// translate, to drop the caches of metrics that are gone.
+	series       sync.Map // seriesCacheKey → *seriesCache
+	translations atomic.Uint64
 }
 
 // knownFamily is what the first metric seen under a Prometheus name fixed.
@@ -73,7 +75,8 @@ type scrape struct {
 	families map[string]*family
 	order    []*family // in the order first seen: earlier wins collisions
 	// cache holds the series labels of the metric being translated.
-	cache *seriesCache
+	cache       *seriesCache
+	translation uint64 // the number of this translation
 
 	// The start time of consecutive series is usually the same; they share
 	// one protobuf timestamp.
@@ -127,9 +130,10 @@ func (t *translator) translate(rm *metricdata.ResourceMetrics, a *arenas) []*fam
 		a = new(arenas)
 	}
 	s := &scrape{
-		arenas:   a,
-		t:        t,
-		families: make(map[string]*family),
+		arenas:      a,
+		translation: t.translations.Add(1),
+		t:           t,
+		families:    make(map[string]*family),
 	}
 	s.labels = labelBuilder{namer: t.labelNamer, reporter: t.reporter}
 	if !t.cfg.withoutTargetInfo {
@@ -147,6 +151,7 @@ func (t *translator) translate(rm *metricdata.ResourceMetrics, a *arenas) []*fam
 			s.addMetric(sm.Scope, &sm.Metrics[j], constant)
 		}
 	}
+	t.dropUnusedCaches(s.translation)
 	return s.finish()
 }
 
@@ -285,7 +290,7 @@ func (s *scrape) addMetric(scope instrumentation.Scope, m *metricdata.Metrics, c
 		s.labels.reserved = ""
 	}
 	cache := s.t.seriesCache(seriesCacheKey{scope: scope, metric: m.Name, reserved: s.labels.reserved})
-	cache.begin()
+	cache.begin(s.translation)
 	defer cache.end()
 	s.cache = cache
 	switch d := m.Data.(type) {
