@@ -20,8 +20,9 @@ import (
 // fastmeter.WithReader, then either mount it as an http.Handler or let
 // Prometheus' client library serve it through a registry (see [New]).
 //
-// Every scrape collects the provider; nothing is cached between scrapes, so
-// concurrent scrapes each get a consistent, complete view. Collection never
+// Every scrape collects the provider; no value is cached between scrapes
+// (only each series' translated labels are), so concurrent scrapes each get
+// a consistent, complete view. Collection never
 // blocks instrument writers, and the response is written after collection
 // has finished, so a slow scraper holds nothing writers need.
 type Exporter struct {
