@@ -170,13 +170,7 @@ func TestFastWriterMatchesExpfmt(t *testing.T) {
 // compareWithReference serves one collection both ways and compares.
 func compareWithReference(t *testing.T, exp *Exporter, accept, encoding string, scrape int) {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-	if accept != "" {
-		req.Header.Set("Accept", accept)
-	}
-	if encoding != "" {
-		req.Header.Set("Accept-Encoding", encoding)
-	}
+	req := scrapeRequest(accept, encoding)
 	families, err := exp.gather(context.Background(), nil)
 	must(t, err)
 	h := exp.scrapes.Get().(*scrapeHandler)

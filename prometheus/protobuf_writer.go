@@ -19,12 +19,10 @@ import (
 // (summaries, native histograms, exemplars) is encoded by the protobuf
 // library, so no field can be forgotten.
 type protobufWriter struct {
-	buf    []byte // delimited messages waiting to be written
-	family []byte // the MetricFamily being encoded
-	metric []byte // the Metric being encoded
-	value  []byte // the Metric's Counter, Gauge or Histogram being encoded
-	out    io.Writer
-	err    error
+	responseBuffer        // delimited messages waiting to be written
+	family         []byte // the MetricFamily being encoded
+	metric         []byte // the Metric being encoded
+	value          []byte // the Metric's Counter or Histogram being encoded
 }
 
 // Field numbers of io.prometheus.client messages (client_model's
@@ -60,28 +58,16 @@ func appendLabelsProto(dst []byte, pairs []labelPair) []byte {
 // writeFamilies writes every family to out, returning the first write
 // error.
 func (w *protobufWriter) writeFamilies(out io.Writer, families []*family) error {
-	w.out, w.err, w.buf = out, nil, w.buf[:0]
+	w.start(out)
 	for _, f := range families {
 		w.family = w.appendFamily(w.family[:0], f)
 		w.buf = protowire.AppendVarint(w.buf, uint64(len(w.family)))
 		w.buf = append(w.buf, w.family...)
-		if len(w.buf) >= textFlushSize {
-			w.flush()
-			if w.err != nil {
-				break
-			}
+		if !w.flushIfFull() {
+			break
 		}
 	}
-	w.flush()
-	w.out = nil
-	return w.err
-}
-
-func (w *protobufWriter) flush() {
-	if w.err == nil && len(w.buf) > 0 {
-		_, w.err = w.out.Write(w.buf)
-	}
-	w.buf = w.buf[:0]
+	return w.finish()
 }
 
 func (w *protobufWriter) appendFamily(dst []byte, f *family) []byte {

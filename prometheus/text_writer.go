@@ -29,16 +29,52 @@ var (
 // builds no escaped copy of the families: it only runs when every name is
 // legacy-valid, which makes expfmt's escaping a no-op (see fastScrape).
 type textWriter struct {
-	buf         []byte
-	out         io.Writer
-	err         error
+	responseBuffer
 	openMetrics bool
+}
+
+// responseBuffer is the output side of the fast writers: they append to buf,
+// which is written to out whenever it holds textFlushSize bytes; err is the
+// first write error, after which nothing more is written.
+type responseBuffer struct {
+	buf []byte
+	out io.Writer
+	err error
+}
+
+// start begins a response to out.
+func (b *responseBuffer) start(out io.Writer) {
+	b.out, b.err, b.buf = out, nil, b.buf[:0]
+}
+
+// flush writes the buffered bytes.
+func (b *responseBuffer) flush() {
+	if b.err == nil && len(b.buf) > 0 {
+		_, b.err = b.out.Write(b.buf)
+	}
+	b.buf = b.buf[:0]
+}
+
+// finish flushes the response and returns its first write error.
+func (b *responseBuffer) finish() error {
+	b.flush()
+	b.out = nil
+	return b.err
+}
+
+// flushIfFull flushes once the buffer holds textFlushSize bytes, and
+// reports whether writing can go on.
+func (b *responseBuffer) flushIfFull() bool {
+	if len(b.buf) >= textFlushSize {
+		b.flush()
+	}
+	return b.err == nil
 }
 
 // writeFamilies writes every family (and OpenMetrics' final # EOF) to out,
 // returning the first write error.
 func (w *textWriter) writeFamilies(out io.Writer, families []*family) error {
-	w.out, w.err, w.buf = out, nil, w.buf[:0]
+	w.start(out)
 	for _, f := range families {
 		w.family(f)
 		if w.err != nil {
@@ -48,16 +84,7 @@ func (w *textWriter) writeFamilies(out io.Writer, families []*family) error {
 	if w.openMetrics && w.err == nil {
 		w.buf = append(w.buf, "# EOF\n"...)
 	}
-	w.flush()
-	w.out = nil
-	return w.err
-}
-
-func (w *textWriter) flush() {
-	if w.err == nil && len(w.buf) > 0 {
-		_, w.err = w.out.Write(w.buf)
-	}
-	w.buf = w.buf[:0]
+	return w.finish()
 }
 
 // family writes one family's metadata and samples.
@@ -122,11 +149,8 @@ func (w *textWriter) family(f *family) {
 			w.sampleFloat(name, "", labels, m.Untyped.GetValue(), false, 0)
 			w.buf = append(w.buf, '\n')
 		}
-		if len(w.buf) >= textFlushSize {
-			w.flush()
-			if w.err != nil {
-				return
-			}
+		if !w.flushIfFull() {
+			return
 		}
 	}
 }
