@@ -259,3 +259,27 @@ func TestFloatFormatting(t *testing.T) {
 		}
 	}
 }
+
+// TestFastWriterLargeFamilies: families far larger than the writers' buffer
+// (written in several pieces, or on their own) are still byte for byte
+// expfmt's output.
+func TestFastWriterLargeFamilies(t *testing.T) {
+	exp, mp := newTestExporter(t)
+	m := mp.Meter("large")
+	c, err := m.Int64Counter("requests")
+	must(t, err)
+	h, err := m.Float64Histogram("duration", metric.WithUnit("s"))
+	must(t, err)
+	for i := range 3000 {
+		set := metric.WithAttributes(attribute.Int("i", i), attribute.String("route", "/item/"+strconv.Itoa(i%50)))
+		c.Add(context.Background(), int64(i), set)
+		h.Record(context.Background(), float64(i)/7, set)
+	}
+	for scrape := range 2 {
+		for _, accept := range []string{acceptText, acceptOpenMetrics, acceptProtobuf} {
+			for _, encoding := range []string{"", "gzip"} {
+				compareWithReference(t, exp, accept, encoding, scrape)
+			}
+		}
+	}
+}

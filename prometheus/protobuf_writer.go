@@ -62,7 +62,15 @@ func (w *protobufWriter) writeFamilies(out io.Writer, families []*family) error 
 	for _, f := range families {
 		w.family = w.appendFamily(w.family[:0], f)
 		w.buf = protowire.AppendVarint(w.buf, uint64(len(w.family)))
-		w.buf = append(w.buf, w.family...)
+		if len(w.family) >= textFlushSize {
+			// A large family goes out as it is rather than through buf.
+			w.flush()
+			if w.err == nil {
+				_, w.err = w.out.Write(w.family)
+			}
+		} else {
+			w.buf = append(w.buf, w.family...)
+		}
 		if !w.flushIfFull() {
 			break
 		}
@@ -228,13 +236,15 @@ func appendTimestamp(dst []byte, field protowire.Number, ts *timestamppb.Timesta
 // appendMessage appends m as a length-delimited field, encoded by the
 // protobuf library (for the rarer values the writer does not encode itself).
 func appendMessage(dst []byte, field protowire.Number, m proto.Message) []byte {
+	start := len(dst)
 	dst = protowire.AppendTag(dst, field, protowire.BytesType)
 	dst = protowire.AppendVarint(dst, uint64(proto.Size(m)))
 	out, err := proto.MarshalOptions{}.MarshalAppend(dst, m)
 	if err != nil {
-		// Only invalid UTF-8 in a string field fails, and every string
-		// served is valid UTF-8 (validLabelValue); keep the length honest.
-		return dst
+		// client_model's messages are proto2, whose strings are not
+		// validated, so this does not happen; were it to, the field is
+		// left out rather than sent with a length and no body.
+		return dst[:start]
 	}
 	return out
 }
