@@ -164,16 +164,6 @@ func TestServedReaderShutdownDuringScrapes(t *testing.T) {
 					return
 				default:
 				}
-				// Whether every write happened before this scrape
-				// started: then it must have them all. (Checked before
-				// the request: a scrape that started earlier may end
-				// after the writes and rightly miss some.)
-				afterWrites := false
-				select {
-				case <-writersDone:
-					afterWrites = true
-				default:
-				}
 				status, body, err := getMetrics(client, r.Addr(), MetricsPath)
 				if err != nil {
 					continue // the server has stopped (or is stopping)
@@ -182,13 +172,17 @@ func TestServedReaderShutdownDuringScrapes(t *testing.T) {
 				if status != http.StatusOK {
 					failures = append(failures, fmt.Sprintf("%d: %s", status, body))
 				}
-				if afterWrites {
+				select {
+				case <-writersDone:
+					// Every write has happened before this scrape: it
+					// must have them all.
 					if status == http.StatusOK {
 						if !strings.Contains(body, want) {
 							failures = append(failures, "after the writes, a scrape without "+want+":\n"+body)
 						}
 						fullScrapes++
 					}
+				default:
 				}
 				mu.Unlock()
 			}
