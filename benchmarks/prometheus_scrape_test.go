@@ -92,8 +92,9 @@ func promScrapeOfficial(b *testing.B) promScrapeTarget {
 }
 
 // BenchmarkPrometheusScrape measures one Prometheus scrape of 10 000 series:
-// "gather" is collection plus translation to metric families, "text" and
-// "protobuf" a whole HTTP scrape in that format (encoding included).
+// "gather" is collection plus translation to metric families, "text",
+// "openmetrics" and "protobuf" a whole HTTP scrape in that format (encoding
+// included).
 //
 //	go test -run '^$' -bench PrometheusScrape -benchmem -benchtime 20x -count 3 .
 func BenchmarkPrometheusScrape(b *testing.B) {
@@ -127,6 +128,7 @@ func BenchmarkPrometheusScrape(b *testing.B) {
 			})
 			for _, format := range []struct{ name, accept string }{
 				{"text", "text/plain;version=0.0.4"},
+				{"openmetrics", "application/openmetrics-text;version=1.0.0"},
 				{"protobuf", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"},
 			} {
 				b.Run(format.name, func(b *testing.B) {

@@ -9,7 +9,9 @@
 //   - as a [net/http.Handler] ([Exporter.ServeHTTP]) that negotiates the
 //     exposition format with the scraper through promhttp: text 0.0.4,
 //     OpenMetrics 1.0 (with exemplars) and protobuf (with native histograms),
-//     gzip-compressed when the scraper asks for it;
+//     gzip-compressed when the scraper asks for it. The text formats and
+//     delimited protobuf are written by the exporter itself, from labels it
+//     caches per series across scrapes, byte for byte as promhttp would;
 //   - as a [github.com/prometheus/client_golang/prometheus.Collector]
 //     ([Exporter.Collector]), registered by default with the client_golang
 //     default registry exactly like the official OpenTelemetry exporter, so

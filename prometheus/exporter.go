@@ -20,8 +20,9 @@ import (
 // fastmeter.WithReader, then either mount it as an http.Handler or let
 // Prometheus' client library serve it through a registry (see [New]).
 //
-// Every scrape collects the provider; nothing is cached between scrapes, so
-// concurrent scrapes each get a consistent, complete view. Collection never
+// Every scrape collects the provider; no value is cached between scrapes
+// (only each series' translated labels are), so concurrent scrapes each get
+// a consistent, complete view. Collection never
 // blocks instrument writers, and the response is written after collection
 // has finished, so a slow scraper holds nothing writers need.
 type Exporter struct {
@@ -112,11 +113,25 @@ func cumulative(sdkmetric.InstrumentKind) metricdata.Temporality {
 func (e *Exporter) Gather() ([]*dto.MetricFamily, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultScrapeTimeout)
 	defer cancel()
-	return e.gather(ctx)
+	families, err := e.gather(ctx, nil)
+	return metricFamilies(families), err
 }
 
-// gather is Gather bounded by ctx.
-func (e *Exporter) gather(ctx context.Context) ([]*dto.MetricFamily, error) {
+// metricFamilies returns the protobuf form of translated families.
+func metricFamilies(families []*family) []*dto.MetricFamily {
+	if families == nil {
+		return nil
+	}
+	out := make([]*dto.MetricFamily, len(families))
+	for i, f := range families {
+		out[i] = f.mf
+	}
+	return out
+}
+
+// gather is Gather bounded by ctx, returning the translated families, built
+// in a (nil: new arenas).
+func (e *Exporter) gather(ctx context.Context, a *arenas) ([]*family, error) {
 	if e == nil || e.Reader == nil {
 		return nil, errNotCreatedByNew
 	}
@@ -137,7 +152,7 @@ func (e *Exporter) gather(ctx context.Context) ([]*dto.MetricFamily, error) {
 		// was collected is still valid and served.
 		otel.Handle(fmt.Errorf("fastmeter/prometheus: collect: %w", err))
 	}
-	return e.translator.translate(rm), nil
+	return e.translator.translate(rm, a), nil
 }
 
 // ServeHTTP serves the provider's metrics (and only those) to a scraper. The
@@ -160,10 +175,16 @@ func (e *Exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := scrapeContext(r)
 	defer cancel()
-	families, err := e.gather(ctx)
 	h := e.scrapes.Get().(*scrapeHandler)
-	h.serve(w, r, families, err)
-	e.scrapes.Put(h)
+	defer e.scrapes.Put(h)
+	// The scrape's series are built in the handler's arenas, reused once
+	// the response is written: nothing of it outlives ServeHTTP.
+	defer h.arenas.reset()
+	families, err := e.gather(ctx, &h.arenas)
+	if err == nil && e.fastScrape(h, w, r, families) {
+		return
+	}
+	h.serve(w, r, metricFamilies(families), err)
 }
 
 // Collector returns the prometheus.Collector that serves the exporter's

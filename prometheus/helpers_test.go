@@ -61,9 +61,9 @@ type scrapeResult struct {
 	body        []byte // decompressed
 }
 
-// scrapeHTTP requests h with the given Accept and Accept-Encoding headers.
-func scrapeHTTP(t testing.TB, h http.Handler, accept, acceptEncoding string) scrapeResult {
-	t.Helper()
+// scrapeRequest is a scrape's request with the given Accept and
+// Accept-Encoding headers (none when empty).
+func scrapeRequest(accept, acceptEncoding string) *http.Request {
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	if accept != "" {
 		req.Header.Set("Accept", accept)
@@ -71,8 +71,14 @@ func scrapeHTTP(t testing.TB, h http.Handler, accept, acceptEncoding string) scr
 	if acceptEncoding != "" {
 		req.Header.Set("Accept-Encoding", acceptEncoding)
 	}
+	return req
+}
+
+// scrapeHTTP requests h with the given Accept and Accept-Encoding headers.
+func scrapeHTTP(t testing.TB, h http.Handler, accept, acceptEncoding string) scrapeResult {
+	t.Helper()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
+	h.ServeHTTP(rec, scrapeRequest(accept, acceptEncoding))
 	res := scrapeResult{
 		status:      rec.Code,
 		contentType: rec.Header().Get("Content-Type"),

@@ -92,7 +92,6 @@ type labelPair struct {
 // pairs. It keeps scratch space between calls, so one builder serves one
 // scrape goroutine.
 type labelBuilder struct {
-	arenas   *arenas
 	namer    *labelNamer
 	reporter *problemReporter
 	own      []labelPair // the data point's translated attributes
@@ -104,8 +103,20 @@ type labelBuilder struct {
 }
 
 // series returns the labels of one data point: its attributes merged with
-// the constant labels of its scope, sorted by name, ready to serve.
-func (b *labelBuilder) series(set attribute.Set, constant []labelPair, metric string) []*dto.LabelPair {
+// the constant labels of its scope, sorted by name, ready to serve. They come
+// from the metric's cache when an earlier scrape translated the same
+// attribute set.
+func (b *labelBuilder) series(cache *seriesCache, set attribute.Set, constant []labelPair, metric string) *seriesLabels {
+	if sl := cache.lookup(set); sl != nil {
+		return sl
+	}
+	sl := newSeriesLabels(set, b.pairs(set, constant, metric))
+	cache.store(sl)
+	return sl
+}
+
+// pairs translates the labels of one data point (see series).
+func (b *labelBuilder) pairs(set attribute.Set, constant []labelPair, metric string) []labelPair {
 	b.own = b.attributes(b.own[:0], set, metric)
 	if b.reserved != "" {
 		b.own = b.dropReserved(b.own, metric)
@@ -118,7 +129,7 @@ func (b *labelBuilder) series(set attribute.Set, constant []labelPair, metric st
 	if b.namer.namer.UTF8Allowed {
 		labels = b.dropEscapeClashes(labels, metric)
 	}
-	return b.toDTO(labels)
+	return labels
 }
 
 // dropReserved removes the label named b.reserved: a histogram's "le" or a
@@ -223,26 +234,6 @@ func mergeSameNames(pairs []labelPair) []labelPair {
 type labelCell struct {
 	pair        dto.LabelPair
 	name, value string
-}
-
-// toDTO converts sorted pairs to the protobuf form, from the scrape's
-// arenas; the constant labels are shared, not copied.
-func (b *labelBuilder) toDTO(pairs []labelPair) []*dto.LabelPair {
-	if len(pairs) == 0 {
-		return nil
-	}
-	out := b.arenas.labelPtrs.slice(len(pairs))
-	for i, p := range pairs {
-		if p.shared != nil {
-			out[i] = p.shared
-			continue
-		}
-		c := b.arenas.labelCells.one()
-		c.name, c.value = p.name, p.value
-		c.pair.Name, c.pair.Value = &c.name, &c.value
-		out[i] = &c.pair
-	}
-	return out
 }
 
 // shareConstant gives each constant label the protobuf value all series

@@ -38,6 +38,12 @@ func scrapeContext(r *http.Request) (context.Context, context.CancelFunc) {
 type scrapeHandler struct {
 	gathered *gathered
 	handler  http.Handler
+	// negotiator and text serve the fast scrape (fast_scrape.go).
+	negotiator *negotiator
+	text       textWriter
+	protobuf   protobufWriter
+	// arenas hold the series of the handler's current scrape.
+	arenas arenas
 }
 
 func newScrapeHandler() *scrapeHandler {
@@ -46,7 +52,7 @@ func newScrapeHandler() *scrapeHandler {
 		ErrorLog:          errorLog{},
 		ErrorHandling:     promhttp.HTTPErrorOnError,
 		EnableOpenMetrics: true,
-	})}
+	}), negotiator: newNegotiator()}
 }
 
 func (h *scrapeHandler) serve(w http.ResponseWriter, r *http.Request, families []*dto.MetricFamily, err error) {

@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/otlptranslator"
@@ -42,6 +41,12 @@ type translator struct {
 	// ever seen is stable.
 	known    sync.Map // Prometheus name → *knownFamily
 	knownSeq atomic.Uint64
+
+	// series caches every metric's translated series labels across
+	// scrapes (see series_cache.go); translations numbers the calls of
+	// translate, to drop the caches of metrics that are gone.
+	series       sync.Map // seriesCacheKey → *seriesCache
+	translations atomic.Uint64
 }
 
 // knownFamily is what the first metric seen under a Prometheus name fixed.
@@ -64,12 +69,14 @@ func (t *translator) claim(name string, typ dto.MetricType, help, origin string)
 
 // scrape is the state of translating one collection.
 type scrape struct {
-	arenas   arenas
+	arenas   *arenas
 	t        *translator
 	labels   labelBuilder
 	families map[string]*family
 	order    []*family // in the order first seen: earlier wins collisions
-	hashBuf  []byte
+	// cache holds the series labels of the metric being translated.
+	cache       *seriesCache
+	translation uint64 // the number of this translation
 
 	// The start time of consecutive series is usually the same; they share
 	// one protobuf timestamp.
@@ -101,6 +108,8 @@ type family struct {
 	// of the 64-bit hash (never seen in practice) go to moreSeries.
 	series     map[uint64]*dto.Metric
 	moreSeries map[uint64][]*dto.Metric
+	// labels holds the labels of each of mf.Metric, for the text writers.
+	labels []*seriesLabels
 }
 
 // reserve sizes the series index for n more series.
@@ -111,13 +120,22 @@ func (f *family) reserve(n int) {
 }
 
 // translate converts rm. Problems are reported through the translator's
-// reporter; the returned families are always valid and free of duplicates.
-func (t *translator) translate(rm *metricdata.ResourceMetrics) []*dto.MetricFamily {
-	s := &scrape{
-		t:        t,
-		families: make(map[string]*family),
+// reporter; the returned families are always valid and free of duplicates,
+// sorted by name.
+//
+// The series are built in a; nil means new arenas (the caller keeps the
+// result for as long as it likes).
+func (t *translator) translate(rm *metricdata.ResourceMetrics, a *arenas) []*family {
+	if a == nil {
+		a = new(arenas)
 	}
-	s.labels = labelBuilder{arenas: &s.arenas, namer: t.labelNamer, reporter: t.reporter}
+	s := &scrape{
+		arenas:      a,
+		translation: t.translations.Add(1),
+		t:           t,
+		families:    make(map[string]*family),
+	}
+	s.labels = labelBuilder{namer: t.labelNamer, reporter: t.reporter}
 	if !t.cfg.withoutTargetInfo {
 		s.addTargetInfo(rm.Resource)
 	}
@@ -130,9 +148,10 @@ func (t *translator) translate(rm *metricdata.ResourceMetrics) []*dto.MetricFami
 		sm := &rm.ScopeMetrics[i]
 		constant := shareConstant(s.constantLabels(sm.Scope, resourceLabels))
 		for j := range sm.Metrics {
-			s.addMetric(&sm.Metrics[j], constant)
+			s.addMetric(sm.Scope, &sm.Metrics[j], constant)
 		}
 	}
+	t.dropUnusedCaches(s.translation)
 	return s.finish()
 }
 
@@ -194,8 +213,8 @@ func (s *scrape) addTargetInfo(res *resource.Resource) {
 	}
 	s.families[otlptranslator.TargetInfoMetricName] = f
 	s.order = append(s.order, f)
-	labels := s.labels.toDTO(s.labels.attributes(nil, *res.Set(), otlptranslator.TargetInfoMetricName))
-	s.addSeries(f, &dto.Metric{Label: labels, Gauge: &dto.Gauge{Value: new(1.0)}})
+	labels := newSeriesLabels(*res.Set(), s.labels.attributes(nil, *res.Set(), otlptranslator.TargetInfoMetricName))
+	s.addSeries(f, &dto.Metric{Gauge: &dto.Gauge{Value: new(1.0)}}, labels)
 }
 
 // kind is how one OpenTelemetry aggregation is served.
@@ -247,7 +266,7 @@ func sumKind(monotonic bool) kind {
 }
 
 // addMetric translates one OpenTelemetry metric into its family.
-func (s *scrape) addMetric(m *metricdata.Metrics, constant []labelPair) {
+func (s *scrape) addMetric(scope instrumentation.Scope, m *metricdata.Metrics, constant []labelPair) {
 	k, err := classify(m)
 	if err != nil {
 		s.t.reporter.reportf("kind\x00"+m.Name, "metric %q not served: %v", m.Name, err)
@@ -270,6 +289,10 @@ func (s *scrape) addMetric(m *metricdata.Metrics, constant []labelPair) {
 	default:
 		s.labels.reserved = ""
 	}
+	cache := s.t.seriesCache(seriesCacheKey{scope: scope, metric: m.Name, reserved: s.labels.reserved})
+	cache.begin(s.translation)
+	defer cache.end()
+	s.cache = cache
 	switch d := m.Data.(type) {
 	case metricdata.Sum[int64]:
 		addSum(s, f, d, constant, m.Name)
@@ -289,7 +312,7 @@ func (s *scrape) addMetric(m *metricdata.Metrics, constant []labelPair) {
 		addExponentialHistogram(s, f, d, constant, m.Name)
 	case metricdata.Summary:
 		for _, dp := range d.DataPoints {
-			s.addSeries(f, &dto.Metric{Label: s.labels.series(dp.Attributes, constant, m.Name), Summary: summaryToDTO(dp)})
+			s.addSeries(f, &dto.Metric{Summary: summaryToDTO(dp)}, s.labels.series(cache, dp.Attributes, constant, m.Name))
 		}
 	}
 }
@@ -351,21 +374,21 @@ type gaugeCell struct {
 	value  float64
 }
 
-func (s *scrape) newGauge(labels []*dto.LabelPair, v float64) *dto.Metric {
+func (s *scrape) newGauge(v float64) *dto.Metric {
 	c := s.arenas.gauges.one()
 	c.value = v
 	c.gauge.Value = &c.value
-	c.metric.Label, c.metric.Gauge = labels, &c.gauge
+	c.metric.Gauge = &c.gauge
 	return &c.metric
 }
 
 func addSum[N int64 | float64](s *scrape, f *family, sum metricdata.Sum[N], constant []labelPair, metric string) {
 	f.reserve(len(sum.DataPoints))
 	for _, dp := range sum.DataPoints {
-		labels := s.labels.series(dp.Attributes, constant, metric)
+		labels := s.labels.series(s.cache, dp.Attributes, constant, metric)
 		if !sum.IsMonotonic {
 			// Gauges carry no exemplars in any Prometheus format.
-			s.addSeries(f, s.newGauge(labels, float64(dp.Value)))
+			s.addSeries(f, s.newGauge(float64(dp.Value)), labels)
 			continue
 		}
 		c := s.arenas.counters.one()
@@ -373,22 +396,22 @@ func addSum[N int64 | float64](s *scrape, f *family, sum metricdata.Sum[N], cons
 		c.counter.Value = &c.value
 		c.counter.CreatedTimestamp = s.created(dp.StartTime, &c.created)
 		c.counter.Exemplar = latestExemplar(dp.Exemplars, s.t.labelNamer)
-		c.metric.Label, c.metric.Counter = labels, &c.counter
-		s.addSeries(f, &c.metric)
+		c.metric.Counter = &c.counter
+		s.addSeries(f, &c.metric, labels)
 	}
 }
 
 func addGauge[N int64 | float64](s *scrape, f *family, gauge metricdata.Gauge[N], constant []labelPair, metric string) {
 	f.reserve(len(gauge.DataPoints))
 	for _, dp := range gauge.DataPoints {
-		s.addSeries(f, s.newGauge(s.labels.series(dp.Attributes, constant, metric), float64(dp.Value)))
+		s.addSeries(f, s.newGauge(float64(dp.Value)), s.labels.series(s.cache, dp.Attributes, constant, metric))
 	}
 }
 
 func addHistogram[N int64 | float64](s *scrape, f *family, hist metricdata.Histogram[N], constant []labelPair, metric string) {
 	f.reserve(len(hist.DataPoints))
 	for _, dp := range hist.DataPoints {
-		c, err := explicitHistogram(dp, &s.arenas)
+		c, err := explicitHistogram(dp, s.arenas)
 		if err != nil {
 			s.t.reporter.reportf("histogram\x00"+metric+"\x00"+err.Error(), "metric %q: data point %s not served: %v",
 				metric, dp.Attributes.Encoded(attribute.DefaultEncoder()), err)
@@ -396,8 +419,7 @@ func addHistogram[N int64 | float64](s *scrape, f *family, hist metricdata.Histo
 		}
 		c.hist.CreatedTimestamp = s.created(dp.StartTime, &c.created)
 		attachBucketExemplars(&c.hist, dp.Exemplars, s.t.labelNamer)
-		c.metric.Label = s.labels.series(dp.Attributes, constant, metric)
-		s.addSeries(f, &c.metric)
+		s.addSeries(f, &c.metric, s.labels.series(s.cache, dp.Attributes, constant, metric))
 	}
 }
 
@@ -412,7 +434,7 @@ func addExponentialHistogram[N int64 | float64](s *scrape, f *family, hist metri
 				h.Exemplars = append(h.Exemplars, e)
 			}
 		}
-		s.addSeries(f, &dto.Metric{Label: s.labels.series(dp.Attributes, constant, metric), Histogram: h})
+		s.addSeries(f, &dto.Metric{Histogram: h}, s.labels.series(s.cache, dp.Attributes, constant, metric))
 	}
 }
 
@@ -421,20 +443,13 @@ func addExponentialHistogram[N int64 | float64](s *scrape, f *family, hist metri
 // labels (a.b and a_b, two invalid UTF-8 values, a dropped attribute) or
 // when one name is recorded in two scopes with WithoutScopeInfo. The first
 // series is kept; serving both would be rejected by Prometheus.
-func (s *scrape) addSeries(f *family, m *dto.Metric) {
-	buf := s.hashBuf[:0]
-	for _, l := range m.Label {
-		buf = append(buf, l.GetName()...)
-		buf = append(buf, 0xff)
-		buf = append(buf, l.GetValue()...)
-		buf = append(buf, 0xff)
-	}
-	s.hashBuf = buf
-	h := xxhash.Sum64(buf)
+func (s *scrape) addSeries(f *family, m *dto.Metric, labels *seriesLabels) {
+	m.Label = labels.labels
+	h := labels.hash
 	f.reserve(1)
 	if first, ok := f.series[h]; ok {
 		if sameLabels(first.Label, m.Label) || slices.ContainsFunc(f.moreSeries[h], func(o *dto.Metric) bool { return sameLabels(o.Label, m.Label) }) {
-			s.t.reporter.reportf("duplicate\x00"+f.mf.GetName()+"\x00"+string(buf),
+			s.t.reporter.reportf("duplicate\x00"+f.mf.GetName()+"\x00"+string(labels.text),
 				"metric %q: two data points translate to the same series %s%s; serving the first",
 				f.origin, f.mf.GetName(), formatLabels(m.Label))
 			return
@@ -447,6 +462,7 @@ func (s *scrape) addSeries(f *family, m *dto.Metric) {
 		f.series[h] = m
 	}
 	f.mf.Metric = append(f.mf.Metric, m)
+	f.labels = append(f.labels, labels)
 }
 
 func sameLabels(a, b []*dto.LabelPair) bool {
@@ -472,11 +488,11 @@ func formatLabels(labels []*dto.LabelPair) string {
 // (a gauge named x_count next to a histogram x; a gauge x next to a counter
 // x_total, which OpenMetrics serves as family x) and returns the rest sorted
 // by name.
-func (s *scrape) finish() []*dto.MetricFamily {
+func (s *scrape) finish() []*family {
 	// Earlier-seen names win, whatever order this collection came in.
 	slices.SortStableFunc(s.order, func(a, b *family) int { return cmp.Compare(a.seq, b.seq) })
 	claimed := make(map[string]*family, 2*len(s.order))
-	out := make([]*dto.MetricFamily, 0, len(s.order))
+	out := make([]*family, 0, len(s.order))
 	for _, f := range s.order {
 		if len(f.mf.Metric) == 0 {
 			continue
@@ -507,9 +523,9 @@ func (s *scrape) finish() []*dto.MetricFamily {
 		for _, n := range names {
 			claimed[n] = f
 		}
-		out = append(out, f.mf)
+		out = append(out, f)
 	}
-	slices.SortFunc(out, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+	slices.SortFunc(out, func(a, b *family) int { return strings.Compare(a.mf.GetName(), b.mf.GetName()) })
 	return out
 }
 
