@@ -1,0 +1,322 @@
+package wire
+
+import (
+	"errors"
+	
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// ProtoEncoder encodes ResourceMetrics as the protobuf bytes of an OTLP
+// ExportMetricsServiceRequest. It reuses its buffer: the bytes Encode returns
+// are valid until the next Encode. Not safe for concurrent use.
+type ProtoEncoder struct {
+	p protoBuffer
+}
+
+// Encode returns the request for rm. Metrics that cannot be encoded (an
+// unknown aggregation or temporality) are left out and named in the error;
+// the rest are encoded, so the bytes are worth sending even then.
+func (e *ProtoEncoder) Encode(rm *metricdata.ResourceMetrics) ([]byte, error) {
+	p := &e.p
+	p.b = p.b[:0]
+	var errs []error
+	rmAt := p.open(1) // ExportMetricsServiceRequest.resource_metrics
+	resAt := p.open(1) // ResourceMetrics.resource, always present
+	if rm.Resource != nil {
+		p.attrIter(1, rm.Resource.Iter())
+	}
+	p.close(resAt)
+	for i := range rm.ScopeMetrics {
+		sm := &rm.ScopeMetrics[i]
+		smAt := p.open(2)
+		scopeAt := p.open(1) // ScopeMetrics.scope, always present
+		p.str(1, sm.Scope.Name)
+		p.str(2, sm.Scope.Version)
+		p.attrIter(3, sm.Scope.Attributes.Iter())
+		p.close(scopeAt)
+		for j := range sm.Metrics {
+			m := &sm.Metrics[j]
+			if err := check(m); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			p.metric(m)
+		}
+		p.str(3, sm.Scope.SchemaURL)
+		p.close(smAt)
+	}
+	if rm.Resource != nil {
+		p.str(3, rm.Resource.SchemaURL())
+	}
+	p.close(rmAt)
+	return p.b, errors.Join(errs...)
+}
+
+// metric writes one Metric (ScopeMetrics.metrics); check has accepted it.
+func (p *protoBuffer) metric(m *metricdata.Metrics) {
+	at := p.open(2)
+	p.str(1, m.Name)
+	p.str(2, m.Description)
+	p.str(3, m.Unit)
+	switch a := m.Data.(type) {
+	case metricdata.Gauge[int64]:
+		dataAt := p.open(5)
+		numberPoints(p, a.DataPoints)
+		p.close(dataAt)
+	case metricdata.Gauge[float64]:
+		dataAt := p.open(5)
+		numberPoints(p, a.DataPoints)
+		p.close(dataAt)
+	case metricdata.Sum[int64]:
+		dataAt := p.open(7)
+		numberPoints(p, a.DataPoints)
+		p.sumHeader(a.Temporality, a.IsMonotonic)
+		p.close(dataAt)
+	case metricdata.Sum[float64]:
+		dataAt := p.open(7)
+		numberPoints(p, a.DataPoints)
+		p.sumHeader(a.Temporality, a.IsMonotonic)
+		p.close(dataAt)
+	case metricdata.Histogram[int64]:
+		dataAt := p.open(9)
+		histogramPoints(p, a.DataPoints)
+		p.temporality(a.Temporality)
+		p.close(dataAt)
+	case metricdata.Histogram[float64]:
+		dataAt := p.open(9)
+		histogramPoints(p, a.DataPoints)
+		p.temporality(a.Temporality)
+		p.close(dataAt)
+	case metricdata.ExponentialHistogram[int64]:
+		dataAt := p.open(10)
+		exponentialPoints(p, a.DataPoints)
+		p.temporality(a.Temporality)
+		p.close(dataAt)
+	case metricdata.ExponentialHistogram[float64]:
+		dataAt := p.open(10)
+		exponentialPoints(p, a.DataPoints)
+		p.temporality(a.Temporality)
+		p.close(dataAt)
+	case metricdata.Summary:
+		dataAt := p.open(11)
+		p.summaryPoints(a.DataPoints)
+		p.close(dataAt)
+	}
+	p.close(at)
+}
+
+// temporality writes aggregation_temporality (field 2 of Sum, Histogram and
+// ExponentialHistogram).
+func (p *protoBuffer) temporality(t metricdata.Temporality) {
+	v, _ := temporality(t)
+	p.varint(2, v)
+}
+
+// sumHeader writes Sum's aggregation_temporality and is_monotonic.
+func (p *protoBuffer) sumHeader(t metricdata.Temporality, monotonic bool) {
+	p.temporality(t)
+	if monotonic {
+		p.varintAlways(3, 1)
+	}
+}
+
+// numberPoints writes NumberDataPoints (field 1 of Gauge and Sum).
+func numberPoints[N int64 | float64](p *protoBuffer, pts []metricdata.DataPoint[N]) {
+	for i := range pts {
+		pt := &pts[i]
+		at := p.open(1)
+		p.fixed64(2, unixNano(pt.StartTime))
+		p.fixed64(3, unixNano(pt.Time))
+		number(p, 4, 6, pt.Value) // as_double = 4, as_int = 6
+		exemplars(p, 5, pt.Exemplars)
+		p.attrIter(7, pt.Attributes.Iter())
+		p.close(at)
+	}
+}
+
+// number writes a oneof number value: as a double in field dbl, as an
+// sfixed64 in field integer.
+func number[N int64 | float64](p *protoBuffer, dbl, integer int32, v N) {
+	switch v := any(v).(type) {
+	case int64:
+		p.fixed64Always(protoNum(integer), uint64(v)) //nolint:gosec // sfixed64 bits
+	case float64:
+		p.doubleAlways(protoNum(dbl), v)
+	}
+}
+
+// histogramPoints writes HistogramDataPoints (field 1 of Histogram).
+func histogramPoints[N int64 | float64](p *protoBuffer, pts []metricdata.HistogramDataPoint[N]) {
+	for i := range pts {
+		pt := &pts[i]
+		at := p.open(1)
+		p.fixed64(2, unixNano(pt.StartTime))
+		p.fixed64(3, unixNano(pt.Time))
+		p.fixed64(4, pt.Count)
+		p.doubleAlways(5, float64(pt.Sum)) // optional sum: always present
+		p.packedFixed64(6, pt.BucketCounts)
+		p.packedDouble(7, pt.Bounds)
+		exemplars(p, 8, pt.Exemplars)
+		p.attrIter(9, pt.Attributes.Iter())
+		if v, ok := pt.Min.Value(); ok {
+			p.doubleAlways(11, float64(v))
+		}
+		if v, ok := pt.Max.Value(); ok {
+			p.doubleAlways(12, float64(v))
+		}
+		p.close(at)
+	}
+}
+
+// exponentialPoints writes ExponentialHistogramDataPoints (field 1 of
+// ExponentialHistogram).
+func exponentialPoints[N int64 | float64](p *protoBuffer, pts []metricdata.ExponentialHistogramDataPoint[N]) {
+	for i := range pts {
+		pt := &pts[i]
+		at := p.open(1)
+		p.attrIter(1, pt.Attributes.Iter())
+		p.fixed64(2, unixNano(pt.StartTime))
+		p.fixed64(3, unixNano(pt.Time))
+		p.fixed64(4, pt.Count)
+		p.doubleAlways(5, float64(pt.Sum))
+		p.sint32(6, pt.Scale)
+		p.fixed64(7, pt.ZeroCount)
+		p.buckets(8, &pt.PositiveBucket)
+		p.buckets(9, &pt.NegativeBucket)
+		exemplars(p, 11, pt.Exemplars)
+		if v, ok := pt.Min.Value(); ok {
+			p.doubleAlways(12, float64(v))
+		}
+		if v, ok := pt.Max.Value(); ok {
+			p.doubleAlways(13, float64(v))
+		}
+		p.double(14, pt.ZeroThreshold)
+		p.close(at)
+	}
+}
+
+// buckets writes one side of an exponential histogram, always present.
+func (p *protoBuffer) buckets(num protoNum, b *metricdata.ExponentialBucket) {
+	at := p.open(num)
+	p.sint32(1, b.Offset)
+	p.packedVarint(2, b.Counts)
+	p.close(at)
+}
+
+// summaryPoints writes SummaryDataPoints (field 1 of Summary).
+func (p *protoBuffer) summaryPoints(pts []metricdata.SummaryDataPoint) {
+	for i := range pts {
+		pt := &pts[i]
+		at := p.open(1)
+		p.fixed64(2, unixNano(pt.StartTime))
+		p.fixed64(3, unixNano(pt.Time))
+		p.fixed64(4, pt.Count)
+		p.double(5, pt.Sum)
+		for _, q := range pt.QuantileValues {
+			qAt := p.open(6)
+			p.double(1, q.Quantile)
+			p.double(2, q.Value)
+			p.close(qAt)
+		}
+		p.attrIter(7, pt.Attributes.Iter())
+		p.close(at)
+	}
+}
+
+// exemplars writes Exemplars into field num of a data point.
+func exemplars[N int64 | float64](p *protoBuffer, num protoNum, exs []metricdata.Exemplar[N]) {
+	for i := range exs {
+		ex := &exs[i]
+		at := p.open(num)
+		p.fixed64(2, unixNano(ex.Time))
+		number(p, 3, 6, ex.Value) // as_double = 3, as_int = 6
+		p.bytes(4, ex.SpanID)
+		p.bytes(5, ex.TraceID)
+		for _, kv := range ex.FilteredAttributes {
+			p.keyValue(7, kv)
+		}
+		p.close(at)
+	}
+}
+
+// attrIter writes every attribute of a set as KeyValues in field num.
+func (p *protoBuffer) attrIter(num protoNum, it attribute.Iterator) {
+	for it.Next() {
+		p.keyValue(num, it.Attribute())
+	}
+}
+
+// keyValue writes one KeyValue in field num.
+func (p *protoBuffer) keyValue(num protoNum, kv attribute.KeyValue) {
+	at := p.open(num)
+	p.str(1, string(kv.Key))
+	p.anyValue(2, kv.Value)
+	p.close(at)
+}
+
+// anyValue writes an AnyValue in field num; it is always present, empty for
+// attribute.EMPTY, and "INVALID" for a kind attribute does not define.
+func (p *protoBuffer) anyValue(num protoNum, v attribute.Value) {
+	at := p.open(num)
+	switch v.Type() {
+	case attribute.EMPTY:
+	case attribute.STRING:
+		p.strAlways(1, v.AsString())
+	case attribute.BOOL:
+		var b uint64
+		if v.AsBool() {
+			b = 1
+		}
+		p.varintAlways(2, b)
+	case attribute.INT64:
+		p.varintAlways(3, uint64(v.AsInt64())) //nolint:gosec // int64 varint bits
+	case attribute.FLOAT64:
+		p.doubleAlways(4, v.AsFloat64())
+	case attribute.BYTESLICE:
+		p.bytesAlways(7, v.AsByteSlice())
+	case attribute.BOOLSLICE:
+		arr := p.open(5)
+		for _, b := range v.AsBoolSlice() {
+			p.anyValue(1, attribute.BoolValue(b))
+		}
+		p.close(arr)
+	case attribute.INT64SLICE:
+		arr := p.open(5)
+		for _, n := range v.AsInt64Slice() {
+			p.anyValue(1, attribute.Int64Value(n))
+		}
+		p.close(arr)
+	case attribute.FLOAT64SLICE:
+		arr := p.open(5)
+		for _, f := range v.AsFloat64Slice() {
+			p.anyValue(1, attribute.Float64Value(f))
+		}
+		p.close(arr)
+	case attribute.STRINGSLICE:
+		arr := p.open(5)
+		for _, s := range v.AsStringSlice() {
+			p.anyValue(1, attribute.StringValue(s))
+		}
+		p.close(arr)
+	case attribute.SLICE:
+		arr := p.open(5)
+		for _, e := range v.AsSlice() {
+			p.anyValue(1, e)
+		}
+		p.close(arr)
+	case attribute.MAP:
+		kvl := p.open(6)
+		for _, kv := range v.AsMap() {
+			p.keyValue(1, kv)
+		}
+		p.close(kvl)
+	default:
+		p.strAlways(1, "INVALID")
+	}
+	p.close(at)
+}
+
+
+

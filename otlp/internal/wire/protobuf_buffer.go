@@ -1,0 +1,155 @@
+package wire
+
+import (
+	"math"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// protoBuffer appends protobuf fields to a byte slice reused across exports.
+//
+// Nested messages are length-prefixed. Rather than sizing every message in a
+// first pass, open reserves one byte for the length and close writes it once
+// the body is known; a body of 128 bytes or more needs a longer varint, and
+// close shifts the body right to make room. Most leaf messages (attributes,
+// data points) fit in one byte; the few large ones (a metric with thousands
+// of points) are shifted once each, a single memmove.
+type protoBuffer struct {
+	b []byte
+}
+
+// open starts a length-delimited field and returns the offset close needs.
+func (p *protoBuffer) open(num protowire.Number) int {
+	p.b = protowire.AppendTag(p.b, num, protowire.BytesType)
+	p.b = append(p.b, 0)
+	return len(p.b) - 1
+}
+
+// close ends the field opened at lenAt by writing its body's length there.
+func (p *protoBuffer) close(lenAt int) {
+	n := len(p.b) - lenAt - 1
+	if n < 0x80 {
+		p.b[lenAt] = byte(n)
+		return
+	}
+	width := protowire.SizeVarint(uint64(n))
+	p.b = append(p.b, make([]byte, width-1)...) // no allocation when capacity allows
+	copy(p.b[lenAt+width:], p.b[lenAt+1:lenAt+1+n])
+	protowire.AppendVarint(p.b[lenAt:lenAt], uint64(n))
+}
+
+// str writes a string field, omitted when empty (proto3 default).
+func (p *protoBuffer) str(num protowire.Number, s string) {
+	if s == "" {
+		return
+	}
+	p.strAlways(num, s)
+}
+
+// strAlways writes a string field even when empty (a oneof member).
+func (p *protoBuffer) strAlways(num protowire.Number, s string) {
+	p.b = protowire.AppendTag(p.b, num, protowire.BytesType)
+	p.b = protowire.AppendString(p.b, s)
+}
+
+// bytes writes a bytes field, omitted when empty.
+func (p *protoBuffer) bytes(num protowire.Number, v []byte) {
+	if len(v) == 0 {
+		return
+	}
+	p.bytesAlways(num, v)
+}
+
+// bytesAlways writes a bytes field even when empty (a oneof member).
+func (p *protoBuffer) bytesAlways(num protowire.Number, v []byte) {
+	p.b = protowire.AppendTag(p.b, num, protowire.BytesType)
+	p.b = protowire.AppendBytes(p.b, v)
+}
+
+// varint writes a varint field, omitted when zero.
+func (p *protoBuffer) varint(num protowire.Number, v uint64) {
+	if v == 0 {
+		return
+	}
+	p.varintAlways(num, v)
+}
+
+// varintAlways writes a varint field even when zero (a oneof member).
+func (p *protoBuffer) varintAlways(num protowire.Number, v uint64) {
+	p.b = protowire.AppendTag(p.b, num, protowire.VarintType)
+	p.b = protowire.AppendVarint(p.b, v)
+}
+
+// sint32 writes a zigzag-encoded sint32 field, omitted when zero.
+func (p *protoBuffer) sint32(num protowire.Number, v int32) {
+	p.varint(num, protowire.EncodeZigZag(int64(v)))
+}
+
+// fixed64 writes a fixed64 field, omitted when zero.
+func (p *protoBuffer) fixed64(num protowire.Number, v uint64) {
+	if v == 0 {
+		return
+	}
+	p.fixed64Always(num, v)
+}
+
+// fixed64Always writes a fixed64 field even when zero (a oneof member or a
+// proto3 optional field, whose presence matters).
+func (p *protoBuffer) fixed64Always(num protowire.Number, v uint64) {
+	p.b = protowire.AppendTag(p.b, num, protowire.Fixed64Type)
+	p.b = protowire.AppendFixed64(p.b, v)
+}
+
+// double writes a double field, omitted when +0 (proto3 default; -0 is kept,
+// as the official marshaller keeps it).
+func (p *protoBuffer) double(num protowire.Number, v float64) {
+	p.fixed64(num, math.Float64bits(v))
+}
+
+// doubleAlways writes a double field even when zero.
+func (p *protoBuffer) doubleAlways(num protowire.Number, v float64) {
+	p.fixed64Always(num, math.Float64bits(v))
+}
+
+// packedFixed64 writes a packed repeated fixed64 field, omitted when empty.
+func (p *protoBuffer) packedFixed64(num protowire.Number, vs []uint64) {
+	if len(vs) == 0 {
+		return
+	}
+	p.b = protowire.AppendTag(p.b, num, protowire.BytesType)
+	p.b = protowire.AppendVarint(p.b, uint64(8*len(vs)))
+	for _, v := range vs {
+		p.b = protowire.AppendFixed64(p.b, v)
+	}
+}
+
+// packedDouble writes a packed repeated double field, omitted when empty.
+func (p *protoBuffer) packedDouble(num protowire.Number, vs []float64) {
+	if len(vs) == 0 {
+		return
+	}
+	p.b = protowire.AppendTag(p.b, num, protowire.BytesType)
+	p.b = protowire.AppendVarint(p.b, uint64(8*len(vs)))
+	for _, v := range vs {
+		p.b = protowire.AppendFixed64(p.b, math.Float64bits(v))
+	}
+}
+
+// packedVarint writes a packed repeated uint64 field, omitted when empty.
+func (p *protoBuffer) packedVarint(num protowire.Number, vs []uint64) {
+	if len(vs) == 0 {
+		return
+	}
+	size := 0
+	for _, v := range vs {
+		size += protowire.SizeVarint(v)
+	}
+	p.b = protowire.AppendTag(p.b, num, protowire.BytesType)
+	p.b = protowire.AppendVarint(p.b, uint64(size))
+	for _, v := range vs {
+		p.b = protowire.AppendVarint(p.b, v)
+	}
+}
+
+// protoNum is a protobuf field number.
+type protoNum = protowire.Number
