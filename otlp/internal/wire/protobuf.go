@@ -2,7 +2,6 @@ package wire
 
 import (
 	"errors"
-	
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -22,7 +21,7 @@ func (e *ProtoEncoder) Encode(rm *metricdata.ResourceMetrics) ([]byte, error) {
 	p := &e.p
 	p.b = p.b[:0]
 	var errs []error
-	rmAt := p.open(1) // ExportMetricsServiceRequest.resource_metrics
+	rmAt := p.open(1)  // ExportMetricsServiceRequest.resource_metrics
 	resAt := p.open(1) // ResourceMetrics.resource, always present
 	if rm.Resource != nil {
 		p.attrIter(1, rm.Resource.Iter())
@@ -317,6 +316,3 @@ func (p *protoBuffer) anyValue(num protoNum, v attribute.Value) {
 	}
 	p.close(at)
 }
-
-
-
