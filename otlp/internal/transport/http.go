@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -87,6 +88,10 @@ func (s *HTTPSender) Send(ctx context.Context, body []byte) (PartialSuccess, err
 	if err != nil {
 		if ctx.Err() != nil {
 			return PartialSuccess{}, fmt.Errorf("otlp: export: %w", err)
+		}
+		var certErr *tls.CertificateVerificationError
+		if errors.As(err, &certErr) {
+			return PartialSuccess{}, fmt.Errorf("otlp: export: %w", err) // retrying cannot fix it
 		}
 		// A connection failure: the receiver may be restarting.
 		return PartialSuccess{}, &RetryableError{Err: fmt.Errorf("otlp: export: %w", err)}

@@ -35,12 +35,17 @@ func (r Retry) Do(ctx context.Context, send func(context.Context) error) error {
 	start := time.Now()
 	interval := r.InitialInterval
 	var timer *time.Timer
+	var previous error // the last retryable failure, reported if the deadline cuts the next attempt
 	for attempt := 1; ; attempt++ {
 		err := send(ctx)
 		var retryable *RetryableError
 		if err == nil || !r.Enabled || !errors.As(err, &retryable) {
+			if err != nil && previous != nil && ctx.Err() != nil {
+				return fmt.Errorf("%w (after %d attempts; the one before failed with: %w)", err, attempt, previous)
+			}
 			return err
 		}
+		previous = err
 		wait := retryable.After
 		if wait <= 0 {
 			wait = time.Duration(float64(interval) * (1 - jitter + 2*jitter*rand.Float64()))
