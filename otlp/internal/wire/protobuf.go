@@ -20,6 +20,7 @@ type ProtoEncoder struct {
 func (e *ProtoEncoder) Encode(rm *metricdata.ResourceMetrics) ([]byte, error) {
 	p := &e.p
 	p.b = p.b[:0]
+	p.cache.begin()
 	var errs []error
 	rmAt := p.open(1)  // ExportMetricsServiceRequest.resource_metrics
 	resAt := p.open(1) // ResourceMetrics.resource, always present
@@ -130,7 +131,7 @@ func numberPoints[N int64 | float64](p *protoBuffer, pts []metricdata.DataPoint[
 		p.fixed64(3, unixNano(pt.Time))
 		number(p, 4, 6, pt.Value) // as_double = 4, as_int = 6
 		exemplars(p, 5, pt.Exemplars)
-		p.attrIter(7, pt.Attributes.Iter())
+		p.attrSet(7, &pt.Attributes)
 		p.close(at)
 	}
 }
@@ -150,7 +151,7 @@ func number[N int64 | float64](p *protoBuffer, dbl, integer int32, v N) {
 func histogramPoints[N int64 | float64](p *protoBuffer, pts []metricdata.HistogramDataPoint[N]) {
 	for i := range pts {
 		pt := &pts[i]
-		at := p.open(1)
+		at := p.openReserving(1, 2) // most histogram points take 128 bytes or more
 		p.fixed64(2, unixNano(pt.StartTime))
 		p.fixed64(3, unixNano(pt.Time))
 		p.fixed64(4, pt.Count)
@@ -158,7 +159,7 @@ func histogramPoints[N int64 | float64](p *protoBuffer, pts []metricdata.Histogr
 		p.packedFixed64(6, pt.BucketCounts)
 		p.packedDouble(7, pt.Bounds)
 		exemplars(p, 8, pt.Exemplars)
-		p.attrIter(9, pt.Attributes.Iter())
+		p.attrSet(9, &pt.Attributes)
 		if v, ok := pt.Min.Value(); ok {
 			p.doubleAlways(11, float64(v))
 		}
@@ -175,7 +176,7 @@ func exponentialPoints[N int64 | float64](p *protoBuffer, pts []metricdata.Expon
 	for i := range pts {
 		pt := &pts[i]
 		at := p.open(1)
-		p.attrIter(1, pt.Attributes.Iter())
+		p.attrSet(1, &pt.Attributes)
 		p.fixed64(2, unixNano(pt.StartTime))
 		p.fixed64(3, unixNano(pt.Time))
 		p.fixed64(4, pt.Count)
@@ -219,7 +220,7 @@ func (p *protoBuffer) summaryPoints(pts []metricdata.SummaryDataPoint) {
 			p.double(2, q.Value)
 			p.close(qAt)
 		}
-		p.attrIter(7, pt.Attributes.Iter())
+		p.attrSet(7, &pt.Attributes)
 		p.close(at)
 	}
 }

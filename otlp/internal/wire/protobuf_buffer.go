@@ -15,27 +15,42 @@ import (
 // data points) fit in one byte; the few large ones (a metric with thousands
 // of points) are shifted once each, a single memmove.
 type protoBuffer struct {
-	b []byte
+	b     []byte
+	cache attrCache // data points' encoded attribute sets (attr_cache.go)
 }
 
-// open starts a length-delimited field and returns the offset close needs.
-func (p *protoBuffer) open(num protowire.Number) int {
+// open starts a length-delimited field and returns the offset close needs;
+// it reserves one byte for the length.
+func (p *protoBuffer) open(num protowire.Number) int { return p.openReserving(num, 1) }
+
+// openReserving starts a length-delimited field reserving width bytes for
+// the length: 2 for messages that usually reach 128 bytes (histogram data
+// points), so close need not shift them.
+func (p *protoBuffer) openReserving(num protowire.Number, width int) int {
 	p.b = protowire.AppendTag(p.b, num, protowire.BytesType)
-	p.b = append(p.b, 0)
-	return len(p.b) - 1
+	at := len(p.b)
+	p.b = append(p.b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)[:at+width]
+	return at<<4 | width // the offset and the reserved width in one int
 }
 
-// close ends the field opened at lenAt by writing its body's length there.
-func (p *protoBuffer) close(lenAt int) {
-	n := len(p.b) - lenAt - 1
-	if n < 0x80 {
-		p.b[lenAt] = byte(n)
+// close ends the field opened at mark by writing its body's length there,
+// moving the body when the length's varint is not the width reserved.
+func (p *protoBuffer) close(mark int) {
+	at, reserved := mark>>4, mark&0xf
+	n := len(p.b) - at - reserved
+	if reserved == 1 && n < 0x80 {
+		p.b[at] = byte(n)
 		return
 	}
 	width := protowire.SizeVarint(uint64(n))
-	p.b = append(p.b, make([]byte, width-1)...) // no allocation when capacity allows
-	copy(p.b[lenAt+width:], p.b[lenAt+1:lenAt+1+n])
-	protowire.AppendVarint(p.b[lenAt:lenAt], uint64(n))
+	if width != reserved {
+		if width > reserved {
+			p.b = append(p.b, make([]byte, width-reserved)...) // no allocation when capacity allows
+		}
+		copy(p.b[at+width:], p.b[at+reserved:at+reserved+n])
+		p.b = p.b[:at+width+n]
+	}
+	protowire.AppendVarint(p.b[at:at], uint64(n))
 }
 
 // str writes a string field, omitted when empty (proto3 default).

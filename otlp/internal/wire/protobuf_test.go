@@ -89,17 +89,20 @@ func TestProtoSkipsInvalidMetrics(t *testing.T) {
 func TestProtoLongLengthsShift(t *testing.T) {
 	// Lengths of 1, 2 and 3 varint bytes, with bodies around the limits.
 	for _, n := range []int{0, 1, 127, 128, 129, 16383, 16384, 70000} {
-		var p protoBuffer
-		at := p.open(1)
-		p.b = append(p.b, make([]byte, n)...)
-		for i := range n {
-			p.b[at+1+i] = byte(i)
+		body := make([]byte, n)
+		for i := range body {
+			body[i] = byte(i)
 		}
-		p.close(at)
 		var want protoBuffer
-		want.bytesAlways(1, p.b[len(p.b)-n:])
-		if string(p.b) != string(want.b) {
-			t.Fatalf("body of %d bytes: wrong framing", n)
+		want.bytesAlways(1, body)
+		for _, reserve := range []int{1, 2, 3} {
+			var p protoBuffer
+			at := p.openReserving(1, reserve)
+			p.b = append(p.b, body...)
+			p.close(at)
+			if string(p.b) != string(want.b) {
+				t.Fatalf("body of %d bytes, %d reserved: wrong framing", n, reserve)
+			}
 		}
 	}
 }
@@ -133,4 +136,31 @@ func itoa(n int) string {
 		return "1000"
 	}
 	return "10000"
+}
+
+// The attribute cache never changes the bytes: over exports whose series
+// come, go and come back (past the sweep), a long-lived encoder writes what
+// a fresh one writes.
+func TestProtoAttributeCacheAcrossExports(t *testing.T) {
+	var longLived ProtoEncoder
+	for export := range 3 * sweepEvery {
+		var rm metricdata.ResourceMetrics
+		switch export % 3 {
+		case 0:
+			rm = fixture.Counters(50 + export)
+		case 1:
+			rm = fixture.Histograms(10)
+		default:
+			rm = fixture.Rich()
+		}
+		got, err := longLived.Encode(&rm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fresh ProtoEncoder
+		want, _ := fresh.Encode(&rm)
+		if string(got) != string(want) {
+			t.Fatalf("export %d: the cached encoding differs from a fresh one", export)
+		}
+	}
 }
