@@ -16,22 +16,25 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/mem"
 
 	"github.com/fastmeter/fastmeter/otlp"
 )
 
 // discardMessage and discardCodec let the local gRPC receiver take requests
-// as bytes without decoding them, as the HTTP receiver does: the benchmark
+// without decoding or copying them, as the HTTP receiver does: the benchmark
 // measures the exporting side.
 type discardMessage struct{ n int }
 
 type discardCodec struct{}
 
-func (discardCodec) Name() string                  { return "proto" }
-func (discardCodec) Marshal(any) ([]byte, error)   { return nil, nil } // an empty response
-func (discardCodec) Unmarshal(b []byte, v any) error {
+func (discardCodec) Name() string { return "proto" }
+
+func (discardCodec) Marshal(any) (mem.BufferSlice, error) { return nil, nil } // an empty response
+
+func (discardCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	if m, ok := v.(*discardMessage); ok {
-		m.n = len(b)
+		m.n = data.Len()
 	}
 	return nil
 }
@@ -50,7 +53,7 @@ func otlpReceivers(b *testing.B, received *atomic.Int64) (httpURL, grpcAddr stri
 	if err != nil {
 		b.Fatal(err)
 	}
-	grpcSrv := grpc.NewServer(grpc.ForceServerCodec(discardCodec{}), grpc.UnknownServiceHandler(func(_ any, stream grpc.ServerStream) error {
+	grpcSrv := grpc.NewServer(grpc.ForceServerCodecV2(discardCodec{}), grpc.UnknownServiceHandler(func(_ any, stream grpc.ServerStream) error {
 		var m discardMessage
 		if err := stream.RecvMsg(&m); err != nil {
 			return err
