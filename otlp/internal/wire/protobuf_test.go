@@ -95,7 +95,7 @@ func TestProtoLongLengthsShift(t *testing.T) {
 		}
 		var want protoBuffer
 		want.bytesAlways(1, body)
-		for _, reserve := range []int{1, 2, 3} {
+		for _, reserve := range []int{1, 2, 3, 4, 5} {
 			var p protoBuffer
 			at := p.openReserving(1, reserve)
 			p.b = append(p.b, body...)
