@@ -116,16 +116,7 @@ func BenchmarkOTLPExport(b *testing.B) {
 					if err := p.Export(exporter); err != nil { // warm-up
 						b.Fatal(err)
 					}
-					received.Store(0)
-					b.ReportAllocs()
-					b.ResetTimer()
-					for i := 0; i < b.N; i++ {
-						if err := p.Export(exporter); err != nil {
-							b.Fatal(err)
-						}
-					}
-					b.StopTimer()
-					b.ReportMetric(float64(received.Load())/float64(b.N), "wire-B/export")
+					timeExports(b, p, exporter, &received)
 				})
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fastmeter/fastmeter/internal/testenv"
 	"github.com/fastmeter/fastmeter/otlp"
 	"github.com/fastmeter/fastmeter/otlp/internal/fixture"
 	"github.com/fastmeter/fastmeter/otlp/internal/officialcapture"
@@ -94,13 +95,7 @@ service:
 }
 
 func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	return fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 }
 
 // waitLines waits until the file exporter has written n lines.
