@@ -23,9 +23,17 @@ var ErrShutdown = errors.New("otlp: exporter is shut down")
 // request is not retried, and Export returns nil for it.
 var ErrPartialSuccess = transport.ErrPartialSuccess
 
+// ErrInvalidUTF8 marks the error passed to otel.Handle when strings of an
+// export (names, attributes) held invalid UTF-8, which OTLP cannot carry:
+// they are sent with U+FFFD in place of the invalid bytes, and the export
+// goes on. (fastmeter's provider repairs such strings where they enter;
+// another SDK's data may hold them.)
+var ErrInvalidUTF8 = errors.New("otlp: invalid UTF-8 repaired")
+
 // encoder is the wire encoder of the Exporter's protocol.
 type encoder interface {
 	Encode(*metricdata.ResourceMetrics) ([]byte, error)
+	Repaired() int
 }
 
 // Exporter sends metrics to an OTLP receiver. It implements fastmeter.Exporter
@@ -170,6 +178,9 @@ func (e *Exporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) e
 	defer context.AfterFunc(e.stopCtx, cancel)() // Shutdown aborts a retrying export
 
 	body, encErr := e.enc.Encode(rm)
+	if n := e.enc.Repaired(); n > 0 {
+		otel.Handle(fmt.Errorf("%w: %d strings sent with U+FFFD for their invalid bytes", ErrInvalidUTF8, n))
+	}
 	var partial transport.PartialSuccess
 	sendErr := e.retry.Do(ctx, func(ctx context.Context) error {
 		var err error

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	collpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -444,5 +446,41 @@ func TestConcurrentExports(t *testing.T) {
 		if len(reqs) != goroutines*each || count(reqs) != wantPoints {
 			t.Errorf("%s: %d requests with %d points, want %d with %d", name, len(reqs), count(reqs), goroutines*each, wantPoints)
 		}
+	}
+}
+
+// Invalid UTF-8 (which another SDK may hand over) is sent repaired, so the
+// receiver can decode the request, and reported through otel.Handle.
+func TestInvalidUTF8Repaired(t *testing.T) {
+	h := withErrorHandler(t)
+	rm := fixture.Counters(2)
+	rm.ScopeMetrics[0].Metrics[0].Name = "bad\xffname"
+	rm.ScopeMetrics[0].Metrics[0].Data = metricdata.Sum[int64]{
+		Temporality: metricdata.CumulativeTemporality,
+		DataPoints:  []metricdata.DataPoint[int64]{{Attributes: attribute.NewSet(attribute.String("k\xfe", "v\xff"))}},
+	}
+	recv := newHTTPReceiver(t, nil)
+	jsonRecv := newHTTPReceiver(t, nil)
+	for _, exp := range []*otlp.Exporter{
+		newExporter(t, otlp.WithEndpointURL(recv.URL)),
+		newExporter(t, otlp.WithProtocol(otlp.HTTPJSON), otlp.WithEndpointURL(jsonRecv.URL)),
+	} {
+		if err := exp.Export(context.Background(), &rm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, req := range []*collpb.ExportMetricsServiceRequest{
+		decodeProto(t, recv.got()[0].body), // proto.Unmarshal checks UTF-8
+		officialcapture.DecodeJSON(t, jsonRecv.got()[0].body),
+	} {
+		m := req.ResourceMetrics[0].ScopeMetrics[0].Metrics[0]
+		kv := m.GetSum().DataPoints[0].Attributes[0]
+		if m.Name != "bad\uFFFDname" || kv.Key != "k\uFFFD" || kv.Value.GetStringValue() != "v\uFFFD" {
+			t.Errorf("repaired to %q, %q=%q", m.Name, kv.Key, kv.Value.GetStringValue())
+		}
+	}
+	errs := h.got()
+	if len(errs) != 2 || !errors.Is(errs[0], otlp.ErrInvalidUTF8) || !strings.Contains(errs[0].Error(), "3 strings") {
+		t.Fatalf("otel.Handle got %v, want one report of 3 strings per protocol", errs)
 	}
 }

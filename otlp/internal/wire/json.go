@@ -21,6 +21,7 @@ type JSONEncoder struct {
 func (e *JSONEncoder) Encode(rm *metricdata.ResourceMetrics) ([]byte, error) {
 	j := &e.j
 	j.b = append(j.b[:0], '{')
+	j.repaired = 0
 	var errs []error
 	j.array("resourceMetrics")
 	j.object("")
@@ -68,6 +69,10 @@ func (e *JSONEncoder) Encode(rm *metricdata.ResourceMetrics) ([]byte, error) {
 	j.end()
 	return j.b, errors.Join(errs...)
 }
+
+// Repaired is the number of strings with invalid UTF-8 the last Encode
+// wrote with U+FFFD in place of the invalid bytes.
+func (e *JSONEncoder) Repaired() int { return e.j.repaired }
 
 // metric writes one Metric object; check has accepted it.
 func (j *jsonBuffer) metric(m *metricdata.Metrics) {

@@ -16,7 +16,8 @@ import (
 // A comma goes before every member or element that does not directly follow
 // the '{' or '[' that opened its object or array, so no nesting state is kept.
 type jsonBuffer struct {
-	b []byte
+	b        []byte
+	repaired int // strings with invalid UTF-8 repaired in the current request
 }
 
 func (j *jsonBuffer) sep() {
@@ -67,7 +68,7 @@ func (j *jsonBuffer) strAlways(name, s string) {
 // quote writes s as a JSON string; bytes that are not UTF-8 become U+FFFD.
 func (j *jsonBuffer) quote(s string) {
 	j.b = append(j.b, '"')
-	start := 0
+	start, counted := 0, false
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -94,6 +95,10 @@ func (j *jsonBuffer) quote(s string) {
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
+			if !counted {
+				j.repaired++
+				counted = true
+			}
 			j.b = append(j.b, s[start:i]...)
 			j.b = append(j.b, `\ufffd`...)
 			i++

@@ -22,6 +22,7 @@ type ProtoEncoder struct {
 func (e *ProtoEncoder) Encode(rm *metricdata.ResourceMetrics) ([]byte, error) {
 	p := &e.p
 	p.b = p.b[:0]
+	p.repaired = 0
 	p.cache.begin()
 	var errs []error
 	// The outer messages span the whole request: reserving the length width
@@ -60,6 +61,11 @@ func (e *ProtoEncoder) Encode(rm *metricdata.ResourceMetrics) ([]byte, error) {
 	e.lastSize = len(p.b)
 	return p.b, errors.Join(errs...)
 }
+
+// Repaired is the number of strings with invalid UTF-8 the last Encode
+// wrote with U+FFFD in place of the invalid bytes (an attribute set is
+// counted when first encoded, not again from the cache).
+func (e *ProtoEncoder) Repaired() int { return e.p.repaired }
 
 // metric writes one Metric (ScopeMetrics.metrics); check has accepted it.
 func (p *protoBuffer) metric(m *metricdata.Metrics) {

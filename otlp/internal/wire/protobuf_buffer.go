@@ -2,6 +2,8 @@ package wire
 
 import (
 	"math"
+	"strings"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -15,8 +17,9 @@ import (
 // data points) fit in one byte; the few large ones (a metric with thousands
 // of points) are shifted once each, a single memmove.
 type protoBuffer struct {
-	b     []byte
-	cache attrCache // data points' encoded attribute sets (attr_cache.go)
+	b        []byte
+	cache    attrCache // data points' encoded attribute sets (attr_cache.go)
+	repaired int       // strings with invalid UTF-8 repaired in the current request
 }
 
 // open starts a length-delimited field and returns the offset close needs;
@@ -62,7 +65,14 @@ func (p *protoBuffer) str(num protowire.Number, s string) {
 }
 
 // strAlways writes a string field even when empty (a oneof member).
+// Protobuf strings must be UTF-8 (receivers reject the whole request
+// otherwise), so invalid bytes are written as U+FFFD, as the JSON encoder
+// writes them, and counted in repaired.
 func (p *protoBuffer) strAlways(num protowire.Number, s string) {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+		p.repaired++
+	}
 	p.b = protowire.AppendTag(p.b, num, protowire.BytesType)
 	p.b = protowire.AppendString(p.b, s)
 }
