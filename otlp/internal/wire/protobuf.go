@@ -2,6 +2,7 @@ package wire
 
 import (
 	"errors"
+	"unsafe"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -23,6 +24,7 @@ func (e *ProtoEncoder) Encode(rm *metricdata.ResourceMetrics) ([]byte, error) {
 	p := &e.p
 	p.b = p.b[:0]
 	p.repaired = 0
+	p.lastBounds, p.lastBoundsLen = nil, 0 // a slice may change between requests
 	p.cache.begin()
 	var errs []error
 	// The outer messages span the whole request: reserving the length width
@@ -174,7 +176,7 @@ func histogramPoints[N int64 | float64](p *protoBuffer, pts []metricdata.Histogr
 		p.fixed64(4, pt.Count)
 		p.doubleAlways(5, float64(pt.Sum)) // optional sum: always present
 		p.packedFixed64(6, pt.BucketCounts)
-		p.packedDouble(7, pt.Bounds)
+		p.bounds(pt.Bounds)
 		exemplars(p, 8, pt.Exemplars)
 		p.attrSet(9, &pt.Attributes)
 		if v, ok := pt.Min.Value(); ok {
@@ -185,6 +187,23 @@ func histogramPoints[N int64 | float64](p *protoBuffer, pts []metricdata.Histogr
 		}
 		p.close(at)
 	}
+}
+
+// bounds writes a histogram point's explicit_bounds (field 7). The points of
+// one histogram share one bounds slice, so the bytes of the last slice
+// encoded in this request are copied instead of encoded again.
+func (p *protoBuffer) bounds(b []float64) {
+	if len(b) == 0 {
+		return
+	}
+	if len(b) == p.lastBoundsLen && unsafe.SliceData(b) == p.lastBounds {
+		p.b = append(p.b, p.boundsBytes...)
+		return
+	}
+	start := len(p.b)
+	p.packedDouble(7, b)
+	p.boundsBytes = append(p.boundsBytes[:0], p.b[start:]...)
+	p.lastBounds, p.lastBoundsLen = unsafe.SliceData(b), len(b)
 }
 
 // exponentialPoints writes ExponentialHistogramDataPoints (field 1 of

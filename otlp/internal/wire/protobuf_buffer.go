@@ -20,6 +20,11 @@ type protoBuffer struct {
 	b        []byte
 	cache    attrCache // data points' encoded attribute sets (attr_cache.go)
 	repaired int       // strings with invalid UTF-8 repaired in the current request
+
+	// The histogram bounds last encoded in this request (protobuf.go, bounds).
+	lastBounds    *float64
+	lastBoundsLen int
+	boundsBytes   []byte
 }
 
 // open starts a length-delimited field and returns the offset close needs;
