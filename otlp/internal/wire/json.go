@@ -312,21 +312,20 @@ func (j *jsonBuffer) anyValue(name string, v attribute.Value) {
 		j.doubleAlways("doubleValue", v.AsFloat64())
 	case attribute.BYTESLICE:
 		j.base64Always("bytesValue", v.AsByteSlice())
-	case attribute.BOOLSLICE:
-		vs := v.AsBoolSlice()
-		j.arrayValue(len(vs), func(i int) attribute.Value { return attribute.BoolValue(vs[i]) })
-	case attribute.INT64SLICE:
-		vs := v.AsInt64Slice()
-		j.arrayValue(len(vs), func(i int) attribute.Value { return attribute.Int64Value(vs[i]) })
-	case attribute.FLOAT64SLICE:
-		vs := v.AsFloat64Slice()
-		j.arrayValue(len(vs), func(i int) attribute.Value { return attribute.Float64Value(vs[i]) })
-	case attribute.STRINGSLICE:
-		vs := v.AsStringSlice()
-		j.arrayValue(len(vs), func(i int) attribute.Value { return attribute.StringValue(vs[i]) })
-	case attribute.SLICE:
-		vs := v.AsSlice()
-		j.arrayValue(len(vs), func(i int) attribute.Value { return vs[i] })
+	case attribute.BOOLSLICE, attribute.INT64SLICE, attribute.FLOAT64SLICE, attribute.STRINGSLICE, attribute.SLICE:
+		j.object("arrayValue")
+		opened := false
+		for e := range elements(v) {
+			if !opened {
+				j.array("values")
+				opened = true
+			}
+			j.anyValue("", e)
+		}
+		if opened {
+			j.endArray()
+		}
+		j.end()
 	case attribute.MAP:
 		kvs := v.AsMap()
 		j.object("kvlistValue")
@@ -340,19 +339,6 @@ func (j *jsonBuffer) anyValue(name string, v attribute.Value) {
 		j.end()
 	default:
 		j.strAlways("stringValue", "INVALID")
-	}
-	j.end()
-}
-
-// arrayValue writes an arrayValue member of n elements.
-func (j *jsonBuffer) arrayValue(n int, elem func(int) attribute.Value) {
-	j.object("arrayValue")
-	if n > 0 {
-		j.array("values")
-		for i := range n {
-			j.anyValue("", elem(i))
-		}
-		j.endArray()
 	}
 	j.end()
 }

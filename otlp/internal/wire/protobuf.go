@@ -312,33 +312,9 @@ func (p *protoBuffer) anyValue(num protoNum, v attribute.Value) {
 		p.doubleAlways(4, v.AsFloat64())
 	case attribute.BYTESLICE:
 		p.bytesAlways(7, v.AsByteSlice())
-	case attribute.BOOLSLICE:
+	case attribute.BOOLSLICE, attribute.INT64SLICE, attribute.FLOAT64SLICE, attribute.STRINGSLICE, attribute.SLICE:
 		arr := p.open(5)
-		for _, b := range v.AsBoolSlice() {
-			p.anyValue(1, attribute.BoolValue(b))
-		}
-		p.close(arr)
-	case attribute.INT64SLICE:
-		arr := p.open(5)
-		for _, n := range v.AsInt64Slice() {
-			p.anyValue(1, attribute.Int64Value(n))
-		}
-		p.close(arr)
-	case attribute.FLOAT64SLICE:
-		arr := p.open(5)
-		for _, f := range v.AsFloat64Slice() {
-			p.anyValue(1, attribute.Float64Value(f))
-		}
-		p.close(arr)
-	case attribute.STRINGSLICE:
-		arr := p.open(5)
-		for _, s := range v.AsStringSlice() {
-			p.anyValue(1, attribute.StringValue(s))
-		}
-		p.close(arr)
-	case attribute.SLICE:
-		arr := p.open(5)
-		for _, e := range v.AsSlice() {
+		for e := range elements(v) {
 			p.anyValue(1, e)
 		}
 		p.close(arr)
