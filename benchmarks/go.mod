@@ -6,21 +6,25 @@ go 1.26.8
 // builds with GOWORK=off too; go.work at the root lists every module).
 replace (
 	github.com/fastmeter/fastmeter => ../
+	github.com/fastmeter/fastmeter/otlp => ../otlp
 	github.com/fastmeter/fastmeter/prometheus => ../prometheus
 )
 
 require (
 	github.com/fastmeter/fastmeter v0.0.0-00010101000000-000000000000
+	github.com/fastmeter/fastmeter/otlp v0.0.0-00010101000000-000000000000
 	github.com/fastmeter/fastmeter/prometheus v0.0.0-00010101000000-000000000000
 	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/client_model v0.6.3
 	go.opentelemetry.io/otel v1.47.0
+	go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc v1.47.0
 	go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp v1.47.0
 	go.opentelemetry.io/otel/exporters/prometheus v0.69.0
 	go.opentelemetry.io/otel/metric v1.47.0
 	go.opentelemetry.io/otel/metric/x v0.69.0
 	go.opentelemetry.io/otel/sdk/metric v1.47.0
 	gonum.org/v1/plot v0.17.0
+	google.golang.org/grpc v1.83.2
 )
 
 require (
@@ -52,6 +56,5 @@ require (
 	golang.org/x/text v0.43.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260928230214-8a89bd6388cc // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260928230214-8a89bd6388cc // indirect
-	google.golang.org/grpc v1.83.2 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
