@@ -23,7 +23,7 @@ const (
 )
 
 // reusedTypes are the official contract types fastmeter must reuse as type
-// aliases (DESIGN.md §1), so values flow between code written for either SDK.
+// aliases (README, "Migrate in one line"), so values flow between code written for either SDK.
 var reusedTypes = []string{
 	"Exporter", "Producer", "View", "Instrument", "Stream", "InstrumentKind",
 	"Aggregation", "AggregationDefault", "AggregationDrop", "AggregationSum",
