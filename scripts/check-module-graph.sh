@@ -22,6 +22,7 @@
 #   prometheus  github.com/fastmeter/fastmeter/prometheus vs go.opentelemetry.io/otel/exporters/prometheus v0.69.0
 #   autoexport  github.com/fastmeter/fastmeter/autoexport vs go.opentelemetry.io/contrib/exporters/autoexport v0.72.0
 #   otelconf    github.com/fastmeter/fastmeter/otelconf   vs go.opentelemetry.io/contrib/otelconf/x v0.27.0
+#   otlp        github.com/fastmeter/fastmeter/otlp       vs otlpmetrichttp + otlpmetricgrpc v1.47.0 (both: otlp sends both protocols)
 # For otelconf the counterpart is the module's experimental package x: it is
 # the one that builds what fastmeter's otelconf builds from a file (a pull
 # reader with the prometheus/development exporter), and fastmeter's otelconf
@@ -143,6 +144,33 @@ func main() {
 }
 EOF
 		;;
+	otlp)
+		# The official program imports both exporters: fastmeter's otlp
+		# module sends both protocols (and HTTP/JSON).
+		local grpc=""
+		[[ $pkg == go.opentelemetry.io/* ]] && grpc='_ "go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"'
+		cat <<EOF
+package main
+
+import (
+	"context"
+
+	sdkmetric "$sdk"
+	exporter "$pkg"
+	$grpc
+)
+
+func main() {
+	ctx := context.Background()
+	exp, err := exporter.New(ctx)
+	if err != nil {
+		panic(err)
+	}
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewPeriodicReader(exp)))
+	_ = mp.Shutdown(ctx)
+}
+EOF
+		;;
 	esac
 }
 
@@ -259,6 +287,12 @@ check_pair otelconf otelconf \
 	"$fastmeter_module/otelconf" \
 	"$fastmeter_module" "$fastmeter_module/otelconf" "$fastmeter_module/prometheus" \
 	go.opentelemetry.io/contrib/bridges/prometheus
+
+check_pair otlp otlp \
+	go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp \
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp@v1.47.0 go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc@v1.47.0 $official_sdk@v1.47.0" \
+	"$fastmeter_module/otlp" \
+	"$fastmeter_module" "$fastmeter_module/otlp"
 
 # For reference: the same program on otelconf's stable package alone.
 user_program "$tmp/otelconf-stable" otelconf "$official_sdk" go.opentelemetry.io/contrib/otelconf \
