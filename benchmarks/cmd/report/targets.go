@@ -50,7 +50,36 @@ func checkTargets(rs *results) []targetResult {
 		memoryTarget(rs, "histogram"),
 		boundTarget(rs, "Bound Counter.Add: ≤ 1.2× a client_golang pre-bound counter", "bound/serial"),
 		boundTarget(rs, "Bound Counter.Add through x.Int64CounterBinder: ≤ 1.2× a client_golang pre-bound counter", "bound-x/serial"),
+		speedupTarget(rs, "Prometheus scrape of 10 000 series, text: ≥ 10× faster than official", "PrometheusScrape", "text", 10, false),
+		speedupTarget(rs, "Prometheus scrape of 10 000 series, OpenMetrics: ≥ 10× faster than official", "PrometheusScrape", "openmetrics", 10, false),
+		speedupTarget(rs, "Prometheus scrape of 10 000 series, protobuf: ≥ 10× faster than official", "PrometheusScrape", "protobuf", 10, false),
+		exportTarget(rs, "counter", "http"),
+		exportTarget(rs, "counter", "grpc"),
+		exportTarget(rs, "histogram", "http"),
+		exportTarget(rs, "histogram", "grpc"),
 	}
+}
+
+// maxExportAllocs bounds the allocations of one OTLP export whatever the
+// number of series.
+const maxExportAllocs = 100
+
+// exportTarget judges one OTLPExport case: fastmeter with its native
+// exporter against the official SDK with the official exporter, ≥ 10×
+// faster with at most maxExportAllocs allocations per export.
+func exportTarget(rs *results, kind, transport string) targetResult {
+	kase := kind + "/" + transport + "/10000-series"
+	t := speedupTarget(rs, fmt.Sprintf("OTLP export of 10 000 %s series over %s: ≥ 10× faster than official, ≤ %d allocs/export",
+		kind, transport, maxExportAllocs), "OTLPExport", kase, 10, false)
+	if t.Verdict == notMeasured {
+		return t
+	}
+	allocs, _ := rs.value("OTLPExport", libFastmeter, kase, "allocs/op")
+	t.Measured += fmt.Sprintf(", %s allocs/export", num(allocs))
+	if allocs > maxExportAllocs {
+		t.Verdict = miss
+	}
+	return t
 }
 
 func speedupTarget(rs *results, target, workload, kase string, min float64, zeroAllocs bool) targetResult {
