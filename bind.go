@@ -108,7 +108,7 @@ func (b *BoundAdder[N]) Add(ctx context.Context, incr N) {
 	// increments; anything else (an UpDownCounter's negative ones included)
 	// goes the full way.
 	if c := b.directInt.Load(); c != nil && incr >= 0 && (b.exemplarsOff || spanless(ctx)) {
-		if addDirectInt(c, int64(incr), b.monotonic) {
+		if addDirectInt(c, int64(incr)) {
 			b.settle(c)
 		}
 		return
@@ -116,19 +116,11 @@ func (b *BoundAdder[N]) Add(ctx context.Context, incr N) {
 	b.add(ctx, incr)
 }
 
-// addDirectInt adds v (non-negative) to an int64 direct cell and reports
-// whether its series may have been finished meanwhile (the caller then
-// settles, which does nothing for a live series). A Counter's total is never
-// negative, so for one the add's own result tells: a finished cell holds the
-// sign-bit mark (aggregate's finalMark), and no load follows the locked add.
-// An UpDownCounter's total may be negative, so its handle loads the series'
-// lifecycle word. Not generic, so that it inlines wherever the direct path
-// is written out.
-func addDirectInt(c *atomic.Uint64, v int64, monotonic bool) (finished bool) {
-	total := int64(c.Add(uint64(v)))
-	if monotonic {
-		return total < 0
-	}
+// addDirectInt adds v to an int64 direct cell and reports whether its series
+// was finished meanwhile (the caller then settles). Not generic, so that it
+// inlines wherever the direct path is written out.
+func addDirectInt(c *atomic.Uint64, v int64) (finished bool) {
+	c.Add(uint64(v))
 	return finishedCell(c)
 }
 

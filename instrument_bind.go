@@ -217,7 +217,7 @@ type boundInt64Counter struct {
 func (c *boundInt64Counter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
 	h := &c.handle
 	if d := h.directInt.Load(); d != nil && len(opts) == 0 && v >= 0 && (h.exemplarsOff || spanless(ctx)) {
-		if addDirectInt(d, v, true) { // an int64 Counter: monotonic
+		if addDirectInt(d, v) {
 			h.settle(d)
 		}
 		return

@@ -41,16 +41,6 @@ import (
 // exactly once: in the final value, or in the new series, which later
 // collections report.
 
-// finalMark is what the final take leaves in an int64 sum's base word
-// (stripedSum.takeFinal): the sign bit. A monotonic counter's live total is
-// never negative, so a bound handle whose add returns a negative total knows
-// its series was finished and settles, without loading the lifecycle word
-// after its atomic add (that load, ordered behind the locked add, was most
-// of what Finish cost the bound path). Writers of UpDownCounters, whose
-// totals may be negative, and every unbound writer check deadBit as before;
-// a late writer's residue is what the cell holds above the mark.
-const finalMark = uint64(1) << 63
-
 const (
 	finishBit  = uint64(1) << 61
 	sealedBit  = uint64(1) << 62
@@ -177,7 +167,7 @@ func settleSum[N Number](t *seriesTable[sumCell[N]], se *series[sumCell[N]]) *se
 }
 
 func moveSum[N Number](from, to *sumCell[N]) {
-	if v := from.value.takeResidue(); v != 0 {
+	if v := from.value.swapZero(); v != 0 {
 		to.value.add(v)
 	}
 }

@@ -74,40 +74,6 @@ func (c *stripedSum[N]) swapZero() N {
 	return total
 }
 
-// takeFinal is swapZero for a finished series of a stream that does not
-// reclaim: an int64 sum's base word is left holding finalMark instead of
-// zero, so a late writer's atomic add returns a negative total and a bound
-// handle learns that its series was finished from its own add, with no
-// further load (finish.go). Float sums keep zero: their late writers check
-// the series' lifecycle word.
-func (c *stripedSum[N]) takeFinal() N {
-	if isFloat[N]() {
-		return c.swapZero()
-	}
-	total := fromBits[N](c.base.bits.Swap(finalMark))
-	if st := c.stripes.Load(); st != nil {
-		for i := range st {
-			total += fromBits[N](st[i].bits.Swap(0))
-		}
-	}
-	return total
-}
-
-// takeResidue takes what late writers left in a cell taken by takeFinal,
-// leaving the mark in place for writers later still.
-func (c *stripedSum[N]) takeResidue() N {
-	if isFloat[N]() {
-		return c.swapZero()
-	}
-	total := fromBits[N](c.base.bits.Swap(finalMark) - finalMark)
-	if st := c.stripes.Load(); st != nil {
-		for i := range st {
-			total += fromBits[N](st[i].bits.Swap(0))
-		}
-	}
-	return total
-}
-
 // plusBits returns the bits of fromBits(old)+v.
 func plusBits[N Number](old uint64, v N) uint64 {
 	if isFloat[N]() {

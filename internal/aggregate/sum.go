@@ -107,9 +107,7 @@ func (s *sum[N]) Collect(dst *metricdata.Aggregation) int {
 	deltaStart := unixTime(s.lastNanos)
 	sweep(&s.cfg, s.table, !delta, func(se *series[sumCell[N]], why visit) bool {
 		var v N
-		if why == visitFinal && !s.table.reclaim {
-			v = se.cell.value.takeFinal() // late writers settle (finish.go)
-		} else if delta || why == visitFinal {
+		if delta || why == visitFinal {
 			v = se.cell.value.swapZero()
 		} else {
 			v = se.cell.value.load()
