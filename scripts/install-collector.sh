@@ -53,6 +53,10 @@ gen="$cache/builder-config.gen.yaml"
 sed "s|^dist:|dist:\n  output_path: $work/src|" "$manifest" >"$gen"
 
 export CGO_ENABLED=0
+# The collector's generated module lives under the repository, whose go.work
+# would otherwise put the go command in workspace mode (where -mod=mod is
+# refused and the collector's requirements would mix with ours).
+export GOWORK=off
 # The sources live inside the repository's checkout: do not stamp them with
 # its VCS state (that fails where git is missing).
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false"
