@@ -9,6 +9,7 @@ import (
 	_ "github.com/fastmeter/fastmeter/autoexport"
 	_ "github.com/fastmeter/fastmeter/metricz"
 	_ "github.com/fastmeter/fastmeter/otelconf"
+	_ "github.com/fastmeter/fastmeter/otlp"
 	_ "github.com/fastmeter/fastmeter/prometheus"
 	_ "go.opentelemetry.io/otel"
 	_ "go.opentelemetry.io/otel/attribute"
