@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fastmeter/fastmeter/internal/realcomponent"
 	"github.com/fastmeter/fastmeter/internal/testenv"
 	"github.com/fastmeter/fastmeter/otlp"
 	"github.com/fastmeter/fastmeter/otlp/internal/fixture"
@@ -34,10 +35,7 @@ func startCollector(t *testing.T) (grpcAddr, httpAddr, output string) {
 		bin = filepath.Join("..", "e2e", ".collector", "otelcol-fastmeter")
 	}
 	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("collector binary %s: %v", bin, err)
-		}
-		t.Skipf("collector binary %s not found (set %s)", bin, collectorEnv)
+		realcomponent.Missing(t, fmt.Sprintf("collector binary %s not found (run scripts/install-collector.sh or set %s): %v", bin, collectorEnv, err)) // fails under CI=true
 	}
 	dir := t.TempDir()
 	grpcAddr, httpAddr = freeAddr(t), freeAddr(t)
