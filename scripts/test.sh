@@ -82,7 +82,7 @@ if [ "${workspace[*]}" != "${modules[*]}" ]; then
 fi
 go build -o /dev/null ./cmd/fastmeter-demo
 
-step "module graph: root, autoexport and otelconf cost a user no more than their official counterparts"
+step "module graph: each public module (root, prometheus, autoexport, otelconf, otlp) costs a user no more than its official counterpart"
 bash scripts/check-module-graph.sh
 
 step "unit, conformance and real-component tests (race detector), per module"
