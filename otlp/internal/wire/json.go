@@ -82,35 +82,21 @@ func (j *jsonBuffer) metric(m *metricdata.Metrics) {
 	j.str("unit", m.Unit)
 	switch a := m.Data.(type) {
 	case metricdata.Gauge[int64]:
-		j.object("gauge")
-		jsonNumberPoints(j, a.DataPoints)
+		jsonGauge(j, a)
 	case metricdata.Gauge[float64]:
-		j.object("gauge")
-		jsonNumberPoints(j, a.DataPoints)
+		jsonGauge(j, a)
 	case metricdata.Sum[int64]:
-		j.object("sum")
-		jsonNumberPoints(j, a.DataPoints)
-		j.sumHeader(a.Temporality, a.IsMonotonic)
+		jsonSum(j, a)
 	case metricdata.Sum[float64]:
-		j.object("sum")
-		jsonNumberPoints(j, a.DataPoints)
-		j.sumHeader(a.Temporality, a.IsMonotonic)
+		jsonSum(j, a)
 	case metricdata.Histogram[int64]:
-		j.object("histogram")
-		jsonHistogramPoints(j, a.DataPoints)
-		j.temporality(a.Temporality)
+		jsonHistogram(j, a)
 	case metricdata.Histogram[float64]:
-		j.object("histogram")
-		jsonHistogramPoints(j, a.DataPoints)
-		j.temporality(a.Temporality)
+		jsonHistogram(j, a)
 	case metricdata.ExponentialHistogram[int64]:
-		j.object("exponentialHistogram")
-		jsonExponentialPoints(j, a.DataPoints)
-		j.temporality(a.Temporality)
+		jsonExponential(j, a)
 	case metricdata.ExponentialHistogram[float64]:
-		j.object("exponentialHistogram")
-		jsonExponentialPoints(j, a.DataPoints)
-		j.temporality(a.Temporality)
+		jsonExponential(j, a)
 	case metricdata.Summary:
 		j.object("summary")
 		j.summaryPoints(a.DataPoints)
@@ -122,6 +108,33 @@ func (j *jsonBuffer) metric(m *metricdata.Metrics) {
 func (j *jsonBuffer) temporality(t metricdata.Temporality) {
 	v, _ := temporality(t)
 	j.enum("aggregationTemporality", v)
+}
+
+// The Metric.data oneof in JSON, one writer per aggregation (generic over
+// the number type): each opens its member and writes the points and the
+// aggregation's own fields; the caller closes it.
+
+func jsonGauge[N int64 | float64](j *jsonBuffer, g metricdata.Gauge[N]) {
+	j.object("gauge")
+	jsonNumberPoints(j, g.DataPoints)
+}
+
+func jsonSum[N int64 | float64](j *jsonBuffer, s metricdata.Sum[N]) {
+	j.object("sum")
+	jsonNumberPoints(j, s.DataPoints)
+	j.sumHeader(s.Temporality, s.IsMonotonic)
+}
+
+func jsonHistogram[N int64 | float64](j *jsonBuffer, h metricdata.Histogram[N]) {
+	j.object("histogram")
+	jsonHistogramPoints(j, h.DataPoints)
+	j.temporality(h.Temporality)
+}
+
+func jsonExponential[N int64 | float64](j *jsonBuffer, e metricdata.ExponentialHistogram[N]) {
+	j.object("exponentialHistogram")
+	jsonExponentialPoints(j, e.DataPoints)
+	j.temporality(e.Temporality)
 }
 
 func (j *jsonBuffer) sumHeader(t metricdata.Temporality, monotonic bool) {

@@ -69,6 +69,38 @@ func (e *ProtoEncoder) Encode(rm *metricdata.ResourceMetrics) ([]byte, error) {
 // counted when first encoded, not again from the cache).
 func (e *ProtoEncoder) Repaired() int { return e.p.repaired }
 
+// The Metric.data oneof, one writer per aggregation: each opens its field
+// (reserving width bytes for the length), writes the points and the
+// aggregation's own fields, and closes it. Generic over the number type, so
+// the switch in metric has one line per concrete type.
+
+func gaugeData[N int64 | float64](p *protoBuffer, g metricdata.Gauge[N], width int) {
+	at := p.openReserving(5, width)
+	numberPoints(p, g.DataPoints)
+	p.close(at)
+}
+
+func sumData[N int64 | float64](p *protoBuffer, s metricdata.Sum[N], width int) {
+	at := p.openReserving(7, width)
+	numberPoints(p, s.DataPoints)
+	p.sumHeader(s.Temporality, s.IsMonotonic)
+	p.close(at)
+}
+
+func histogramData[N int64 | float64](p *protoBuffer, h metricdata.Histogram[N], width int) {
+	at := p.openReserving(9, width)
+	histogramPoints(p, h.DataPoints)
+	p.temporality(h.Temporality)
+	p.close(at)
+}
+
+func exponentialData[N int64 | float64](p *protoBuffer, e metricdata.ExponentialHistogram[N], width int) {
+	at := p.openReserving(10, width)
+	exponentialPoints(p, e.DataPoints)
+	p.temporality(e.Temporality)
+	p.close(at)
+}
+
 // metric writes one Metric (ScopeMetrics.metrics); check has accepted it.
 func (p *protoBuffer) metric(m *metricdata.Metrics) {
 	// A data point takes at least minPointSize bytes, so the point count
@@ -81,43 +113,21 @@ func (p *protoBuffer) metric(m *metricdata.Metrics) {
 	p.str(3, m.Unit)
 	switch a := m.Data.(type) {
 	case metricdata.Gauge[int64]:
-		dataAt := p.openReserving(5, width)
-		numberPoints(p, a.DataPoints)
-		p.close(dataAt)
+		gaugeData(p, a, width)
 	case metricdata.Gauge[float64]:
-		dataAt := p.openReserving(5, width)
-		numberPoints(p, a.DataPoints)
-		p.close(dataAt)
+		gaugeData(p, a, width)
 	case metricdata.Sum[int64]:
-		dataAt := p.openReserving(7, width)
-		numberPoints(p, a.DataPoints)
-		p.sumHeader(a.Temporality, a.IsMonotonic)
-		p.close(dataAt)
+		sumData(p, a, width)
 	case metricdata.Sum[float64]:
-		dataAt := p.openReserving(7, width)
-		numberPoints(p, a.DataPoints)
-		p.sumHeader(a.Temporality, a.IsMonotonic)
-		p.close(dataAt)
+		sumData(p, a, width)
 	case metricdata.Histogram[int64]:
-		dataAt := p.openReserving(9, width)
-		histogramPoints(p, a.DataPoints)
-		p.temporality(a.Temporality)
-		p.close(dataAt)
+		histogramData(p, a, width)
 	case metricdata.Histogram[float64]:
-		dataAt := p.openReserving(9, width)
-		histogramPoints(p, a.DataPoints)
-		p.temporality(a.Temporality)
-		p.close(dataAt)
+		histogramData(p, a, width)
 	case metricdata.ExponentialHistogram[int64]:
-		dataAt := p.openReserving(10, width)
-		exponentialPoints(p, a.DataPoints)
-		p.temporality(a.Temporality)
-		p.close(dataAt)
+		exponentialData(p, a, width)
 	case metricdata.ExponentialHistogram[float64]:
-		dataAt := p.openReserving(10, width)
-		exponentialPoints(p, a.DataPoints)
-		p.temporality(a.Temporality)
-		p.close(dataAt)
+		exponentialData(p, a, width)
 	case metricdata.Summary:
 		dataAt := p.openReserving(11, width)
 		p.summaryPoints(a.DataPoints)
