@@ -87,7 +87,7 @@ func closedAddr(t *testing.T) string { return freeAddr(t) }
 // TestUnreachableEndpoint is not parallel: it attributes what reaches
 // otel.Handle to its own providers.
 func TestUnreachableEndpoint(t *testing.T) {
-	for _, proto := range []protocol{protoGRPC, protoHTTP} {
+	for _, proto := range officialProtocols {
 		t.Run(string(proto), func(t *testing.T) {
 			addr := closedAddr(t)
 			const deadline = 2 * time.Second

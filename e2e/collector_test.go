@@ -80,6 +80,14 @@ func startCollector(t *testing.T) *collector {
 	return c
 }
 
+// addr is the receiver's host:port for proto: gRPC's or HTTP's.
+func (c *collector) addr(proto protocol) string {
+	if proto.grpc() {
+		return c.grpcAddr
+	}
+	return c.httpAddr
+}
+
 // httpEndpoint is the base URL of the OTLP/HTTP receiver.
 func (c *collector) httpEndpoint() string { return "http://" + c.httpAddr }
 

@@ -8,6 +8,7 @@ replace (
 	github.com/fastmeter/fastmeter => ../
 	github.com/fastmeter/fastmeter/autoconfig => ../autoconfig
 	github.com/fastmeter/fastmeter/autoexport => ../autoexport
+	github.com/fastmeter/fastmeter/otlp => ../otlp
 	github.com/fastmeter/fastmeter/prometheus => ../prometheus
 )
 
@@ -15,6 +16,7 @@ require (
 	github.com/fastmeter/fastmeter v0.0.0-00010101000000-000000000000
 	github.com/fastmeter/fastmeter/autoconfig v0.0.0-00010101000000-000000000000
 	github.com/fastmeter/fastmeter/autoexport v0.0.0-00010101000000-000000000000
+	github.com/fastmeter/fastmeter/otlp v0.0.0-00010101000000-000000000000
 	github.com/prometheus/client_golang v1.25.0
 	go.opentelemetry.io/contrib/bridges/prometheus v0.72.0
 	go.opentelemetry.io/contrib/exporters/autoexport v0.72.0

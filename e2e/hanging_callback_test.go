@@ -21,13 +21,10 @@ import (
 // reader's first collection never returned and nothing was exported again.
 func TestHangingCallbackDoesNotStopExports(t *testing.T) {
 	col := startCollector(t)
-	for _, proto := range []protocol{protoGRPC, protoHTTP} {
+	for _, proto := range officialProtocols {
 		caseName := fmt.Sprintf("hanging-callback-%s", proto)
 		t.Run(string(proto), func(t *testing.T) {
-			addr := col.grpcAddr
-			if proto == protoHTTP {
-				addr = col.httpAddr
-			}
+			addr := col.addr(proto)
 			mark := handled.mark()
 			mp := newProvider(caseName, newExporter(t, proto, addr, cumulative), 200*time.Millisecond, time.Second)
 			release := make(chan struct{})

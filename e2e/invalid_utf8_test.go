@@ -199,11 +199,8 @@ func verifyRepairedAtCollector(all []resourceMetrics, caseName string) error {
 // batch, the valid neighbours included.
 func TestInvalidUTF8NeverPoisonsABatch(t *testing.T) {
 	col := startCollector(t)
-	for _, proto := range []protocol{protoGRPC, protoHTTP} {
-		addr := col.grpcAddr
-		if proto == protoHTTP {
-			addr = col.httpAddr
-		}
+	for _, proto := range officialProtocols {
+		addr := col.addr(proto)
 		officialCase := fmt.Sprintf("utf8-official-%s", proto)
 		fastmeterCase := fmt.Sprintf("utf8-fastmeter-%s", proto)
 

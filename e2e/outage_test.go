@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	sdkmetric "github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/otlp"
 )
 
 // Timings of the outage test. The outage lasts 12 s (the issue asks for a
@@ -22,16 +24,73 @@ const (
 	outageTimeout  = 2 * time.Second
 	outageDuration = 12 * time.Second
 	outageCounter  = "e2e.outage.requests"
+
+	// outageBridgeTimeout is the export timeout of the native "bridge"
+	// cases: longer than the outage plus gRPC's reconnection backoff after
+	// it, so one export's retries last until the collector is back.
+	outageBridgeTimeout = 45 * time.Second
 )
+
+// outageRetry is the native exporter's retry policy in the outage test. The
+// default (5 s initial interval) never fits a second attempt into the 2 s
+// export timeout, so without it nothing would be retried; 100 ms doubling to
+// 500 ms makes several attempts per failed export and keeps a bridge
+// export's wait after the restart under a second.
+var outageRetry = otlp.RetryConfig{Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: 500 * time.Millisecond}
+
+// attemptsReported is how the native exporter's error says how many times it
+// tried ("giving up after 4 attempts ...", "... after 4 attempts: ...").
+var attemptsReported = regexp.MustCompile(`after (\d+) attempts`)
+
+// attempts is the number of attempts err reports, 0 if it names none.
+func attempts(err error) int {
+	if err == nil {
+		return 0
+	}
+	m := attemptsReported.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
 
 // outageCase is one provider exporting through the outage.
 type outageCase struct {
-	name    string
-	proto   protocol
-	pref    temporalityName
+	name  string
+	proto protocol
+	pref  temporalityName
+	// bridge: a native delta case whose export timeout (outageBridgeTimeout)
+	// outlasts the outage, so its retries must deliver everything.
+	bridge  bool
 	acct    *accountingExporter
 	mp      *sdkmetric.MeterProvider
 	counter metric.Int64Counter
+}
+
+// newOutageCase builds one case's exporter (native ones with outageRetry)
+// and provider, exporting to the collector every outageInterval.
+func newOutageCase(t *testing.T, col *collector, proto protocol, pref temporalityName, bridge bool) *outageCase {
+	t.Helper()
+	c := &outageCase{name: fmt.Sprintf("outage-%s-%s", proto, pref), proto: proto, pref: pref, bridge: bridge}
+	timeout := outageTimeout
+	var native []otlp.Option
+	if proto.native() {
+		native = append(native, otlp.WithRetry(outageRetry))
+	}
+	if bridge {
+		c.name += "-bridge"
+		timeout = outageBridgeTimeout
+		native = append(native, otlp.WithTimeout(outageBridgeTimeout))
+	}
+	c.acct = &accountingExporter{Exporter: newExporter(t, proto, col.addr(proto), pref, native...), counter: outageCounter}
+	c.mp = newProvider(c.name, c.acct, outageInterval, timeout)
+	var err error
+	c.counter, err = newMeter(c.mp).Int64Counter(outageCounter, metric.WithUnit("{request}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // recordingLoop adds 1 to every case's counter as fast as a paced loop
@@ -76,34 +135,35 @@ func (l *recordingLoop) halt() int64 {
 	return l.rounds.Load()
 }
 
-// TestCollectorOutage stops the collector while four providers (gRPC and
-// HTTP, cumulative and delta) export every 250 ms and a loop keeps recording,
-// restarts it on the same ports 12 s later, and checks:
+// TestCollectorOutage stops the collector while providers export every
+// 250 ms and a loop keeps recording, restarts it on the same ports 12 s
+// later, and checks, for the official gRPC and HTTP exporters and the native
+// exporter's gRPC, HTTP/protobuf and HTTP/JSON, each cumulative and delta
+// with a 2 s export timeout:
 //   - recording never blocks and keeps progressing during the outage;
 //   - every failed export is reported through otel.Handle;
 //   - Shutdown with a deadline returns by it while the collector is down;
 //   - cumulative: the value after the restart equals everything recorded;
 //   - delta: the reader hands every increment to exactly one Export call;
 //     what reached the collector is exactly what the successful calls carried,
-//     and what the failed calls carried is dropped (see README.md).
+//     and what the failed calls carried is dropped (see README.md);
+//   - native: its failed exports were retried (their errors report more
+//     than one attempt).
+//
+// Each native protocol also has a delta "bridge" case whose 45 s export
+// timeout outlasts the outage: an export that began while no collector
+// process existed must succeed after the restart — only a retry can have
+// delivered it — and the collector must end up with every increment
+// recorded, none lost and none counted twice.
 func TestCollectorOutage(t *testing.T) {
 	col := startCollector(t)
 	var cases []*outageCase
-	for _, proto := range []protocol{protoGRPC, protoHTTP} {
+	for _, proto := range allProtocols {
 		for _, pref := range []temporalityName{cumulative, delta} {
-			addr := col.grpcAddr
-			if proto == protoHTTP {
-				addr = col.httpAddr
-			}
-			c := &outageCase{name: fmt.Sprintf("outage-%s-%s", proto, pref), proto: proto, pref: pref}
-			c.acct = &accountingExporter{Exporter: newExporter(t, proto, addr, pref), counter: outageCounter}
-			c.mp = newProvider(c.name, c.acct, outageInterval, outageTimeout)
-			var err error
-			c.counter, err = newMeter(c.mp).Int64Counter(outageCounter, metric.WithUnit("{request}"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			cases = append(cases, c)
+			cases = append(cases, newOutageCase(t, col, proto, pref, false))
+		}
+		if proto.native() {
+			cases = append(cases, newOutageCase(t, col, proto, delta, true))
 		}
 	}
 	shutdownAll := func(timeout time.Duration) {
@@ -145,13 +205,9 @@ func TestCollectorOutage(t *testing.T) {
 	stoppedAt := time.Now()
 	t.Logf("collector stopped after %d rounds", loop.rounds.Load())
 
-	// While it is down: Shutdown with a deadline returns by it, for both exporters.
-	for _, proto := range []protocol{protoGRPC, protoHTTP} {
-		addr := col.grpcAddr
-		if proto == protoHTTP {
-			addr = col.httpAddr
-		}
-		mp := newProvider("outage-shutdown-"+string(proto), newExporter(t, proto, addr, cumulative), time.Hour, 30*time.Second)
+	// While it is down: Shutdown with a deadline returns by it, for every exporter.
+	for _, proto := range allProtocols {
+		mp := newProvider("outage-shutdown-"+string(proto), newExporter(t, proto, col.addr(proto), cumulative), time.Hour, 30*time.Second)
 		counter, _ := newMeter(mp).Int64Counter(outageCounter)
 		counter.Add(context.Background(), 1)
 		const deadline = time.Second
@@ -185,6 +241,7 @@ func TestCollectorOutage(t *testing.T) {
 	}
 	roundsAtRestart := loop.rounds.Load()
 
+	restartBegan := time.Now() // no collector process existed from stoppedAt until now
 	col.start()
 	restartedAt := time.Now()
 	t.Logf("collector restarted after %v, %d rounds recorded", restartedAt.Sub(stoppedAt).Round(time.Millisecond), roundsAtRestart)
@@ -236,6 +293,13 @@ func TestCollectorOutage(t *testing.T) {
 	}
 	t.Logf("%d failed exports, %d errors through otel.Handle, first: %v", failed, len(errs), errs[0])
 
+	// The native exporters retried (before the final values, whose wait ends the test if it fails).
+	for _, c := range cases {
+		if p := checkRetried(c, restartBegan); p != "" {
+			t.Error(p)
+		}
+	}
+
 	eventually(t, 15*time.Second, "final values", func() error {
 		got, err := col.received()
 		if err != nil {
@@ -255,11 +319,16 @@ func TestCollectorOutage(t *testing.T) {
 	got, _ := col.received()
 	for _, c := range cases {
 		var dropped, failedCalls int64
+		maxAttempts := 0
 		for _, r := range c.acct.records() {
 			if r.err != nil {
 				dropped += r.carried
 				failedCalls++
+				maxAttempts = max(maxAttempts, attempts(r.err))
 			}
+		}
+		if c.proto.native() {
+			t.Logf("%s: at most %d attempts in one failed export; %d exports bridged the restart", c.name, maxAttempts, len(bridging(c.acct.records(), restartBegan)))
 		}
 		if c.pref == delta {
 			t.Logf("%s: recorded %d, delivered %d, dropped %d in %d failed exports", c.name, total, deliveredTotal(got, c.name), dropped, failedCalls)
@@ -294,8 +363,53 @@ func checkOutageCase(got []resourceMetrics, c *outageCase, recorded int64) strin
 		return fmt.Sprintf("%s: the reader handed %d increments to the exporter, want every one recorded: %d", c.name, handedOver, recorded)
 	case delivered != succeeded:
 		return fmt.Sprintf("%s: collector got %d, successful exports carried %d", c.name, delivered, succeeded)
+	case c.bridge && delivered != recorded:
+		return fmt.Sprintf("%s: collector got %d of %d increments: the retries did not bridge the outage", c.name, delivered, recorded)
 	}
 	return ""
+}
+
+// checkRetried returns what shows that a native case's exporter did not
+// retry, or "". Failed exports of the 2 s cases must report more than one
+// attempt (the exporter's own account, in the error that reaches
+// otel.Handle); a bridge case must have an export that bridged the restart.
+func checkRetried(c *outageCase, restartBegan time.Time) string {
+	if !c.proto.native() {
+		return ""
+	}
+	records := c.acct.records()
+	if c.bridge {
+		if len(bridging(records, restartBegan)) == 0 {
+			return fmt.Sprintf("%s: no export began before the restart and succeeded after it: nothing was retried across the outage", c.name)
+		}
+		return ""
+	}
+	for _, r := range records {
+		if attempts(r.err) > 1 {
+			return ""
+		}
+	}
+	var errs []string // the first few say why
+	for _, r := range records {
+		if r.err != nil && len(errs) < 3 {
+			errs = append(errs, r.err.Error())
+		}
+	}
+	return fmt.Sprintf("%s: no failed export reports a retry (more than one attempt); the first errors: %q", c.name, errs)
+}
+
+// bridging returns the successful exports that began before the restart and
+// ended after it. No collector process existed in the 12 s before
+// restartBegan, so a first attempt made then failed; such an export can only
+// have succeeded by retrying after the restart.
+func bridging(records []exportRecord, restartBegan time.Time) []exportRecord {
+	var out []exportRecord
+	for _, r := range records {
+		if r.err == nil && r.at.Before(restartBegan) && r.at.Add(r.duration).After(restartBegan) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // deliveredTotal is the counter's value at the collector for caseName: the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -18,15 +19,36 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	sdkmetric "github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/otlp"
 )
 
-// protocol is the OTLP transport an exporter uses.
+// protocol is the exporter a test exports through: the official OTLP
+// exporters (otlpmetricgrpc, otlpmetrichttp), or fastmeter's native one
+// (package otlp) with each of its three protocols.
 type protocol string
 
 const (
-	protoGRPC protocol = "grpc"
-	protoHTTP protocol = "http"
+	protoGRPC protocol = "grpc" // official otlpmetricgrpc
+	protoHTTP protocol = "http" // official otlpmetrichttp
+
+	protoNativeGRPC     protocol = "native-grpc"          // otlp.GRPC
+	protoNativeProtobuf protocol = "native-http-protobuf" // otlp.HTTPProtobuf
+	protoNativeJSON     protocol = "native-http-json"     // otlp.HTTPJSON
 )
+
+// officialProtocols are the official exporters, nativeProtocols the native
+// one's three protocols, allProtocols both.
+var (
+	officialProtocols = []protocol{protoGRPC, protoHTTP}
+	nativeProtocols   = []protocol{protoNativeGRPC, protoNativeProtobuf, protoNativeJSON}
+	allProtocols      = append(append([]protocol(nil), officialProtocols...), nativeProtocols...)
+)
+
+// native reports whether proto is fastmeter's own exporter.
+func (proto protocol) native() bool { return slices.Contains(nativeProtocols, proto) }
+
+// grpc reports whether proto speaks OTLP/gRPC (else OTLP/HTTP).
+func (proto protocol) grpc() bool { return proto == protoGRPC || proto == protoNativeGRPC }
 
 // temporalityName names a temporality preference of the tests.
 type temporalityName string
@@ -54,14 +76,24 @@ func (pref temporalityName) otlpTemporality() int {
 	return temporalityCumulative
 }
 
-// newExporter builds the official OTLP exporter for proto, pointed at the
-// collector's (or any) address, plaintext, with the exporter's default retry.
-func newExporter(t *testing.T, proto protocol, addr string, pref temporalityName) sdkmetric.Exporter {
+// newExporter builds the exporter proto names, pointed at the collector's
+// (or any) host:port, plaintext, with the exporter's default retry. native
+// options are added to the native exporter's (and must be empty for the
+// official ones).
+func newExporter(t *testing.T, proto protocol, addr string, pref temporalityName, native ...otlp.Option) sdkmetric.Exporter {
 	t.Helper()
 	ctx := context.Background()
+	if len(native) > 0 && !proto.native() {
+		t.Fatalf("native exporter options given for the official %s exporter", proto)
+	}
 	var exp sdkmetric.Exporter
 	var err error
 	switch proto {
+	case protoNativeGRPC, protoNativeProtobuf, protoNativeJSON:
+		wire := map[protocol]otlp.Protocol{protoNativeGRPC: otlp.GRPC, protoNativeProtobuf: otlp.HTTPProtobuf, protoNativeJSON: otlp.HTTPJSON}[proto]
+		opts := append([]otlp.Option{otlp.WithProtocol(wire), otlp.WithEndpoint(addr), otlp.WithInsecure(),
+			otlp.WithTemporalitySelector(pref.selector())}, native...)
+		exp, err = otlp.New(ctx, opts...)
 	case protoGRPC:
 		exp, err = otlpmetricgrpc.New(ctx, otlpmetricgrpc.WithEndpoint(addr), otlpmetricgrpc.WithInsecure(),
 			otlpmetricgrpc.WithTemporalitySelector(pref.selector()))

@@ -8,22 +8,20 @@ import (
 )
 
 // TestCollectorRoundTrip exports the 14-instrument workload to a real
-// collector over OTLP/gRPC and OTLP/HTTP, cumulative and delta, in two phases
+// collector through the official OTLP/gRPC and OTLP/HTTP exporters and
+// through fastmeter's native exporter (package otlp) over gRPC, HTTP/protobuf
+// and HTTP/JSON, cumulative and delta, in two phases
 // (two exports plus the periodic ones in between), and checks the collector's
 // file output against the ledger: names, units, descriptions, attributes,
 // temporality, values, histogram buckets, exemplars, resource and scope.
 func TestCollectorRoundTrip(t *testing.T) {
 	col := startCollector(t)
-	for _, proto := range []protocol{protoGRPC, protoHTTP} {
+	for _, proto := range allProtocols {
 		for _, pref := range []temporalityName{cumulative, delta} {
 			caseName := fmt.Sprintf("roundtrip-%s-%s", proto, pref)
 			t.Run(fmt.Sprintf("%s/%s", proto, pref), func(t *testing.T) {
-				addr := col.grpcAddr
-				if proto == protoHTTP {
-					addr = col.httpAddr
-				}
 				mark := handled.mark()
-				mp := newProvider(caseName, newExporter(t, proto, addr, pref), 300*time.Millisecond, 10*time.Second)
+				mp := newProvider(caseName, newExporter(t, proto, col.addr(proto), pref), 300*time.Millisecond, 10*time.Second)
 				w := newWorkload(t, newMeter(mp))
 
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
