@@ -3,6 +3,7 @@ package fastmeter_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -85,51 +86,19 @@ var (
 	dropAttr = metric.WithAttributes(attribute.String("k", "drop"))
 )
 
-// pointAttrs returns "{attributes}" for every point of any aggregation, sorted.
+// pointAttrs returns "{attributes}" for every point of any aggregation,
+// sorted. Every metricdata aggregation keeps its points in DataPoints, each
+// with an Attributes set.
 func pointAttrs(t testing.TB, data metricdata.Aggregation) []string {
 	t.Helper()
-	enc := attribute.DefaultEncoder()
-	var out []string
-	add := func(s attribute.Set) { out = append(out, "{"+s.Encoded(enc)+"}") }
-	switch d := data.(type) {
-	case metricdata.Sum[int64]:
-		for _, p := range d.DataPoints {
-			add(p.Attributes)
-		}
-	case metricdata.Sum[float64]:
-		for _, p := range d.DataPoints {
-			add(p.Attributes)
-		}
-	case metricdata.Gauge[int64]:
-		for _, p := range d.DataPoints {
-			add(p.Attributes)
-		}
-	case metricdata.Gauge[float64]:
-		for _, p := range d.DataPoints {
-			add(p.Attributes)
-		}
-	case metricdata.Histogram[int64]:
-		for _, p := range d.DataPoints {
-			add(p.Attributes)
-		}
-	case metricdata.Histogram[float64]:
-		for _, p := range d.DataPoints {
-			add(p.Attributes)
-		}
-	case metricdata.ExponentialHistogram[int64]:
-		for _, p := range d.DataPoints {
-			add(p.Attributes)
-		}
-	case metricdata.ExponentialHistogram[float64]:
-		for _, p := range d.DataPoints {
-			add(p.Attributes)
-		}
-	case metricdata.Summary:
-		for _, p := range d.DataPoints {
-			add(p.Attributes)
-		}
-	default:
+	points := reflect.ValueOf(data).FieldByName("DataPoints")
+	if !points.IsValid() {
 		t.Fatalf("unexpected data %T", data)
+	}
+	out := make([]string, 0, points.Len())
+	for i := range points.Len() {
+		set := points.Index(i).FieldByName("Attributes").Interface().(attribute.Set)
+		out = append(out, "{"+set.Encoded(attribute.DefaultEncoder())+"}")
 	}
 	slices.Sort(out)
 	return out
@@ -205,97 +174,96 @@ type kindCase struct {
 
 func kindCases() []kindCase {
 	ctx := context.Background()
-	sync2 := func(add func(opt metric.MeasurementOption)) { add(keepAttr); add(dropAttr) }
-	return []kindCase{
-		{"int.counter", fastmeter.InstrumentKindCounter, func(m metric.Meter, n string, _ *int) {
-			c, _ := m.Int64Counter(n)
-			sync2(func(o metric.MeasurementOption) { c.Add(ctx, 1, o) })
-		}},
-		{"float.counter", fastmeter.InstrumentKindCounter, func(m metric.Meter, n string, _ *int) {
-			c, _ := m.Float64Counter(n)
-			sync2(func(o metric.MeasurementOption) { c.Add(ctx, 1.5, o) })
-		}},
-		{"int.updown", fastmeter.InstrumentKindUpDownCounter, func(m metric.Meter, n string, _ *int) {
-			c, _ := m.Int64UpDownCounter(n)
-			sync2(func(o metric.MeasurementOption) { c.Add(ctx, -1, o) })
-		}},
-		{"float.updown", fastmeter.InstrumentKindUpDownCounter, func(m metric.Meter, n string, _ *int) {
-			c, _ := m.Float64UpDownCounter(n)
-			sync2(func(o metric.MeasurementOption) { c.Add(ctx, -1.5, o) })
-		}},
-		{"int.histogram", fastmeter.InstrumentKindHistogram, func(m metric.Meter, n string, _ *int) {
-			h, _ := m.Int64Histogram(n)
-			sync2(func(o metric.MeasurementOption) { h.Record(ctx, 3, o) })
-		}},
-		{"float.histogram", fastmeter.InstrumentKindHistogram, func(m metric.Meter, n string, _ *int) {
-			h, _ := m.Float64Histogram(n)
-			sync2(func(o metric.MeasurementOption) { h.Record(ctx, 3.5, o) })
-		}},
-		{"int.exphist", fastmeter.InstrumentKindHistogram, func(m metric.Meter, n string, _ *int) {
-			h, _ := m.Int64Histogram(n)
-			sync2(func(o metric.MeasurementOption) { h.Record(ctx, 3, o) })
-		}},
-		{"float.exphist", fastmeter.InstrumentKindHistogram, func(m metric.Meter, n string, _ *int) {
-			h, _ := m.Float64Histogram(n)
-			sync2(func(o metric.MeasurementOption) { h.Record(ctx, 3.5, o) })
-		}},
-		{"int.gauge", fastmeter.InstrumentKindGauge, func(m metric.Meter, n string, _ *int) {
-			g, _ := m.Int64Gauge(n)
-			sync2(func(o metric.MeasurementOption) { g.Record(ctx, 7, o) })
-		}},
-		{"float.gauge", fastmeter.InstrumentKindGauge, func(m metric.Meter, n string, _ *int) {
-			g, _ := m.Float64Gauge(n)
-			sync2(func(o metric.MeasurementOption) { g.Record(ctx, 7.5, o) })
-		}},
-		{"int.obs.counter", fastmeter.InstrumentKindObservableCounter, func(m metric.Meter, n string, runs *int) {
-			_, _ = m.Int64ObservableCounter(n, metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
-				*runs++
-				o.Observe(5, keepAttr)
-				o.Observe(6, dropAttr)
-				return nil
-			}))
-		}},
-		{"float.obs.counter", fastmeter.InstrumentKindObservableCounter, func(m metric.Meter, n string, runs *int) {
-			_, _ = m.Float64ObservableCounter(n, metric.WithFloat64Callback(func(_ context.Context, o metric.Float64Observer) error {
-				*runs++
-				o.Observe(5, keepAttr)
-				o.Observe(6, dropAttr)
-				return nil
-			}))
-		}},
-		{"int.obs.updown", fastmeter.InstrumentKindObservableUpDownCounter, func(m metric.Meter, n string, runs *int) {
-			_, _ = m.Int64ObservableUpDownCounter(n, metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
-				*runs++
-				o.Observe(-5, keepAttr)
-				o.Observe(-6, dropAttr)
-				return nil
-			}))
-		}},
-		{"float.obs.updown", fastmeter.InstrumentKindObservableUpDownCounter, func(m metric.Meter, n string, runs *int) {
-			_, _ = m.Float64ObservableUpDownCounter(n, metric.WithFloat64Callback(func(_ context.Context, o metric.Float64Observer) error {
-				*runs++
-				o.Observe(-5, keepAttr)
-				o.Observe(-6, dropAttr)
-				return nil
-			}))
-		}},
-		{"int.obs.gauge", fastmeter.InstrumentKindObservableGauge, func(m metric.Meter, n string, runs *int) {
-			_, _ = m.Int64ObservableGauge(n, metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
-				*runs++
-				o.Observe(5, keepAttr)
-				o.Observe(6, dropAttr)
-				return nil
-			}))
-		}},
-		{"float.obs.gauge", fastmeter.InstrumentKindObservableGauge, func(m metric.Meter, n string, runs *int) {
-			_, _ = m.Float64ObservableGauge(n, metric.WithFloat64Callback(func(_ context.Context, o metric.Float64Observer) error {
-				*runs++
-				o.Observe(5, keepAttr)
-				o.Observe(6, dropAttr)
-				return nil
-			}))
-		}},
+	both := []metric.MeasurementOption{keepAttr, dropAttr}
+	intCallback := func(runs *int) metric.Int64Callback {
+		return func(_ context.Context, o metric.Int64Observer) error {
+			*runs++
+			o.Observe(5, keepAttr)
+			o.Observe(6, dropAttr)
+			return nil
+		}
 	}
+	floatCallback := func(runs *int) metric.Float64Callback {
+		return func(_ context.Context, o metric.Float64Observer) error {
+			*runs++
+			o.Observe(5.5, keepAttr)
+			o.Observe(6.5, dropAttr)
+			return nil
+		}
+	}
+	var ops []kindCase
+	for _, name := range []string{"int.counter", "int.updown", "float.counter", "float.updown"} {
+		kind := fastmeter.InstrumentKindCounter
+		if strings.HasSuffix(name, "updown") {
+			kind = fastmeter.InstrumentKindUpDownCounter
+		}
+		ops = append(ops, kindCase{name, kind, func(m metric.Meter, n string, _ *int) {
+			var add func(metric.AddOption)
+			switch n {
+			case "int.counter":
+				c, _ := m.Int64Counter(n)
+				add = func(o metric.AddOption) { c.Add(ctx, 1, o) }
+			case "int.updown":
+				c, _ := m.Int64UpDownCounter(n)
+				add = func(o metric.AddOption) { c.Add(ctx, -1, o) }
+			case "float.counter":
+				c, _ := m.Float64Counter(n)
+				add = func(o metric.AddOption) { c.Add(ctx, 1.5, o) }
+			default:
+				c, _ := m.Float64UpDownCounter(n)
+				add = func(o metric.AddOption) { c.Add(ctx, -1.5, o) }
+			}
+			for _, o := range both {
+				add(o)
+			}
+		}})
+	}
+	for _, name := range []string{"int.histogram", "int.exphist", "int.gauge", "float.histogram", "float.exphist", "float.gauge"} {
+		kind := fastmeter.InstrumentKindHistogram
+		if strings.HasSuffix(name, "gauge") {
+			kind = fastmeter.InstrumentKindGauge
+		}
+		ops = append(ops, kindCase{name, kind, func(m metric.Meter, n string, _ *int) {
+			var record func(metric.RecordOption)
+			switch {
+			case n == "int.gauge":
+				g, _ := m.Int64Gauge(n)
+				record = func(o metric.RecordOption) { g.Record(ctx, 7, o) }
+			case n == "float.gauge":
+				g, _ := m.Float64Gauge(n)
+				record = func(o metric.RecordOption) { g.Record(ctx, 7.5, o) }
+			case strings.HasPrefix(n, "int."):
+				h, _ := m.Int64Histogram(n)
+				record = func(o metric.RecordOption) { h.Record(ctx, 3, o) }
+			default:
+				h, _ := m.Float64Histogram(n)
+				record = func(o metric.RecordOption) { h.Record(ctx, 3.5, o) }
+			}
+			for _, o := range both {
+				record(o)
+			}
+		}})
+	}
+	return append(ops,
+		kindCase{"int.obs.counter", fastmeter.InstrumentKindObservableCounter, func(m metric.Meter, n string, runs *int) {
+			_, _ = m.Int64ObservableCounter(n, metric.WithInt64Callback(intCallback(runs)))
+		}},
+		kindCase{"float.obs.counter", fastmeter.InstrumentKindObservableCounter, func(m metric.Meter, n string, runs *int) {
+			_, _ = m.Float64ObservableCounter(n, metric.WithFloat64Callback(floatCallback(runs)))
+		}},
+		kindCase{"int.obs.updown", fastmeter.InstrumentKindObservableUpDownCounter, func(m metric.Meter, n string, runs *int) {
+			_, _ = m.Int64ObservableUpDownCounter(n, metric.WithInt64Callback(intCallback(runs)))
+		}},
+		kindCase{"float.obs.updown", fastmeter.InstrumentKindObservableUpDownCounter, func(m metric.Meter, n string, runs *int) {
+			_, _ = m.Float64ObservableUpDownCounter(n, metric.WithFloat64Callback(floatCallback(runs)))
+		}},
+		kindCase{"int.obs.gauge", fastmeter.InstrumentKindObservableGauge, func(m metric.Meter, n string, runs *int) {
+			_, _ = m.Int64ObservableGauge(n, metric.WithInt64Callback(intCallback(runs)))
+		}},
+		kindCase{"float.obs.gauge", fastmeter.InstrumentKindObservableGauge, func(m metric.Meter, n string, runs *int) {
+			_, _ = m.Float64ObservableGauge(n, metric.WithFloat64Callback(floatCallback(runs)))
+		}},
+	)
 }
 
 // expHistView makes the *.exphist instruments base-2 exponential histograms.
@@ -849,10 +817,11 @@ func TestMetricFilterTwoReadersConcurrent(t *testing.T) {
 // collections.
 func TestMetricFilterPeriodicReader(t *testing.T) {
 	ctx := context.Background()
-	exp := &namesExporter{}
+	exp := &recordingExporter{}
 	r := fastmeter.NewPeriodicReader(exp, fastmeter.WithInterval(time.Hour),
 		fastmeter.WithMetricFilter(&funcFilter{metric: byName(map[string]fastmeter.MetricFilterResult{"drop": fastmeter.MetricFilterDrop})}))
 	p := fastmeter.NewMeterProvider(fastmeter.WithReader(r))
+	defer p.Shutdown(ctx)
 	for _, name := range []string{"keep", "drop"} {
 		c, _ := p.Meter("periodic").Int64Counter(name)
 		c.Add(ctx, 1)
@@ -860,35 +829,11 @@ func TestMetricFilterPeriodicReader(t *testing.T) {
 	if err := p.ForceFlush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := exp.names(); !slices.Equal(got, []string{"periodic/keep"}) {
-		t.Errorf("exported %q, want only keep", got)
+	exp.mu.Lock()
+	defer exp.mu.Unlock()
+	if !slices.Equal(exp.batches, []int{1}) {
+		t.Errorf("exported batches of %v points, want one of 1 (keep; drop filtered out)", exp.batches)
 	}
-	_ = p.Shutdown(ctx)
-}
-
-type namesExporter struct {
-	mu   sync.Mutex
-	last []string
-}
-
-func (e *namesExporter) Temporality(k fastmeter.InstrumentKind) metricdata.Temporality {
-	return fastmeter.DefaultTemporalitySelector(k)
-}
-func (e *namesExporter) Aggregation(k fastmeter.InstrumentKind) fastmeter.Aggregation {
-	return fastmeter.DefaultAggregationSelector(k)
-}
-func (e *namesExporter) Export(_ context.Context, rm *metricdata.ResourceMetrics) error {
-	e.mu.Lock()
-	e.last = metricNames(*rm)
-	e.mu.Unlock()
-	return nil
-}
-func (e *namesExporter) ForceFlush(context.Context) error { return nil }
-func (e *namesExporter) Shutdown(context.Context) error   { return nil }
-func (e *namesExporter) names() []string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.last
 }
 
 // Points AcceptPartial removed leave the storage of the caller's
