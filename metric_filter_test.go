@@ -886,3 +886,62 @@ func TestMetricFilterPartialReusesStorage(t *testing.T) {
 		check("")
 	}
 }
+
+// An observable stream fed by two callbacks, one of which the filter skips
+// (its only stream is dropped) while the other runs (it also feeds an
+// accepted stream): the skipped callback's sets keep their delta baselines
+// through the dropped cycle, the running one's sets take it as baseline.
+func TestMetricFilterMixedCallbacks(t *testing.T) {
+	for _, temporality := range []metricdata.Temporality{metricdata.CumulativeTemporality, metricdata.DeltaTemporality} {
+		t.Run(temporality.String(), func(t *testing.T) {
+			sw := &switchFilter{}
+			f := &funcFilter{metric: func(_ instrumentation.Scope, name string, _ fastmeter.InstrumentKind, _ string) fastmeter.MetricFilterResult {
+				if name == "s" {
+					return sw.TestMetric(instrumentation.Scope{}, name, 0, "")
+				}
+				return fastmeter.MetricFilterAccept
+			}}
+			r := fastmeter.NewManualReader(fastmeter.WithMetricFilter(f),
+				fastmeter.WithTemporalitySelector(func(fastmeter.InstrumentKind) metricdata.Temporality { return temporality }))
+			m := fastmeter.NewMeterProvider(fastmeter.WithReader(r)).Meter("mixed")
+			var a, b int64
+			ownRuns := 0
+			s, _ := m.Int64ObservableCounter("s", metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+				ownRuns++
+				o.Observe(a, metric.WithAttributes(attribute.String("k", "a")))
+				return nil
+			}))
+			other, _ := m.Int64ObservableCounter("t")
+			if _, err := m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+				o.ObserveInt64(s, b, metric.WithAttributes(attribute.String("k", "b")))
+				o.ObserveInt64(other, 1)
+				return nil
+			}, s, other); err != nil {
+				t.Fatal(err)
+			}
+			a, b = 10, 100
+			_ = collect(t, r)
+			sw.set(true, "")
+			a, b = 15, 150
+			if got := metricNames(collect(t, r)); !slices.Equal(got, []string{"mixed/t"}) {
+				t.Fatalf("dropping s: %q", got)
+			}
+			if ownRuns != 1 {
+				t.Fatalf("s's own callback ran %d times, want 1 (skipped while s is dropped)", ownRuns)
+			}
+			sw.set(false, "")
+			a, b = 22, 220
+			rm := collect(t, r)
+			wantA, wantB := int64(22), int64(220)
+			if temporality == metricdata.DeltaTemporality {
+				wantA, wantB = 12, 70 // a since its last report (c0), b since the dropped cycle
+			}
+			if v, _, _ := sumValue(t, rm, "s", "a"); v != wantA {
+				t.Errorf("s{k=a} = %d, want %d", v, wantA)
+			}
+			if v, _, _ := sumValue(t, rm, "s", "b"); v != wantB {
+				t.Errorf("s{k=b} = %d, want %d", v, wantB)
+			}
+		})
+	}
+}
