@@ -101,8 +101,8 @@ type callbackFilterState struct {
 
 // beginCollection decides TestMetric for every stream of the collection's
 // snapshot and returns the callbacks to run: a callback is not run when
-// this reader drops every stream it feeds (the specification's Drop: "the
-// callback for this given instrument does not need to be invoked"). A
+// this reader drops every stream it feeds (the specification lets Drop
+// skip collecting a stream, asynchronous ones included). A
 // callback left out tells its streams to keep their delta baselines, as a
 // missed one does, so a stream it shares with another callback does not
 // lose them.
