@@ -38,6 +38,11 @@ type callbackEntry struct {
 	// observations (abandoned, skipped, not run), so a delta observable
 	// counter's next point does not count from zero.
 	keepBaselines []func()
+	// feeds are the streams the callback's observations reach in this
+	// pipeline; a MetricFilter that drops them all skips the callback
+	// (metric_filter_apply.go), whose cache of them is filter.
+	feeds  []any
+	filter callbackFilterState
 
 	mode atomic.Int32
 	gate sync.Mutex

@@ -136,7 +136,7 @@ func registerCallbacks[N aggregate.Number, O any](inst *observable[N], callbacks
 		}
 		for _, cb := range callbacks {
 			if cb != nil {
-				e := &callbackEntry{observes: observes, keepBaselines: inst.baselineKeepers(pipe)}
+				e := &callbackEntry{observes: observes, keepBaselines: inst.baselineKeepers(pipe), feeds: inst.streamsIn(pipe)}
 				obs := observer(pipe, e)
 				e.fn = func(ctx context.Context) error { return cb(ctx, obs) }
 				p.addCallback(e)
@@ -298,9 +298,11 @@ func (m *meter) registerMultiCallback(f metric.Callback, instruments []metric.Ob
 		e := &callbackEntry{observes: observes}
 		for o := range int64s {
 			e.keepBaselines = append(e.keepBaselines, o.baselineKeepers(pipe)...)
+			e.feeds = append(e.feeds, o.streamsIn(pipe)...)
 		}
 		for o := range float64s {
 			e.keepBaselines = append(e.keepBaselines, o.baselineKeepers(pipe)...)
+			e.feeds = append(e.feeds, o.streamsIn(pipe)...)
 		}
 		obs := multiObserver{pipe: pipe, int64s: int64s, float64: float64s, entry: e}
 		e.fn = func(ctx context.Context) error { return f(ctx, obs) }

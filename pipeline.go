@@ -55,7 +55,12 @@ type scopeStreams struct {
 // metricStream is one stream as the pipeline reports it.
 type metricStream struct {
 	name, description, unit string
+	kind                    InstrumentKind
 	collect                 func(*metricdata.Aggregation) int
+	// stream is the aggregate stream itself, which callback entries name
+	// in their feeds; filter is the reader's MetricFilter verdict.
+	stream any
+	filter streamFilterState
 }
 
 type streamIdentity struct {
@@ -103,15 +108,16 @@ func (p *pipeline) sharedStream(scope instrumentation.Scope, id streamIdentity, 
 	}
 	p.shared[key] = st
 	p.mu.Unlock()
-	p.addStream(scope, id, st.(interface {
-		Collect(*metricdata.Aggregation) int
-	}).Collect)
+	p.addStream(scope, id, st)
 	return st
 }
 
 // addStream registers a stream for collection under scope, warning when
 // another stream of the same (case-insensitive) name disagrees with it.
-func (p *pipeline) addStream(scope instrumentation.Scope, id streamIdentity, collect func(*metricdata.Aggregation) int) {
+func (p *pipeline) addStream(scope instrumentation.Scope, id streamIdentity, st any) {
+	collect := st.(interface {
+		Collect(*metricdata.Aggregation) int
+	}).Collect
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	ss := p.byName[scope]
@@ -127,7 +133,7 @@ func (p *pipeline) addStream(scope instrumentation.Scope, id streamIdentity, col
 	} else if !ok {
 		ss.identities[key] = id
 	}
-	ss.metrics = append(ss.metrics, &metricStream{name: id.name, description: id.description, unit: id.unit, collect: collect})
+	ss.metrics = append(ss.metrics, &metricStream{name: id.name, description: id.description, unit: id.unit, kind: id.kind, collect: collect, stream: st})
 }
 
 func (id streamIdentity) describe() string {
@@ -169,6 +175,10 @@ func (p *pipeline) produce(ctx context.Context, rm *metricdata.ResourceMetrics, 
 	scopes := append([]*scopeStreams(nil), p.scopes...)
 	p.mu.Unlock()
 
+	filter := p.settings.filter
+	if filter != nil {
+		callbacks = filter.beginCollection(p, scopes, callbacks)
+	}
 	errs, ended := runCallbacks(ctx, callbacks)
 	if ended != nil {
 		// Nothing is collected: the streams keep their data (a delta
@@ -195,9 +205,12 @@ func (p *pipeline) produce(ctx context.Context, rm *metricdata.ResourceMetrics, 
 		sm.Scope = ss.scope
 		out := sm.Metrics[:0]
 		for _, ms := range metrics {
+			if filter != nil && !filter.admit(ss.scope, ms) {
+				continue
+			}
 			out = growMetrics(out)
 			m := &out[len(out)-1]
-			if ms.collect(&m.Data) == 0 {
+			if n := ms.collect(&m.Data); n == 0 || (filter != nil && filter.keepPoints(ss.scope, ms, &m.Data, n) == 0) {
 				out = out[:len(out)-1]
 				continue
 			}
@@ -214,7 +227,7 @@ func (p *pipeline) produce(ctx context.Context, rm *metricdata.ResourceMetrics, 
 			errs = errors.Join(errs, err)
 			break
 		}
-		sm, err := pr.Produce(ctx)
+		sm, err := filter.produce(ctx, pr)
 		errs = errors.Join(errs, err)
 		scopeOut = append(scopeOut, sm...)
 	}

@@ -57,6 +57,8 @@ type readerSettings struct {
 	aggregation AggregationSelector
 	cardinality CardinalityLimitSelector
 	producers   []Producer
+	// filter is the reader's MetricFilter (metric_filter.go); nil: none.
+	filter *guardedFilter
 }
 
 // temporalityOf and aggregationOf fall back to the defaults when the

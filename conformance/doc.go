@@ -16,6 +16,11 @@
 // exported identifier of the official package exists in fastmeter with a
 // compatible declaration.
 //
+// metric_filter_test.go is the one exception: the official SDK has no
+// MetricFilter, so its tests (one per MetricFilter row of the
+// specification's compliance matrix) assert the specification's behaviour
+// on fastmeter alone.
+//
 // Where fastmeter deliberately differs (bad values dropped, units and
 // descriptions validated), the expectation is per SDK and the difference is
 // documented next to it and in README's "Deliberate differences from the

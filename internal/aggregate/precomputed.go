@@ -174,6 +174,13 @@ func (p *precomputed[N]) Collect(dst *metricdata.Aggregation) int {
 			*dst = out
 		}
 	}
+	p.endCycle(now, delta)
+	return n
+}
+
+// endCycle makes this cycle's observations the baselines of the next and
+// starts it empty. Called with mu held, after the points were emitted.
+func (p *precomputed[N]) endCycle(now time.Time, delta bool) {
 	if p.incomplete && delta && p.isSum {
 		p.carryBaselines()
 	}
@@ -187,7 +194,22 @@ func (p *precomputed[N]) Collect(dst *metricdata.Aggregation) int {
 	}
 	p.count = 0
 	p.start = now
-	return n
+}
+
+// Discard ends a cycle whose points a reader's MetricFilter dropped (the
+// stream's callback ran for another stream): like Collect, without building
+// points, so the next cycle's observations do not add to this one's and a
+// delta sum's next point is its change since now. A cycle with no
+// observation is left as it is, so a stream whose callback was not run
+// keeps its baselines and start time: its next point covers the time since
+// it was last collected.
+func (p *precomputed[N]) Discard() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.observed) == 0 && p.overflow == nil {
+		return
+	}
+	p.endCycle(p.cfg.now(), p.cfg.Temporality == metricdata.DeltaTemporality)
 }
 
 // KeepBaselines tells the next Collect that this cycle's observations may
