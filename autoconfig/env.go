@@ -21,7 +21,7 @@ const (
 	envResourceAttributes   = "OTEL_RESOURCE_ATTRIBUTES"
 	envPrometheusHost       = "OTEL_EXPORTER_PROMETHEUS_HOST"
 	envPrometheusPort       = "OTEL_EXPORTER_PROMETHEUS_PORT"
-	envOTLPExporter         = "OTEL_GO_FASTMETER_OTLP_EXPORTER"
+	envOTLPExporter         = otlpenv.EnvExporterChoice
 )
 
 // lookupEnv returns the variable's value with surrounding white space

@@ -1,13 +1,16 @@
 package autoconfig
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/fastmeter/fastmeter/internal/otlpenv"
+)
 
 // The otlp exporter is fastmeter's native one (github.com/fastmeter/fastmeter/otlp)
 // unless the official otlpmetricgrpc/otlpmetrichttp exporters are chosen,
 // in code (WithOfficialOTLPExporter, or options of an official exporter) or
-// with OTEL_GO_FASTMETER_OTLP_EXPORTER=official. The variable is
-// fastmeter's own (OTEL_GO_ is the Go SDK's prefix for its own variables),
-// read only when no option decides.
+// with OTEL_GO_FASTMETER_OTLP_EXPORTER=official (otlpenv.EnvExporterChoice,
+// shared with otelconf), read only when no option decides.
 
 // officialFromConfig says whether the otlp exporter is the official one.
 func officialFromConfig(c *config) (bool, error) {
@@ -20,14 +23,11 @@ func officialFromConfig(c *config) (bool, error) {
 	if c.officialOTLP {
 		return true, nil
 	}
-	v, ok := lookupEnum(envOTLPExporter)
-	switch {
-	case !ok, v == "native":
-		return false, nil
-	case v == "official":
-		return true, nil
+	official, err := otlpenv.OfficialFromEnv()
+	if err != nil {
+		return false, envError(err)
 	}
-	return false, &EnvError{Name: envOTLPExporter, Value: rawEnv(envOTLPExporter), Reason: "accepted: native (the default), official"}
+	return official, nil
 }
 
 // errConflictingOTLPOptions reports options for both OTLP exporters.

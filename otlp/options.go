@@ -180,6 +180,12 @@ func WithGzip() Option {
 	return optionFunc(func(c *config) { c.gzip = true; c.mark(otlpenv.SettingCompression) })
 }
 
+// WithNoCompression sends requests uncompressed, overriding WithGzip given
+// before it and OTEL_EXPORTER_OTLP_[METRICS_]COMPRESSION=gzip.
+func WithNoCompression() Option {
+	return optionFunc(func(c *config) { c.gzip = false; c.mark(otlpenv.SettingCompression) })
+}
+
 // WithTimeout bounds each Export, retries included; the default is 10 s. Zero
 // or less means only the caller's context bounds it.
 func WithTimeout(d time.Duration) Option {
