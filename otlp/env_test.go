@@ -2,6 +2,7 @@ package otlp_test
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"net/http"
@@ -19,13 +20,14 @@ import (
 	"github.com/fastmeter/fastmeter/otlp/internal/fixture"
 )
 
-// setEnv cleans every OTEL_* variable for the test, then sets env.
-func setEnv(t *testing.T, env map[string]string) {
+// writeCertificate writes cert to a PEM file, for the CERTIFICATE variables.
+func writeCertificate(t *testing.T, cert *x509.Certificate) string {
 	t.Helper()
-	testenv.CleanEnv(t)
-	for k, v := range env {
-		t.Setenv(k, v)
+	file := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o600); err != nil {
+		t.Fatal(err)
 	}
+	return file
 }
 
 // exportOne sends one small export and fails the test on error.
@@ -42,7 +44,7 @@ func exportOne(t *testing.T, exp *otlp.Exporter) {
 // headers over the general ones, compression, temporality, aggregation.
 func TestNewReadsTheEnvironment(t *testing.T) {
 	recv := newHTTPReceiver(t, nil)
-	setEnv(t, map[string]string{
+	testenv.SetEnv(t, map[string]string{
 		"OTEL_EXPORTER_OTLP_ENDPOINT":                              recv.URL + "/base",
 		"OTEL_EXPORTER_OTLP_HEADERS":                               "x-general=1",
 		"OTEL_EXPORTER_OTLP_METRICS_HEADERS":                       "api-key=s%20t, x-tenant=acme",
@@ -75,7 +77,7 @@ func TestNewReadsTheEnvironment(t *testing.T) {
 func TestEnvironmentProtocols(t *testing.T) {
 	t.Run("grpc", func(t *testing.T) {
 		recv := newGRPCReceiver(t, nil)
-		setEnv(t, map[string]string{
+		testenv.SetEnv(t, map[string]string{
 			"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL": "grpc",
 			"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": "http://" + recv.addr,
 			"OTEL_EXPORTER_OTLP_HEADERS":          "x-tenant=acme",
@@ -91,7 +93,7 @@ func TestEnvironmentProtocols(t *testing.T) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write([]byte(`{}`))
 		})
-		setEnv(t, map[string]string{
+		testenv.SetEnv(t, map[string]string{
 			"OTEL_EXPORTER_OTLP_PROTOCOL":         "http/json",
 			"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": recv.URL + "/custom",
 		})
@@ -108,7 +110,7 @@ func TestEnvironmentProtocols(t *testing.T) {
 // WithEndpointURL, but a bad compression still does.
 func TestOptionsOverrideTheEnvironment(t *testing.T) {
 	recv := newHTTPReceiver(t, nil)
-	setEnv(t, map[string]string{
+	testenv.SetEnv(t, map[string]string{
 		"OTEL_EXPORTER_OTLP_ENDPOINT":                       "localhost:4318", // invalid, replaced below
 		"OTEL_EXPORTER_OTLP_HEADERS":                        "x-env=1",
 		"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "delta",
@@ -140,7 +142,7 @@ func TestOptionsOverrideTheEnvironment(t *testing.T) {
 // Every unusable variable is an *EnvError naming it; a header value never
 // appears.
 func TestEnvironmentErrorsNameTheVariable(t *testing.T) {
-	setEnv(t, map[string]string{
+	testenv.SetEnv(t, map[string]string{
 		"OTEL_EXPORTER_OTLP_PROTOCOL":        "thrift",
 		"OTEL_EXPORTER_OTLP_METRICS_HEADERS": "authorization=Bearer%0Ds3cret",
 		"OTEL_EXPORTER_OTLP_TIMEOUT":         "10s",
@@ -167,11 +169,8 @@ func TestCertificateFromTheEnvironment(t *testing.T) {
 		w.Header().Set("Content-Type", "application/x-protobuf")
 	}))
 	t.Cleanup(srv.Close)
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	setEnv(t, map[string]string{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": srv.URL + "/v1/metrics"})
+	ca := writeCertificate(t, srv.Certificate())
+	testenv.SetEnv(t, map[string]string{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": srv.URL + "/v1/metrics"})
 	rm := fixture.Counters(1)
 	if err := newExporter(t, otlp.WithRetry(otlp.RetryConfig{})).Export(context.Background(), &rm); err == nil {
 		t.Fatal("exported to an untrusted certificate")

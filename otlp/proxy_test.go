@@ -2,14 +2,12 @@ package otlp_test
 
 import (
 	"context"
-	"encoding/pem"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -112,10 +110,7 @@ func TestProxyFromEnvironment(t *testing.T) {
 		w.Header().Set("Content-Type", "application/x-protobuf")
 	}))
 	t.Cleanup(tlsRecv.Close)
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsRecv.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	caFile := writeCertificate(t, tlsRecv.Certificate())
 	grpcRecv := newGRPCReceiver(t, nil)
 	proxy := newForwardProxy(t, map[string]string{
 		"collector.test:4318": strings.TrimPrefix(httpRecv.URL, "http://"),

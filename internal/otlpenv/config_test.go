@@ -11,15 +11,6 @@ import (
 	"github.com/fastmeter/fastmeter/internal/testenv"
 )
 
-// setEnv cleans every OTEL_* variable, then sets env.
-func setEnv(t *testing.T, env map[string]string) {
-	t.Helper()
-	testenv.CleanEnv(t)
-	for k, v := range env {
-		t.Setenv(k, v)
-	}
-}
-
 // read calls Read and fails the test on any problem.
 func read(t *testing.T, protocol Protocol) Config {
 	t.Helper()
@@ -68,7 +59,7 @@ func TestEndpointRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			setEnv(t, tt.env)
+			testenv.SetEnv(t, tt.env)
 			c := read(t, tt.protocol)
 			if tt.protocol != ProtocolGRPC && c.HTTPURL() != tt.url || c.GRPCTarget != tt.target || c.Insecure != tt.insecure || c.EndpointVar != tt.from {
 				t.Errorf("url %q target %q insecure %v from %s; want %q %q %v %s",
@@ -79,7 +70,7 @@ func TestEndpointRules(t *testing.T) {
 			}
 		})
 	}
-	setEnv(t, nil)
+	testenv.SetEnv(t, nil)
 	if c := read(t, ""); c.TransportChosen() || c.HTTPURL() != "" || c.Protocol != ProtocolHTTPProtobuf {
 		t.Errorf("no variable: %+v", c)
 	}
@@ -87,7 +78,7 @@ func TestEndpointRules(t *testing.T) {
 
 // Every setting: the METRICS_ form wins; keywords are case-insensitive.
 func TestSettingsMetricsFormWins(t *testing.T) {
-	setEnv(t, map[string]string{
+	testenv.SetEnv(t, map[string]string{
 		"OTEL_EXPORTER_OTLP_PROTOCOL":            "grpc",
 		"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL":    "HTTP/JSON",
 		"OTEL_EXPORTER_OTLP_HEADERS":             "a=1",
@@ -125,7 +116,7 @@ func TestSettingsMetricsFormWins(t *testing.T) {
 // Every unusable value is one problem naming the variable and the setting;
 // header values never appear.
 func TestProblemsNameVariableAndSetting(t *testing.T) {
-	setEnv(t, map[string]string{
+	testenv.SetEnv(t, map[string]string{
 		"OTEL_EXPORTER_OTLP_ENDPOINT":                 "localhost:4318",
 		"OTEL_EXPORTER_OTLP_METRICS_HEADERS":          "authorization=Bearer%0Ds3cret",
 		"OTEL_EXPORTER_OTLP_COMPRESSION":              "zstd",
@@ -174,7 +165,7 @@ func TestProblemsNameVariableAndSetting(t *testing.T) {
 // client pair; none gives nil.
 func TestTLSFiles(t *testing.T) {
 	pki := newPKI(t)
-	setEnv(t, map[string]string{
+	testenv.SetEnv(t, map[string]string{
 		"OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE":        pki.caFile,
 		"OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE": pki.certFile,
 		"OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY":         pki.keyFile,
