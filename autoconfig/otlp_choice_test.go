@@ -28,12 +28,13 @@ func TestOTLPExporterChoice(t *testing.T) {
 		env      string // OTEL_GO_FASTMETER_OTLP_EXPORTER
 		opts     []Option
 		official bool
+		gzip     bool // the options ask for it
 	}{
 		{name: "default", official: false},
 		{name: "env native", env: "native", official: false},
 		{name: "env official", env: "Official", official: true},
 		{name: "option official", opts: []Option{WithOfficialOTLPExporter()}, official: true},
-		{name: "native options win over env", env: "official", opts: []Option{WithOTLPOptions(otlp.WithGzip())}, official: false},
+		{name: "native options win over env", env: "official", opts: []Option{WithOTLPOptions(otlp.WithGzip())}, gzip: true},
 	}
 	for _, protocol := range []string{"http/protobuf", "grpc"} {
 		for _, tt := range tests {
@@ -58,6 +59,9 @@ func TestOTLPExporterChoice(t *testing.T) {
 				}
 				if v := append(got.headers["X-Tenant"], got.headers["x-tenant"]...); len(v) != 1 || v[0] != "acme" {
 					t.Errorf("x-tenant %v, want [acme]", v)
+				}
+				if (got.compression == "gzip") != tt.gzip {
+					t.Errorf("compression %q, want gzip = %v (WithOTLPOptions applied)", got.compression, tt.gzip)
 				}
 				m := got.metric("orders")
 				if m == nil || m.GetSum() == nil || m.GetSum().DataPoints[0].GetAsInt() != 5 {
