@@ -122,15 +122,19 @@ type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
 
-// WithProtocol selects the transport and encoding; the default is
-// HTTPProtobuf.
+// WithProtocol selects the transport and encoding, replacing
+// OTEL_EXPORTER_OTLP_[METRICS_]PROTOCOL; the default is HTTPProtobuf.
 func WithProtocol(p Protocol) Option {
 	return optionFunc(func(c *config) { c.protocol = p; c.mark(otlpenv.SettingProtocol) })
 }
 
 // WithEndpoint sets the receiver's host:port. The default is localhost:4318
 // for HTTP and localhost:4317 for gRPC. The connection uses TLS unless
-// WithInsecure is given.
+// WithInsecure or OTEL_EXPORTER_OTLP_[METRICS_]INSECURE=true is given. It
+// replaces the OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT variables entirely:
+// neither their host, path nor the plaintext their http:// scheme implies
+// applies. (The official exporters replace only the host and keep the
+// rest.)
 func WithEndpoint(hostport string) Option {
 	return optionFunc(func(c *config) {
 		c.endpoint, c.endpointURL = hostport, ""
@@ -141,7 +145,8 @@ func WithEndpoint(hostport string) Option {
 // WithEndpointURL sets the receiver by URL: its scheme chooses TLS (https) or
 // not (http), its host the receiver, and for HTTP its path the request path
 // (/v1/metrics when the URL has none). It overrides WithEndpoint,
-// WithURLPath and WithInsecure.
+// WithURLPath and WithInsecure, and replaces the endpoint and INSECURE
+// variables.
 func WithEndpointURL(u string) Option {
 	return optionFunc(func(c *config) {
 		c.endpointURL = u
@@ -150,21 +155,26 @@ func WithEndpointURL(u string) Option {
 	})
 }
 
-// WithURLPath sets the HTTP request path; the default is /v1/metrics.
+// WithURLPath sets the HTTP request path, also over an endpoint variable's;
+// the default is /v1/metrics.
 func WithURLPath(path string) Option { return optionFunc(func(c *config) { c.urlPath = path }) }
 
-// WithInsecure sends without TLS (http, or gRPC without transport security).
+// WithInsecure sends without TLS (http, or gRPC without transport security),
+// whatever OTEL_EXPORTER_OTLP_[METRICS_]INSECURE and an endpoint variable's
+// scheme say.
 func WithInsecure() Option {
 	return optionFunc(func(c *config) { c.insecure = true; c.mark(otlpenv.SettingInsecure) })
 }
 
 // WithTLSConfig sets the TLS configuration (server CA, client certificates
-// for mTLS) of a secure connection.
+// for mTLS) of a secure connection, replacing the CERTIFICATE,
+// CLIENT_CERTIFICATE and CLIENT_KEY variables.
 func WithTLSConfig(tc *tls.Config) Option {
 	return optionFunc(func(c *config) { c.tls = tc; c.mark(otlpenv.SettingTLS) })
 }
 
-// WithHeaders adds headers to every request (gRPC: request metadata).
+// WithHeaders sets the headers of every request (gRPC: request metadata),
+// replacing OTEL_EXPORTER_OTLP_[METRICS_]HEADERS.
 func WithHeaders(h map[string]string) Option {
 	return optionFunc(func(c *config) {
 		c.mark(otlpenv.SettingHeaders)
