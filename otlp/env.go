@@ -69,13 +69,19 @@ func (c *config) applyEnv(env *otlpenv.Config, set map[otlpenv.Setting]bool) {
 	default:
 		c.protocol = HTTPProtobuf
 	}
-	switch {
-	case env.EndpointVar != "" && !set[otlpenv.SettingEndpoint]:
-		c.endpoint, c.urlPath, c.insecure = env.Host, env.URLPath, env.Insecure
+	// As in the official exporters, WithEndpoint replaces only the host of
+	// an endpoint variable: its path and the TLS choice of its scheme stay
+	// (WithURLPath, WithInsecure and WithEndpointURL replace those).
+	if env.EndpointVar != "" && !set[otlpenv.SettingEndpoint] {
+		c.endpoint = env.Host
 		if env.Protocol == otlpenv.ProtocolGRPC {
 			c.endpoint = env.GRPCTarget
 		}
-	case env.InsecureVar != "":
+	}
+	if env.URLPath != "" {
+		c.urlPath = env.URLPath
+	}
+	if env.InsecureSet {
 		c.insecure = env.Insecure
 	}
 	if env.Headers != nil {

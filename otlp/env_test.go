@@ -178,3 +178,14 @@ func TestCertificateFromTheEnvironment(t *testing.T) {
 	t.Setenv("OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE", ca)
 	exportOne(t, newExporter(t))
 }
+
+// As in the official exporters, WithEndpoint replaces only the host of an
+// endpoint variable; its path and its scheme's TLS choice stay.
+func TestWithEndpointKeepsTheVariablesPathAndScheme(t *testing.T) {
+	recv := newHTTPReceiver(t, nil)
+	testenv.SetEnv(t, map[string]string{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": "http://elsewhere.invalid:1/custom"})
+	exportOne(t, newExporter(t, otlp.WithEndpoint(strings.TrimPrefix(recv.URL, "http://"))))
+	if r := recv.got()[0]; r.path != "/custom" {
+		t.Errorf("path %q, want the variable's /custom", r.path)
+	}
+}

@@ -130,11 +130,11 @@ func WithProtocol(p Protocol) Option {
 
 // WithEndpoint sets the receiver's host:port. The default is localhost:4318
 // for HTTP and localhost:4317 for gRPC. The connection uses TLS unless
-// WithInsecure or OTEL_EXPORTER_OTLP_[METRICS_]INSECURE=true is given. It
-// replaces the OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT variables entirely:
-// neither their host, path nor the plaintext their http:// scheme implies
-// applies. (The official exporters replace only the host and keep the
-// rest.)
+// WithInsecure, OTEL_EXPORTER_OTLP_[METRICS_]INSECURE=true or an http://
+// endpoint variable says otherwise. As in the official exporters, it
+// replaces only the host of OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT: the
+// variable's path and the TLS choice of its scheme still apply (WithURLPath,
+// WithInsecure and WithEndpointURL replace them).
 func WithEndpoint(hostport string) Option {
 	return optionFunc(func(c *config) {
 		c.endpoint, c.endpointURL = hostport, ""

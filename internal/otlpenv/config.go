@@ -51,11 +51,8 @@ type Config struct {
 	// (http, unix and unix-abstract are plaintext), then
 	// OTEL_EXPORTER_OTLP_INSECURE, then OTEL_EXPORTER_OTLP_METRICS_INSECURE,
 	// each overriding the previous when set, in the official exporters'
-	// order. InsecureSet says whether any of them is set, InsecureVar
-	// which INSECURE variable decided ("" if none did: then the
-	// endpoint's scheme did).
+	// order. InsecureSet says whether any of them is set.
 	Insecure, InsecureSet bool
-	InsecureVar           string
 
 	// Headers are the request headers (gRPC: metadata), nil when unset.
 	// The METRICS_ list replaces the general one.
@@ -141,7 +138,7 @@ func Read(protocol Protocol) (c Config, problems []*Error) {
 	// exporters, so they override the endpoints' schemes.
 	for _, n := range []string{Prefix + "INSECURE", Prefix + "METRICS_INSECURE"} {
 		if v, set, warning := Bool(n); set {
-			c.Insecure, c.InsecureSet, c.InsecureVar = v, true, n
+			c.Insecure, c.InsecureSet = v, true
 			if warning != nil {
 				warning.Setting = SettingInsecure
 				c.Warnings = append(c.Warnings, warning)
