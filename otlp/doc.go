@@ -22,8 +22,9 @@
 // _DEFAULT_HISTOGRAM_AGGREGATION; the METRICS_ form of each wins over the
 // general one. Options override the variables setting by setting, as in the
 // official exporters (WithEndpointURL replaces the endpoint variables,
-// WithHeaders the header variables, ...), and a variable whose setting an
-// option gives is not read at all. Unlike the official exporters, which log
+// WithHeaders the header variables, WithEndpoint an endpoint variable's host
+// only, ...), and a variable whose setting an option replaces is not
+// validated. Unlike the official exporters, which log
 // an unusable value and ignore it, New returns an *EnvError naming each
 // unusable variable (never echoing a header value). autoconfig
 // (github.com/fastmeter/fastmeter/autoconfig) parses the variables with the
