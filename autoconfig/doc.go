@@ -32,23 +32,34 @@
 //     prometheus, console, none. Each push exporter (otlp, console) gets
 //     its own periodic reader.
 //   - OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, then OTEL_EXPORTER_OTLP_PROTOCOL:
-//     grpc or http/protobuf (default). http/json is an error: the official
-//     Go exporters cannot send it.
+//     grpc, http/protobuf (default) or http/json (the last only with the
+//     native exporter: the official Go exporters cannot send it).
+//   - OTEL_GO_FASTMETER_OTLP_EXPORTER: native (default) builds fastmeter's
+//     own OTLP exporter (github.com/fastmeter/fastmeter/otlp), official the
+//     official otlpmetricgrpc/otlpmetrichttp. In code,
+//     WithOfficialOTLPExporter or an official exporter's options
+//     (WithOTLPGRPCOptions, WithOTLPHTTPOptions) select the official one and
+//     WithOTLPOptions the native one, whatever the variable says.
 //   - OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT, _HEADERS, _COMPRESSION (gzip,
 //     none), _TIMEOUT (ms), _INSECURE, _CERTIFICATE, _CLIENT_CERTIFICATE,
-//     _CLIENT_KEY: read by the official otlpmetricgrpc/otlpmetrichttp
-//     exporters, which give the METRICS_ form precedence; autoconfig
-//     validates them first so that a bad value is an error instead of a
-//     log line. Endpoints are URLs with a scheme (http://host:4318); for
-//     grpc also host:port (TLS unless _INSECURE=true), unix: and dns:.
+//     _CLIENT_KEY: read by the exporter, which gives the METRICS_ form
+//     precedence, after autoconfig validated them with the same parser the
+//     native exporter uses, so that a bad value is an error whichever
+//     exporter is used (the official ones would log it and go on). The
+//     general endpoint is a base URL (/v1/metrics is appended), the METRICS_
+//     one is used as it is. Endpoints are URLs with a scheme
+//     (http://host:4318); for grpc also host:port (TLS unless
+//     _INSECURE=true), unix: and dns:.
 //     With none of the endpoint, insecure or certificate variables and no
 //     exporter option, the exporter sends plaintext to localhost (the
 //     specification's http://localhost:4318, or :4317 for grpc) instead of
 //     the Go exporters' TLS default.
-//     OTEL_EXPORTER_OTLP_TIMEOUT bounds each HTTP attempt (otlpmetrichttp
-//     retries 429/502/503/504 and transient errors with backoff) but the
-//     whole export for grpc; OTEL_METRIC_EXPORT_TIMEOUT bounds every
-//     export in both cases.
+//     OTEL_EXPORTER_OTLP_TIMEOUT bounds each whole export, retries
+//     included, with the native exporter and the official grpc one, and
+//     each HTTP attempt with the official otlpmetrichttp;
+//     OTEL_METRIC_EXPORT_TIMEOUT bounds every export in all cases.
+//     HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply as net/http and grpc-go
+//     apply them (see the otlp package).
 //   - OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: cumulative
 //     (default), delta, lowmemory. OTLP only.
 //   - OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION:

@@ -6,11 +6,13 @@ go 1.26.0
 // builds with GOWORK=off too; go.work at the root lists every module).
 replace (
 	github.com/fastmeter/fastmeter => ..
+	github.com/fastmeter/fastmeter/otlp => ../otlp
 	github.com/fastmeter/fastmeter/prometheus => ../prometheus
 )
 
 require (
 	github.com/fastmeter/fastmeter v0.0.0-00010101000000-000000000000
+	github.com/fastmeter/fastmeter/otlp v0.0.0-00010101000000-000000000000
 	github.com/fastmeter/fastmeter/prometheus v0.0.0-00010101000000-000000000000
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc v1.47.0
@@ -21,7 +23,6 @@ require (
 	go.opentelemetry.io/otel/sdk/metric v1.47.0
 	go.opentelemetry.io/otel/trace v1.47.0
 	go.opentelemetry.io/proto/otlp v1.11.0
-	golang.org/x/net v0.59.0
 	google.golang.org/grpc v1.83.2
 	google.golang.org/protobuf v1.36.12
 )
@@ -43,6 +44,7 @@ require (
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/otel/log v1.47.0 // indirect
 	go.opentelemetry.io/otel/metric/x v0.69.0 // indirect
+	golang.org/x/net v0.59.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/text v0.42.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260928230214-8a89bd6388cc // indirect

@@ -23,6 +23,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 
 	sdkmetric "github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/internal/otlpenv"
 	"github.com/fastmeter/fastmeter/internal/testenv"
 )
 
@@ -247,3 +248,7 @@ func flushWithoutDeadline(t *testing.T, mp *sdkmetric.MeterProvider) error {
 		return nil
 	}
 }
+
+// exponentialHistogramSelector is what
+// base2_exponential_bucket_histogram selects.
+var exponentialHistogramSelector = otlpenv.ExponentialHistogramSelector

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	sdkmetric "github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/otlp"
 )
 
 // Every variable autoconfig validates, with the invalid forms a user is
@@ -37,7 +38,10 @@ func TestInvalidValuesAreErrorsNamingVariableAndValue(t *testing.T) {
 		{name: "none with others", env: env{envMetricsExporter: "none,otlp"}, show: `"none" cannot be combined`},
 		{name: "only commas", env: env{envMetricsExporter: ",,"}, show: "names no exporter"},
 		{name: "unknown protocol", env: env{envOTLPProtocol: "http"}},
-		{name: "http/json", env: env{envOTLPProtocol: "http/json"}, show: "http/json is not supported"},
+		// fastmeter's native exporter sends http/json; the official one cannot.
+		{name: "http/json with the official exporter", env: env{envOTLPProtocol: "http/json", envOTLPExporter: "official"},
+			variable: envOTLPProtocol, show: "http/json is not supported"},
+		{name: "otlp exporter choice", env: env{envOTLPExporter: "contrib"}, show: "accepted: native (the default), official"},
 		{name: "metrics protocol", env: env{envOTLPMetricsProtocol: "thrift"}},
 		{name: "temporality", env: env{envTemporalityPref: "deltas"}},
 		{name: "histogram aggregation", env: env{envHistogramAggregation: "exponential"}},
@@ -204,7 +208,15 @@ func TestInvalidOptionsAreErrors(t *testing.T) {
 		"zero interval":    {WithInterval(0), "WithInterval(0s): must be positive"},
 		"negative timeout": {WithTimeout(-1), "WithTimeout(-1ns): must be positive"},
 		"unknown exporter": {WithExporters("jaeger"), `unknown exporter "jaeger"`},
-		"protocol":         {WithOTLPProtocol("http/json"), "http/json is not supported"},
+		"protocol":         {WithOTLPProtocol("thrift"), `unknown OTLP protocol "thrift"`},
+		"http/json with the official exporter": {optionFunc(func(c *config) {
+			WithOTLPProtocol("http/json").apply(c)
+			WithOfficialOTLPExporter().apply(c)
+		}), "http/json is not supported"},
+		"both exporters' options": {optionFunc(func(c *config) {
+			WithOTLPOptions(otlp.WithGzip()).apply(c)
+			WithOfficialOTLPExporter().apply(c)
+		}), "cannot be combined"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

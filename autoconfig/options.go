@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	sdkmetric "github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/otlp"
 	"github.com/fastmeter/fastmeter/prometheus"
 )
 
@@ -42,6 +43,8 @@ type config struct {
 	aggregation    sdkmetric.AggregationSelector
 	exemplarFilter exemplar.Filter
 	resource       *resource.Resource
+	otlpOptions    []otlp.Option
+	officialOTLP   bool
 	grpcOptions    []otlpmetricgrpc.Option
 	httpOptions    []otlpmetrichttp.Option
 	consoleWriter  io.Writer
@@ -85,7 +88,8 @@ func WithExporters(names ...string) Option {
 }
 
 // WithOTLPProtocol overrides OTEL_EXPORTER_OTLP_METRICS_PROTOCOL and
-// OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" or "http/protobuf".
+// OTEL_EXPORTER_OTLP_PROTOCOL: "grpc", "http/protobuf" or "http/json" (the
+// last only with fastmeter's native exporter, the default).
 func WithOTLPProtocol(protocol string) Option {
 	return optionFunc(func(c *config) { c.protocol = protocol })
 }
@@ -129,18 +133,47 @@ func WithResource(res *resource.Resource) Option {
 	return optionFunc(func(c *config) { c.resource = res })
 }
 
-// WithOTLPGRPCOptions adds options to the otlpmetricgrpc exporter used when
-// the protocol is "grpc". They are applied after the OTEL_EXPORTER_OTLP_*
-// variables, so they override them (endpoint, headers, TLS, ...).
-func WithOTLPGRPCOptions(opts ...otlpmetricgrpc.Option) Option {
-	return optionFunc(func(c *config) { c.grpcOptions = appendNonNil(c.grpcOptions, opts) })
+// WithOTLPOptions adds options to fastmeter's native OTLP exporter
+// (github.com/fastmeter/fastmeter/otlp), the one the otlp exporter uses by
+// default. They are applied after the OTEL_EXPORTER_OTLP_* variables and
+// after autoconfig's own settings, so they override them (endpoint,
+// headers, TLS, retry, ...). Giving them selects the native exporter even
+// when OTEL_GO_FASTMETER_OTLP_EXPORTER=official; combining them with
+// WithOfficialOTLPExporter, WithOTLPGRPCOptions or WithOTLPHTTPOptions is an
+// error.
+func WithOTLPOptions(opts ...otlp.Option) Option {
+	return optionFunc(func(c *config) { c.otlpOptions = appendNonNil(c.otlpOptions, opts) })
 }
 
-// WithOTLPHTTPOptions adds options to the otlpmetrichttp exporter used when
-// the protocol is "http/protobuf". They are applied after the
+// WithOfficialOTLPExporter makes the otlp exporter the official
+// otlpmetricgrpc/otlpmetrichttp exporter instead of fastmeter's native one,
+// like OTEL_GO_FASTMETER_OTLP_EXPORTER=official (which it overrides). The
+// official exporters cannot send http/json.
+func WithOfficialOTLPExporter() Option {
+	return optionFunc(func(c *config) { c.officialOTLP = true })
+}
+
+// WithOTLPGRPCOptions adds options to the official otlpmetricgrpc exporter
+// used when the protocol is "grpc", and so selects the official exporters
+// (as WithOfficialOTLPExporter does). They are applied after the
+// OTEL_EXPORTER_OTLP_* variables, so they override them (endpoint, headers,
+// TLS, ...).
+func WithOTLPGRPCOptions(opts ...otlpmetricgrpc.Option) Option {
+	return optionFunc(func(c *config) {
+		c.grpcOptions = appendNonNil(c.grpcOptions, opts)
+		c.officialOTLP = true
+	})
+}
+
+// WithOTLPHTTPOptions adds options to the official otlpmetrichttp exporter
+// used when the protocol is "http/protobuf", and so selects the official
+// exporters (as WithOfficialOTLPExporter does). They are applied after the
 // OTEL_EXPORTER_OTLP_* variables, so they override them.
 func WithOTLPHTTPOptions(opts ...otlpmetrichttp.Option) Option {
-	return optionFunc(func(c *config) { c.httpOptions = appendNonNil(c.httpOptions, opts) })
+	return optionFunc(func(c *config) {
+		c.httpOptions = appendNonNil(c.httpOptions, opts)
+		c.officialOTLP = true
+	})
 }
 
 // WithConsoleWriter makes the console exporter write to w instead of

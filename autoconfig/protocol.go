@@ -1,44 +1,35 @@
 package autoconfig
 
 import (
-	"fmt"
-	"strings"
+	"github.com/fastmeter/fastmeter/internal/otlpenv"
 )
 
 // otlpProtocol is the transport of the otlp exporter.
-type otlpProtocol string
+type otlpProtocol = otlpenv.Protocol
 
 const (
-	protocolGRPC         otlpProtocol = "grpc"
-	protocolHTTPProtobuf otlpProtocol = "http/protobuf"
-	protocolHTTPJSON     otlpProtocol = "http/json"
+	protocolGRPC         = otlpenv.ProtocolGRPC
+	protocolHTTPProtobuf = otlpenv.ProtocolHTTPProtobuf
+	protocolHTTPJSON     = otlpenv.ProtocolHTTPJSON
 )
 
-// defaultProtocol follows the specification's recommendation for SDKs.
-const defaultProtocol = protocolHTTPProtobuf
-
-// parseProtocol validates one protocol value. http/json is a valid OTLP
-// protocol, but the official Go exporters cannot send it, so choosing it is
-// an error rather than a silent switch to another encoding.
+// parseProtocol validates one protocol value: grpc, http/protobuf or
+// http/json (case-insensitive).
 func parseProtocol(source, raw string) (otlpProtocol, error) {
-	switch p := otlpProtocol(strings.ToLower(raw)); p {
-	case protocolGRPC, protocolHTTPProtobuf:
-		return p, nil
-	case protocolHTTPJSON:
-		return "", &EnvError{Name: source, Value: raw, Reason: "http/json is not supported: the official Go OTLP " +
-			"exporter (otlpmetrichttp) sends only protobuf; use http/protobuf or grpc"}
-	default:
-		return "", &EnvError{Name: source, Value: raw, Reason: fmt.Sprintf(
-			"unknown OTLP protocol %q; accepted: grpc, http/protobuf", raw)}
+	p, err := otlpenv.ParseProtocol(source, raw)
+	if err != nil {
+		return "", envError(err)
 	}
+	return p, nil
 }
 
 // protocolFromEnv reads OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, falling back
-// to OTEL_EXPORTER_OTLP_PROTOCOL and then to http/protobuf.
-func protocolFromEnv() (otlpProtocol, error) {
-	name, raw, ok := lookupFirst(envOTLPMetricsProtocol, envOTLPProtocol)
-	if !ok {
-		return defaultProtocol, nil
+// to OTEL_EXPORTER_OTLP_PROTOCOL and then to http/protobuf; source is the
+// variable it came from.
+func protocolFromEnv() (p otlpProtocol, source string, err error) {
+	p, source, perr := otlpenv.ProtocolFromEnv()
+	if perr != nil {
+		return "", source, envError(perr)
 	}
-	return parseProtocol(name, raw)
+	return p, source, nil
 }

@@ -21,8 +21,10 @@ import (
 // fastmeter.WithReader.
 //
 //   - otlp: a PeriodicReader (OTEL_METRIC_EXPORT_INTERVAL, _TIMEOUT) around
-//     the official OTLP exporter of OTEL_EXPORTER_OTLP_[METRICS_]PROTOCOL,
-//     with every OTEL_EXPORTER_OTLP_* variable checked first.
+//     fastmeter's native OTLP exporter (or the official one, see
+//     OTEL_GO_FASTMETER_OTLP_EXPORTER) for
+//     OTEL_EXPORTER_OTLP_[METRICS_]PROTOCOL, with every
+//     OTEL_EXPORTER_OTLP_* variable checked first.
 //   - console: a PeriodicReader around the official stdout exporter.
 //   - prometheus: fastmeter's Prometheus exporter, served at /metrics on
 //     OTEL_EXPORTER_PROMETHEUS_HOST:_PORT (or WithPrometheusListener) by a
@@ -31,7 +33,8 @@ import (
 //
 // Only the options about readers and exporters apply: WithInterval,
 // WithTimeout, WithOTLPProtocol, WithTemporalitySelector,
-// WithAggregationSelector, WithOTLPGRPCOptions, WithOTLPHTTPOptions,
+// WithAggregationSelector, WithOTLPOptions, WithOfficialOTLPExporter,
+// WithOTLPGRPCOptions, WithOTLPHTTPOptions,
 // WithConsoleWriter, WithPrometheusListener, WithPrometheusOptions and
 // WithProducer. The provider's settings (WithDisabled, WithExporters,
 // WithResource, WithExemplarFilter, WithReader, WithView,

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -141,7 +142,7 @@ func (r *receiver) wait(t *testing.T, n int) {
 	}
 }
 
-// ServeHTTP decodes an OTLP/HTTP protobuf request.
+// ServeHTTP decodes an OTLP/HTTP protobuf or JSON request.
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if r.block {
 		// The server notices a client hanging up only once the body is
@@ -171,11 +172,22 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	msg := &colmetricpb.ExportMetricsServiceRequest{}
-	if err := proto.Unmarshal(raw, msg); err != nil {
+	isJSON := req.Header.Get("Content-Type") == "application/json" // OTLP/JSON, sent by the native exporter
+	if isJSON {
+		err = protojson.Unmarshal(raw, msg)
+	} else {
+		err = proto.Unmarshal(raw, msg)
+	}
+	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	r.record(export{path: req.URL.Path, proto: req.Proto, headers: req.Header.Clone(), compression: compression, request: msg})
+	if isJSON {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte("{}"))
+		return
+	}
 	resp, _ := proto.Marshal(&colmetricpb.ExportMetricsServiceResponse{})
 	w.Header().Set("Content-Type", "application/x-protobuf")
 	_, _ = w.Write(resp)

@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 
 	sdkmetric "github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/internal/otlpenv"
 )
 
 // settings is the resolved configuration: every environment variable read
@@ -22,6 +23,7 @@ type settings struct {
 	timeout  time.Duration
 
 	// otlp.
+	official    bool // the official exporters instead of fastmeter's
 	protocol    otlpProtocol
 	otlpEnv     otlpEnv
 	temporality sdkmetric.TemporalitySelector // nil: exporter default
@@ -81,25 +83,47 @@ func resolve(c *config, warn func(error)) (settings, error) {
 	}
 
 	if uses(exporterOTLP) {
+		s.official, err = officialFromConfig(c)
+		check(err)
+		source := "WithOTLPProtocol"
 		if c.protocol != "" {
-			s.protocol, err = parseProtocol("WithOTLPProtocol", c.protocol)
+			s.protocol, err = parseProtocol(source, c.protocol)
 		} else {
-			s.protocol, err = protocolFromEnv()
+			s.protocol, source, err = protocolFromEnv()
+		}
+		if err == nil && s.official && s.protocol == protocolHTTPJSON {
+			err = &EnvError{Name: source, Value: string(s.protocol), Reason: "http/json is not supported by the " +
+				"official Go OTLP exporter (otlpmetrichttp sends only protobuf); use fastmeter's native exporter " +
+				"(the default), http/protobuf or grpc"}
 		}
 		check(err)
-		if err == nil {
-			s.otlpEnv, err = checkOTLPEnv(s.protocol, warn)
-			check(err)
+		// An option replaces its variable, which is then not checked.
+		skip := map[otlpenv.Setting]bool{
+			otlpenv.SettingTemporality: c.temporality != nil,
+			otlpenv.SettingAggregation: c.aggregation != nil,
 		}
+		protocol, otlpWarn := s.protocol, warn
+		if !s.official {
+			otlpWarn = func(error) {} // otlp.New reports the fallbacks itself
+		}
+		if err != nil {
+			// Without a protocol only the variables that do not depend on
+			// it are checked.
+			protocol, otlpWarn = protocolHTTPProtobuf, func(error) {}
+			for _, setting := range []otlpenv.Setting{otlpenv.SettingEndpoint, otlpenv.SettingInsecure,
+				otlpenv.SettingHeaders, otlpenv.SettingCompression, otlpenv.SettingTimeout, otlpenv.SettingTLS} {
+				skip[setting] = true
+			}
+		}
+		s.otlpEnv, err = checkOTLPEnv(protocol, skip, otlpWarn)
+		check(err)
 		s.temporality = c.temporality
 		if s.temporality == nil {
-			s.temporality, err = temporalityFromEnv()
-			check(err)
+			s.temporality = s.otlpEnv.config.Temporality
 		}
 		s.aggregation = c.aggregation
 		if s.aggregation == nil {
-			s.aggregation, err = aggregationFromEnv()
-			check(err)
+			s.aggregation = s.otlpEnv.config.Aggregation
 		}
 	}
 	s.consoleTemporality, s.consoleAggregation = c.temporality, c.aggregation

@@ -62,6 +62,9 @@
 //     exporter sends plaintext to the specification's default endpoint
 //     (http://localhost:4318, or :4317 for grpc), where the official
 //     exporters default to TLS.
+//   - The otlp reader's exporter is fastmeter's native one, which also
+//     sends http/json; OTEL_GO_FASTMETER_OTLP_EXPORTER=official selects the
+//     official exporters contrib uses.
 //   - The prometheus reader serves only the OpenTelemetry metrics and
 //     negotiates OpenMetrics (with exemplars) when the scraper asks for it;
 //     contrib's also serves promhttp_metric_handler_errors_total and never

@@ -58,9 +58,11 @@ var readers = newRegistry[sdkmetric.Reader]("exporter")
 // names, configured by the environment; register it with
 // fastmeter.WithReader. The names are:
 //
-//   - "otlp" (the default): a PeriodicReader with the official OTLP
-//     exporter (otlpmetrichttp, or otlpmetricgrpc for
-//     OTEL_EXPORTER_OTLP_[METRICS_]PROTOCOL=grpc);
+//   - "otlp" (the default): a PeriodicReader with fastmeter's native OTLP
+//     exporter (github.com/fastmeter/fastmeter/otlp) for
+//     OTEL_EXPORTER_OTLP_[METRICS_]PROTOCOL (http/protobuf, grpc or
+//     http/json), or with OTEL_GO_FASTMETER_OTLP_EXPORTER=official the
+//     official one (otlpmetrichttp, or otlpmetricgrpc for grpc);
 //   - "prometheus": fastmeter's Prometheus exporter, served at /metrics on
 //     OTEL_EXPORTER_PROMETHEUS_HOST (default localhost) and
 //     OTEL_EXPORTER_PROMETHEUS_PORT (default 9464) by an HTTP server that

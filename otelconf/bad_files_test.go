@@ -23,7 +23,6 @@ func TestBadFiles(t *testing.T) {
 		"pull_cardinality.yaml":         {"meter_provider.readers[0].pull.cardinality_limits: not supported by fastmeter"},
 		"pull_no_exporter.yaml":         {"meter_provider.readers[0].pull.exporter: no exporter configured (fastmeter supports prometheus/development)"},
 		"opencensus.yaml":               {"meter_provider.readers[0].periodic.producers[0].opencensus: not supported by fastmeter"},
-		"json_encoding.yaml":            {`meter_provider.readers[0].periodic.exporter.otlp_http.encoding: not supported by fastmeter: value "json"`},
 		"empty_selector.yaml":           {"meter_provider.views[1].selector: empty"},
 		"boundaries.yaml":               {"meter_provider.views[0].stream.aggregation.explicit_bucket_histogram.boundaries: not strictly increasing at [1]"},
 		"include_exclude.yaml":          {`meter_provider.views[0].stream.attribute_keys: "a" is both included and excluded`},

@@ -11,8 +11,11 @@
 //
 // The file is read with otelconf's own parser and model (v0.27.0): no
 // schema is written here. The meter_provider section and the resource build
-// fastmeter's MeterProvider; the official OTLP exporters (otlpmetricgrpc,
-// otlpmetrichttp) and stdoutmetric plug into fastmeter's PeriodicReader, and
+// fastmeter's MeterProvider; its otlp_http and otlp_grpc exporters are
+// fastmeter's native OTLP exporter (github.com/fastmeter/fastmeter/otlp),
+// or the official otlpmetrichttp/otlpmetricgrpc with
+// WithOfficialOTLPExporter or OTEL_GO_FASTMETER_OTLP_EXPORTER=official; they
+// and stdoutmetric plug into fastmeter's PeriodicReader, and
 // a pull reader is fastmeter's prometheus exporter served at
 // host:port/metrics by a server the SDK's Shutdown stops. Everything else
 // (tracer_provider, logger_provider, propagator) is built by contrib
@@ -41,7 +44,10 @@
 //   - exporters: otlp_http and otlp_grpc (endpoint, headers, headers_list,
 //     compression gzip/none, timeout, tls files and insecure,
 //     temporality_preference, default_histogram_aggregation; OTLP/HTTP
-//     encoding json is rejected) and console.
+//     encoding protobuf or json, json only with the native exporter, the
+//     default: the official one sends protobuf) and console. Like the
+//     official exporters under contrib otelconf, the OTLP exporters also
+//     read the OTEL_EXPORTER_OTLP_* variables, and the file's entries win.
 //   - producers: prometheus/development, the contrib Prometheus bridge
 //     (go.opentelemetry.io/contrib/bridges/prometheus) reading
 //     client_golang's default gatherer; opencensus is rejected.

@@ -1,9 +1,11 @@
 package otelconf
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"os"
 	"time"
@@ -16,13 +18,16 @@ import (
 	"google.golang.org/grpc/credentials"
 
 	sdkmetric "github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/internal/otlpenv"
+	"github.com/fastmeter/fastmeter/otlp"
 )
 
 // pushExporter builds the one exporter a periodic reader's exporter entry
-// names: the official OTLP exporters and stdoutmetric, which plug into
-// fastmeter's PeriodicReader unchanged. Like the official exporters under
-// otelconf, they still read their OTEL_EXPORTER_OTLP_* variables; what the
-// file says comes after and wins.
+// names: for otlp_http and otlp_grpc fastmeter's native OTLP exporter, or
+// the official ones when chosen (WithOfficialOTLPExporter,
+// OTEL_GO_FASTMETER_OTLP_EXPORTER=official); for console stdoutmetric. Like
+// the official exporters under otelconf, the OTLP exporters still read their
+// OTEL_EXPORTER_OTLP_* variables; what the file says comes after and wins.
 func (b *builder) pushExporter(e conf.PushMetricExporter, path string) (sdkmetric.Exporter, error) {
 	var kinds []string
 	if e.Console != nil {
@@ -81,108 +86,222 @@ func (b *builder) consoleExporter(c *conf.ConsoleMetricExporter, path string) (s
 	return exp, nil
 }
 
+// otlpExporter is what an otlp_http or otlp_grpc entry asks for, resolved
+// from the file, before an exporter is chosen to send it. Unset entries keep
+// their zero value, leaving the exporter's default or its
+// OTEL_EXPORTER_OTLP_* variable in force.
+type otlpExporter struct {
+	grpc, json  bool
+	host        string // endpoint host:port ("" unset)
+	urlPath     string // HTTP
+	insecure    bool   // plaintext asked for (http:// or tls.insecure)
+	compression string // "gzip", "none" or "" (unset)
+	common      otlpCommon
+	tls         *tls.Config
+}
+
+// otlpHTTPExporter builds an otlp_http entry's exporter.
 func (b *builder) otlpHTTPExporter(c *conf.OTLPHttpMetricExporter, path string) (sdkmetric.Exporter, error) {
-	var opts []otlpmetrichttp.Option
-	if c.Encoding != nil && *c.Encoding != conf.OTLPHttpEncodingProtobuf {
-		return nil, unsupported(child(path, "encoding"), "value %q (the official OTLP/HTTP exporter sends protobuf)", *c.Encoding)
+	var e otlpExporter
+	official, err := b.useOfficialOTLP()
+	if err != nil {
+		return nil, err
+	}
+	if c.Encoding != nil {
+		switch *c.Encoding {
+		case conf.OTLPHttpEncodingProtobuf:
+		case conf.OTLPHttpEncodingJson:
+			if official {
+				return nil, unsupported(child(path, "encoding"), "value %q with the official OTLP/HTTP exporter, which "+
+					"sends protobuf (fastmeter's native exporter, the default, sends json)", *c.Encoding)
+			}
+			e.json = true
+		default:
+			return nil, unsupported(child(path, "encoding"), "value %q (protobuf or json)", *c.Encoding)
+		}
 	}
 	if c.Endpoint != nil {
 		u, err := url.ParseRequestURI(*c.Endpoint)
 		if err != nil || u.Host == "" {
 			return nil, pathErrorf(child(path, "endpoint"), "not a URL such as http://localhost:4318/v1/metrics: %q", *c.Endpoint)
 		}
-		opts = append(opts, otlpmetrichttp.WithEndpoint(u.Host))
-		if u.Scheme == "http" {
-			opts = append(opts, otlpmetrichttp.WithInsecure())
-		}
-		if u.Path != "" {
-			opts = append(opts, otlpmetrichttp.WithURLPath(u.Path))
+		e.host, e.insecure, e.urlPath = u.Host, u.Scheme == "http", u.Path
+	}
+	if e.compression, err = compression(c.Compression, child(path, "compression")); err != nil {
+		return nil, err
+	}
+	if e.common, err = otlpSettings(c.Timeout, c.Headers, c.HeadersList, c.TemporalityPreference, c.DefaultHistogramAggregation, path); err != nil {
+		return nil, err
+	}
+	if c.Tls != nil {
+		if e.tls, err = tlsConfig(c.Tls.CaFile, c.Tls.CertFile, c.Tls.KeyFile, child(path, "tls")); err != nil {
+			return nil, err
 		}
 	}
-	if c.Compression != nil {
-		switch *c.Compression {
-		case "gzip":
-			opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression))
-		case "none":
-			opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.NoCompression))
+	return b.buildOTLP(e, path)
+}
+
+// otlpGRPCExporter builds an otlp_grpc entry's exporter.
+func (b *builder) otlpGRPCExporter(c *conf.OTLPGrpcMetricExporter, path string) (sdkmetric.Exporter, error) {
+	e := otlpExporter{grpc: true}
+	e.insecure = c.Tls != nil && c.Tls.Insecure != nil && *c.Tls.Insecure
+	if c.Endpoint != nil {
+		u, err := url.ParseRequestURI(*c.Endpoint)
+		switch {
+		case err == nil && u.Host != "":
+			e.host = u.Host
+			if u.Scheme == "http" {
+				e.insecure = true
+			} else if u.Scheme == "https" {
+				e.insecure = false
+			}
+		case *c.Endpoint != "":
+			// host:port without a scheme, as otelconf accepts it.
+			e.host = *c.Endpoint
 		default:
-			return nil, unsupported(child(path, "compression"), "value %q (gzip or none)", *c.Compression)
+			return nil, pathErrorf(child(path, "endpoint"), "empty")
 		}
 	}
-	common, err := otlpSettings(c.Timeout, c.Headers, c.HeadersList, c.TemporalityPreference, c.DefaultHistogramAggregation, path)
+	var err error
+	if e.compression, err = compression(c.Compression, child(path, "compression")); err != nil {
+		return nil, err
+	}
+	if e.common, err = otlpSettings(c.Timeout, c.Headers, c.HeadersList, c.TemporalityPreference, c.DefaultHistogramAggregation, path); err != nil {
+		return nil, err
+	}
+	if c.Tls != nil && !e.insecure {
+		if e.tls, err = tlsConfig(c.Tls.CaFile, c.Tls.CertFile, c.Tls.KeyFile, child(path, "tls")); err != nil {
+			return nil, err
+		}
+	}
+	return b.buildOTLP(e, path)
+}
+
+// compression validates an exporter's compression entry.
+func compression(c *string, path string) (string, error) {
+	if c == nil {
+		return "", nil
+	}
+	if *c != "gzip" && *c != "none" {
+		return "", unsupported(path, "value %q (gzip or none)", *c)
+	}
+	return *c, nil
+}
+
+// buildOTLP builds the exporter for e: fastmeter's native one unless the
+// official ones were chosen. Either reads its OTEL_EXPORTER_OTLP_*
+// variables itself first, as under contrib otelconf; what the file says
+// comes after and wins.
+func (b *builder) buildOTLP(e otlpExporter, path string) (sdkmetric.Exporter, error) {
+	official, err := b.useOfficialOTLP()
 	if err != nil {
 		return nil, err
 	}
-	opts = append(opts, otlpOptions(common, otlpmetrichttp.WithTimeout, otlpmetrichttp.WithHeaders,
-		otlpmetrichttp.WithTemporalitySelector, otlpmetrichttp.WithAggregationSelector)...)
-	if c.Tls != nil {
-		cfg, err := tlsConfig(c.Tls.CaFile, c.Tls.CertFile, c.Tls.KeyFile, child(path, "tls"))
-		if err != nil {
-			return nil, err
-		}
-		if cfg != nil {
-			opts = append(opts, otlpmetrichttp.WithTLSClientConfig(cfg))
-		}
+	var exp sdkmetric.Exporter
+	switch {
+	case !official:
+		exp, err = nativeOTLP(b.ctx, e)
+	case e.grpc:
+		exp, err = officialOTLPGRPC(b.ctx, e)
+	default:
+		exp, err = officialOTLPHTTP(b.ctx, e)
 	}
-	exp, err := otlpmetrichttp.New(b.ctx, opts...)
 	if err != nil {
 		return nil, &PathError{Path: path, Err: err}
 	}
 	return exp, nil
 }
 
-func (b *builder) otlpGRPCExporter(c *conf.OTLPGrpcMetricExporter, path string) (sdkmetric.Exporter, error) {
-	var opts []otlpmetricgrpc.Option
-	insecure := c.Tls != nil && c.Tls.Insecure != nil && *c.Tls.Insecure
-	if c.Endpoint != nil {
-		u, err := url.ParseRequestURI(*c.Endpoint)
-		switch {
-		case err == nil && u.Host != "":
-			opts = append(opts, otlpmetricgrpc.WithEndpoint(u.Host))
-			if u.Scheme == "http" {
-				insecure = true
-			} else if u.Scheme == "https" {
-				insecure = false
-			}
-		case *c.Endpoint != "":
-			// host:port without a scheme, as otelconf accepts it.
-			opts = append(opts, otlpmetricgrpc.WithEndpoint(*c.Endpoint))
-		default:
-			return nil, pathErrorf(child(path, "endpoint"), "empty")
-		}
+// useOfficialOTLP says whether the OTLP exporters are the official ones:
+// WithOfficialOTLPExporter, else OTEL_GO_FASTMETER_OTLP_EXPORTER (read only
+// when the file configures an OTLP exporter).
+func (b *builder) useOfficialOTLP() (bool, error) {
+	if b.officialOTLP {
+		return true, nil
 	}
-	if insecure {
+	official, err := otlpenv.OfficialFromEnv()
+	if err != nil {
+		return false, fmt.Errorf("otelconf: %w", err)
+	}
+	return official, nil
+}
+
+// nativeOTLP builds fastmeter's exporter (github.com/fastmeter/fastmeter/otlp).
+func nativeOTLP(ctx context.Context, e otlpExporter) (sdkmetric.Exporter, error) {
+	opts := []otlp.Option{otlp.WithProtocol(otlp.HTTPProtobuf)}
+	switch {
+	case e.grpc:
+		opts[0] = otlp.WithProtocol(otlp.GRPC)
+	case e.json:
+		opts[0] = otlp.WithProtocol(otlp.HTTPJSON)
+	}
+	if e.host != "" {
+		opts = append(opts, otlp.WithEndpoint(e.host))
+	}
+	if e.urlPath != "" {
+		opts = append(opts, otlp.WithURLPath(e.urlPath))
+	}
+	if e.insecure {
+		opts = append(opts, otlp.WithInsecure())
+	}
+	switch e.compression {
+	case "gzip":
+		opts = append(opts, otlp.WithGzip())
+	case "none":
+		opts = append(opts, otlp.WithNoCompression())
+	}
+	opts = append(opts, otlpOptions(e.common, otlp.WithTimeout, otlp.WithHeaders,
+		otlp.WithTemporalitySelector, otlp.WithAggregationSelector)...)
+	if e.tls != nil {
+		opts = append(opts, otlp.WithTLSConfig(e.tls))
+	}
+	return otlp.New(ctx, opts...)
+}
+
+// officialOTLPHTTP builds the official otlpmetrichttp exporter.
+func officialOTLPHTTP(ctx context.Context, e otlpExporter) (sdkmetric.Exporter, error) {
+	var opts []otlpmetrichttp.Option
+	if e.host != "" {
+		opts = append(opts, otlpmetrichttp.WithEndpoint(e.host))
+	}
+	if e.insecure {
+		opts = append(opts, otlpmetrichttp.WithInsecure())
+	}
+	if e.urlPath != "" {
+		opts = append(opts, otlpmetrichttp.WithURLPath(e.urlPath))
+	}
+	switch e.compression {
+	case "gzip":
+		opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression))
+	case "none":
+		opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.NoCompression))
+	}
+	opts = append(opts, otlpOptions(e.common, otlpmetrichttp.WithTimeout, otlpmetrichttp.WithHeaders,
+		otlpmetrichttp.WithTemporalitySelector, otlpmetrichttp.WithAggregationSelector)...)
+	if e.tls != nil {
+		opts = append(opts, otlpmetrichttp.WithTLSClientConfig(e.tls))
+	}
+	return otlpmetrichttp.New(ctx, opts...)
+}
+
+// officialOTLPGRPC builds the official otlpmetricgrpc exporter.
+func officialOTLPGRPC(ctx context.Context, e otlpExporter) (sdkmetric.Exporter, error) {
+	var opts []otlpmetricgrpc.Option
+	if e.host != "" {
+		opts = append(opts, otlpmetricgrpc.WithEndpoint(e.host))
+	}
+	if e.insecure {
 		opts = append(opts, otlpmetricgrpc.WithInsecure())
 	}
-	if c.Compression != nil {
-		switch *c.Compression {
-		case "gzip":
-			opts = append(opts, otlpmetricgrpc.WithCompressor("gzip"))
-		case "none":
-		default:
-			return nil, unsupported(child(path, "compression"), "value %q (gzip or none)", *c.Compression)
-		}
+	if e.compression == "gzip" {
+		opts = append(opts, otlpmetricgrpc.WithCompressor("gzip"))
 	}
-	common, err := otlpSettings(c.Timeout, c.Headers, c.HeadersList, c.TemporalityPreference, c.DefaultHistogramAggregation, path)
-	if err != nil {
-		return nil, err
-	}
-	opts = append(opts, otlpOptions(common, otlpmetricgrpc.WithTimeout, otlpmetricgrpc.WithHeaders,
+	opts = append(opts, otlpOptions(e.common, otlpmetricgrpc.WithTimeout, otlpmetricgrpc.WithHeaders,
 		otlpmetricgrpc.WithTemporalitySelector, otlpmetricgrpc.WithAggregationSelector)...)
-	if c.Tls != nil && !insecure {
-		cfg, err := tlsConfig(c.Tls.CaFile, c.Tls.CertFile, c.Tls.KeyFile, child(path, "tls"))
-		if err != nil {
-			return nil, err
-		}
-		if cfg != nil {
-			opts = append(opts, otlpmetricgrpc.WithTLSCredentials(credentials.NewTLS(cfg)))
-		}
+	if e.tls != nil {
+		opts = append(opts, otlpmetricgrpc.WithTLSCredentials(credentials.NewTLS(e.tls)))
 	}
-	exp, err := otlpmetricgrpc.New(b.ctx, opts...)
-	if err != nil {
-		return nil, &PathError{Path: path, Err: err}
-	}
-	return exp, nil
+	return otlpmetricgrpc.New(ctx, opts...)
 }
 
 // otlpCommon are the settings both OTLP exporters share, resolved from the

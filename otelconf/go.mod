@@ -6,6 +6,7 @@ replace github.com/fastmeter/fastmeter => ../
 
 require (
 	github.com/fastmeter/fastmeter v0.0.0-00010101000000-000000000000
+	github.com/fastmeter/fastmeter/otlp v0.0.0-00010101000000-000000000000
 	github.com/prometheus/client_golang v1.24.1
 	github.com/prometheus/otlptranslator v1.0.0
 	go.opentelemetry.io/contrib/bridges/prometheus v0.72.0
@@ -106,3 +107,5 @@ require (
 )
 
 replace github.com/fastmeter/fastmeter/prometheus => ../prometheus
+
+replace github.com/fastmeter/fastmeter/otlp => ../otlp

@@ -18,6 +18,7 @@ import (
 type builder struct {
 	ctx           context.Context
 	consoleWriter io.Writer
+	officialOTLP  bool               // WithOfficialOTLPExporter
 	built         []sdkmetric.Reader // shut down if a later entry fails
 }
 

@@ -13,6 +13,7 @@ import (
 	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/fastmeter/fastmeter/internal/testenv"
@@ -44,7 +45,7 @@ func (r *receiver) received() []otlpRequest {
 	return append([]otlpRequest(nil), r.requests...)
 }
 
-// startHTTPReceiver serves OTLP/HTTP protobuf (gzip or not) on every path
+// startHTTPReceiver serves OTLP/HTTP protobuf or JSON (gzip or not) on every path
 // and returns its base URL. Trace exports are answered and not recorded.
 func startHTTPReceiver(t *testing.T) (*receiver, string) {
 	t.Helper()
@@ -66,7 +67,11 @@ func startHTTPReceiver(t *testing.T) (*receiver, string) {
 		}
 		if req.URL.Path == "/v1/metrics" || req.URL.Path == "/custom/metrics" {
 			var msg colmetricpb.ExportMetricsServiceRequest
-			if err := proto.Unmarshal(data, &msg); err != nil {
+			unmarshal := proto.Unmarshal
+			if req.Header.Get("Content-Type") == "application/json" { // OTLP/JSON, from the native exporter
+				unmarshal = protojson.Unmarshal
+			}
+			if err := unmarshal(data, &msg); err != nil {
 				http.Error(w, err.Error(), http.StatusBadRequest)
 				return
 			}

@@ -103,6 +103,7 @@ type options struct {
 	tracerOpts    []sdktrace.TracerProviderOption
 	loggerOpts    []sdklog.LoggerProviderOption
 	consoleWriter io.Writer
+	officialOTLP  bool
 }
 
 type optionFunc func(*options)
@@ -148,6 +149,15 @@ func WithConsoleWriter(w io.Writer) ConfigurationOption {
 	return optionFunc(func(o *options) { o.consoleWriter = w })
 }
 
+// WithOfficialOTLPExporter makes the meter provider's otlp_http and
+// otlp_grpc exporters the official otlpmetrichttp/otlpmetricgrpc instead of
+// fastmeter's native exporter (github.com/fastmeter/fastmeter/otlp), like
+// OTEL_GO_FASTMETER_OTLP_EXPORTER=official. The official OTLP/HTTP exporter
+// cannot send encoding json. fastmeter's addition.
+func WithOfficialOTLPExporter() ConfigurationOption {
+	return optionFunc(func(o *options) { o.officialOTLP = true })
+}
+
 // NewSDK builds the providers of a configuration. Like otelconf's NewSDK,
 // it reads the file named by OTEL_CONFIG_FILE when that variable is set,
 // and that file supersedes WithOpenTelemetryConfiguration; a missing or
@@ -191,7 +201,7 @@ func build(o options) (SDK, error) {
 	if err != nil {
 		return SDK{}, err
 	}
-	b := &builder{ctx: o.ctx, consoleWriter: o.consoleWriter}
+	b := &builder{ctx: o.ctx, consoleWriter: o.consoleWriter, officialOTLP: o.officialOTLP}
 	mp, err := b.newMeterProvider(o.cfg.MeterProvider, res, o.meterOpts)
 	if err != nil {
 		return SDK{}, err

@@ -11,7 +11,29 @@
 //	exp, err := otlp.New(ctx, otlp.WithEndpointURL("http://localhost:4318/v1/metrics"))
 //	mp := fastmeter.NewMeterProvider(fastmeter.WithReader(fastmeter.NewPeriodicReader(exp)))
 //
-// What it does not do yet: read OTEL_EXPORTER_OTLP_* environment variables
-// (configure it with options), and autoconfig does not select it (it still
-// builds the official exporters). See the README's "Native OTLP exporter".
+// # Environment
+//
+// Like the official exporters, New reads the OTEL_EXPORTER_OTLP_* variables
+// of the metrics signal: _PROTOCOL (grpc, http/protobuf, http/json),
+// _ENDPOINT (the general one is a base URL that gets /v1/metrics appended,
+// the METRICS_ one is used as it is), _INSECURE, _HEADERS, _COMPRESSION,
+// _TIMEOUT, _CERTIFICATE, _CLIENT_CERTIFICATE, _CLIENT_KEY, and
+// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE and
+// _DEFAULT_HISTOGRAM_AGGREGATION; the METRICS_ form of each wins over the
+// general one. Options override the variables setting by setting, as in the
+// official exporters (WithEndpointURL replaces the endpoint variables,
+// WithHeaders the header variables, WithEndpoint an endpoint variable's host
+// only, ...), and a variable whose setting an option replaces is not
+// validated. Unlike the official exporters, which log
+// an unusable value and ignore it, New returns an *EnvError naming each
+// unusable variable (never echoing a header value). autoconfig
+// (github.com/fastmeter/fastmeter/autoconfig) parses the variables with the
+// same code and uses this exporter by default.
+//
+// Over HTTP the exporter honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY
+// (net/http's http.ProxyFromEnvironment). Over gRPC, grpc-go tunnels the
+// connection through HTTPS_PROXY with HTTP CONNECT (not HTTP_PROXY) unless
+// NO_PROXY excludes the target, passing the target's name to the proxy to
+// resolve; a custom dialer given with WithGRPCDialOption, or
+// grpc.WithNoProxy, turns that off.
 package otlp

@@ -53,10 +53,15 @@ type Exporter struct {
 
 var _ fastmeter.Exporter = (*Exporter)(nil)
 
-// New returns an Exporter configured by opts. It does not connect: the first
-// Export does (gRPC connects lazily; HTTP per request).
+// New returns an Exporter configured by the OTEL_EXPORTER_OTLP_* environment
+// variables and opts, which override them setting by setting (see the
+// package documentation); an unusable variable is an *EnvError. It does not
+// connect: the first Export does (gRPC connects lazily; HTTP per request).
 func New(_ context.Context, opts ...Option) (*Exporter, error) {
-	cfg := newConfig(opts)
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
 	e := &Exporter{
 		cfg:  cfg,
 		busy: make(chan struct{}, 1),
@@ -67,7 +72,6 @@ func New(_ context.Context, opts ...Option) (*Exporter, error) {
 			MaxElapsedTime:  cfg.retry.MaxElapsedTime,
 		},
 	}
-	var err error
 	switch cfg.protocol {
 	case HTTPProtobuf, HTTPJSON:
 		e.sender, err = newHTTPSender(cfg)

@@ -35,7 +35,8 @@
 # module imported and the fastmeter modules it is built on (the root module
 # requires sdk/metric for the contract types it aliases; autoexport is
 # autoconfig's readers; autoexport and otelconf serve Prometheus with
-# fastmeter's own exporter). Beyond those, a module on a pair's allow-list
+# fastmeter's own exporter and send OTLP with fastmeter's own otlp exporter
+# by default, the official ones staying selectable). Beyond those, a module on a pair's allow-list
 # says below why it is needed.
 #
 # Needs the Go module proxy (or a module cache that has these modules).
@@ -275,7 +276,8 @@ check_pair autoexport autoexport \
 	go.opentelemetry.io/contrib/exporters/autoexport \
 	"go.opentelemetry.io/contrib/exporters/autoexport@v0.72.0 $official_sdk@v1.47.0" \
 	"$fastmeter_module/autoexport" \
-	"$fastmeter_module" "$fastmeter_module/autoexport" "$fastmeter_module/autoconfig" "$fastmeter_module/prometheus"
+	"$fastmeter_module" "$fastmeter_module/autoexport" "$fastmeter_module/autoconfig" "$fastmeter_module/prometheus" \
+	"$fastmeter_module/otlp"
 
 # otelconf's one module beyond fastmeter's own: the contrib Prometheus
 # bridge, for the prometheus/development producer of a reader's producers
@@ -285,7 +287,7 @@ check_pair otelconf otelconf \
 	go.opentelemetry.io/contrib/otelconf/x \
 	"go.opentelemetry.io/contrib/otelconf@v0.27.0 $official_sdk@v1.47.0" \
 	"$fastmeter_module/otelconf" \
-	"$fastmeter_module" "$fastmeter_module/otelconf" "$fastmeter_module/prometheus" \
+	"$fastmeter_module" "$fastmeter_module/otelconf" "$fastmeter_module/prometheus" "$fastmeter_module/otlp" \
 	go.opentelemetry.io/contrib/bridges/prometheus
 
 check_pair otlp otlp \

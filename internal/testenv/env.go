@@ -16,3 +16,12 @@ func CleanEnv(t testing.TB) {
 		}
 	}
 }
+
+// SetEnv is CleanEnv, then sets every variable of env for the test.
+func SetEnv(t testing.TB, env map[string]string) {
+	t.Helper()
+	CleanEnv(t)
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+}

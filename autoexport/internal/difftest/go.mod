@@ -8,6 +8,7 @@ replace (
 	github.com/fastmeter/fastmeter => ../../..
 	github.com/fastmeter/fastmeter/autoconfig => ../../../autoconfig
 	github.com/fastmeter/fastmeter/autoexport => ../..
+	github.com/fastmeter/fastmeter/otlp => ../../../otlp
 	github.com/fastmeter/fastmeter/prometheus => ../../../prometheus
 )
 
@@ -29,6 +30,7 @@ require (
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/fastmeter/fastmeter/autoconfig v0.0.0-00010101000000-000000000000 // indirect
+	github.com/fastmeter/fastmeter/otlp v0.0.0-00010101000000-000000000000 // indirect
 	github.com/fastmeter/fastmeter/prometheus v0.0.0-00010101000000-000000000000 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect

@@ -55,7 +55,11 @@ func (r Retry) Do(ctx context.Context, send func(context.Context) error) error {
 			return fmt.Errorf("otlp: giving up after %d attempts (retry budget %v): %w", attempt, r.MaxElapsedTime, err)
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			return fmt.Errorf("otlp: giving up after %d attempts (next attempt in %v is past the deadline): %w", attempt, wait, err)
+			// It wraps context.DeadlineExceeded: the export cannot succeed by
+			// its deadline, and callers test for that as for a wait that ran
+			// into it.
+			return fmt.Errorf("otlp: giving up after %d attempts (next attempt in %v is past the deadline: %w): %w",
+				attempt, wait, context.DeadlineExceeded, err)
 		}
 		if timer == nil {
 			timer = time.NewTimer(wait)
