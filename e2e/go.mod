@@ -8,7 +8,6 @@ replace (
 	github.com/fastmeter/fastmeter => ../
 	github.com/fastmeter/fastmeter/autoconfig => ../autoconfig
 	github.com/fastmeter/fastmeter/autoexport => ../autoexport
-	github.com/fastmeter/fastmeter/otlp => ../otlp
 	github.com/fastmeter/fastmeter/prometheus => ../prometheus
 )
 
@@ -50,7 +49,6 @@ require (
 	github.com/aws/smithy-go v1.28.2 // indirect
 	github.com/brunoscheufler/aws-ecs-metadata-go v0.0.0-20221221133751-67e37ae746cd // indirect
 	github.com/davecgh/go-spew v1.1.2-0.20180830191138-d8f796af33cc // indirect
-	github.com/fastmeter/fastmeter/otlp v0.0.0-00010101000000-000000000000 // indirect
 	github.com/fxamacker/cbor/v2 v2.9.4 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
