@@ -8,6 +8,7 @@ replace (
 	github.com/fastmeter/fastmeter => ../
 	github.com/fastmeter/fastmeter/autoconfig => ../autoconfig
 	github.com/fastmeter/fastmeter/autoexport => ../autoexport
+	github.com/fastmeter/fastmeter/otlp => ../otlp
 	github.com/fastmeter/fastmeter/prometheus => ../prometheus
 )
 
@@ -121,4 +122,3 @@ require (
 
 replace github.com/fastmeter/fastmeter/otelconf => ../otelconf
 
-replace github.com/fastmeter/fastmeter/otlp => ../otlp
