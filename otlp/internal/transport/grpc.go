@@ -67,7 +67,10 @@ func (unpooled) Put(*[]byte) {}
 // produces the wire bytes.
 type bytesCodec struct{}
 
-func (bytesCodec) Name() string { return "proto" } // the bytes are protobuf
+// Name is empty, so that requests carry Content-Type application/grpc,
+// which means protobuf, as the official exporter's do; a name would make it
+// application/grpc+<name>, a string gRPC builds on every call.
+func (bytesCodec) Name() string { return "" }
 
 func (bytesCodec) Marshal(v any) (mem.BufferSlice, error) {
 	m, ok := v.(*rawMessage)
