@@ -4,67 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/mem"
 
 	"github.com/fastmeter/fastmeter/otlp"
 )
-
-// discardMessage and discardCodec let the local gRPC receiver take requests
-// without decoding or copying them, as the HTTP receiver does: the benchmark
-// measures the exporting side.
-type discardMessage struct{ n int }
-
-type discardCodec struct{}
-
-func (discardCodec) Name() string { return "proto" }
-
-func (discardCodec) Marshal(any) (mem.BufferSlice, error) { return nil, nil } // an empty response
-
-func (discardCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	if m, ok := v.(*discardMessage); ok {
-		m.n = data.Len()
-	}
-	return nil
-}
-
-// otlpReceivers starts a local OTLP/HTTP and OTLP/gRPC receiver that read
-// and discard requests; received counts the request bytes.
-func otlpReceivers(b *testing.B, received *atomic.Int64) (httpURL, grpcAddr string) {
-	b.Helper()
-	httpSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n, _ := io.Copy(io.Discard, r.Body)
-		received.Add(n)
-		w.Header().Set("Content-Type", "application/x-protobuf")
-	}))
-	b.Cleanup(httpSrv.Close)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	grpcSrv := grpc.NewServer(grpc.ForceServerCodecV2(discardCodec{}), grpc.UnknownServiceHandler(func(_ any, stream grpc.ServerStream) error {
-		var m discardMessage
-		if err := stream.RecvMsg(&m); err != nil {
-			return err
-		}
-		received.Add(int64(m.n))
-		return stream.SendMsg(&m)
-	}))
-	go func() { _ = grpcSrv.Serve(lis) }()
-	b.Cleanup(grpcSrv.Stop)
-	return httpSrv.URL + "/v1/metrics", lis.Addr().String()
-}
 
 // otlpExporter is the exporter a library is paired with: fastmeter with its
 // native exporter, the official SDK with the official one.
@@ -89,8 +37,7 @@ func otlpExporter(ctx context.Context, lib, transport, httpURL, grpcAddr string)
 // SDK with the official exporters.
 // BenchmarkOTLPExport/<library>/<counter|histogram>/<http|grpc>/10000-series.
 func BenchmarkOTLPExport(b *testing.B) {
-	var received atomic.Int64
-	httpURL, grpcAddr := otlpReceivers(b, &received)
+	httpURL, grpcAddr, received := otlpReceivers(b)
 	for _, lib := range libraries() {
 		for _, kind := range []instrumentKind{counter, histogram} {
 			for _, transport := range []string{"http", "grpc"} {
@@ -116,7 +63,7 @@ func BenchmarkOTLPExport(b *testing.B) {
 					if err := p.Export(exporter); err != nil { // warm-up
 						b.Fatal(err)
 					}
-					timeExports(b, p, exporter, &received)
+					timeExports(b, p, exporter, received)
 				})
 			}
 		}

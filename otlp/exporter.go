@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync"
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel"
@@ -45,10 +46,13 @@ type Exporter struct {
 	sender transport.Sender
 	retry  transport.Retry
 
-	busy     chan struct{} // a one-slot semaphore held by the running Export
-	stopped  atomic.Bool
-	stopCtx  context.Context // cancelled by Shutdown, aborting a retrying Export
-	stopFunc context.CancelFunc
+	busy    chan struct{} // a one-slot semaphore held by the running Export
+	stopped atomic.Bool
+
+	// abortMu guards abort: the running Export's cancel, which Shutdown
+	// calls to abort its retries.
+	abortMu sync.Mutex
+	abort   context.CancelFunc
 }
 
 var _ fastmeter.Exporter = (*Exporter)(nil)
@@ -89,7 +93,6 @@ func New(_ context.Context, opts ...Option) (*Exporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.stopCtx, e.stopFunc = context.WithCancel(context.Background())
 	return e, nil
 }
 
@@ -179,7 +182,11 @@ func (e *Exporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) e
 		ctx, cancel = context.WithCancel(ctx)
 	}
 	defer cancel()
-	defer context.AfterFunc(e.stopCtx, cancel)() // Shutdown aborts a retrying export
+	if e.abortable(cancel) {
+		defer e.abortable(nil)
+	} else {
+		cancel() // Shutdown began as this Export did
+	}
 
 	body, encErr := e.enc.Encode(rm)
 	if n := e.enc.Repaired(); n > 0 {
@@ -199,6 +206,18 @@ func (e *Exporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) e
 	return errors.Join(encErr, sendErr)
 }
 
+// abortable makes cancel the one Shutdown calls (nil: none), and reports
+// whether Shutdown has not begun. The flag is read under the lock Shutdown
+// takes to call abort after setting it, so either Shutdown sees the cancel
+// or the Export sees the flag. (Rather than a context.AfterFunc on a
+// shutdown context: that costs two allocations per export.)
+func (e *Exporter) abortable(cancel context.CancelFunc) bool {
+	e.abortMu.Lock()
+	defer e.abortMu.Unlock()
+	e.abort = cancel
+	return !e.stopped.Load()
+}
+
 // ForceFlush does nothing: the Exporter holds no data between exports.
 func (e *Exporter) ForceFlush(ctx context.Context) error { return ctx.Err() }
 
@@ -208,7 +227,11 @@ func (e *Exporter) Shutdown(ctx context.Context) error {
 	if !e.stopped.CompareAndSwap(false, true) {
 		return ErrShutdown
 	}
-	e.stopFunc()
+	e.abortMu.Lock()
+	if e.abort != nil {
+		e.abort()
+	}
+	e.abortMu.Unlock()
 	select {
 	case e.busy <- struct{}{}:
 	case <-ctx.Done():

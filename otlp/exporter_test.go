@@ -405,6 +405,28 @@ func TestShutdownAbortsRetries(t *testing.T) {
 	}
 }
 
+// A Shutdown racing an Export that starts at the same moment never leaves
+// the Export retrying: either the Export sees the shutdown, or Shutdown
+// aborts it (an Export left retrying for an hour would hang the test). With
+// -race it also checks the hand-off of the Export's cancel to Shutdown is
+// synchronised.
+func TestShutdownRacingExport(t *testing.T) {
+	recv := newHTTPReceiver(t, func(_ int, w http.ResponseWriter) { w.WriteHeader(http.StatusServiceUnavailable) })
+	slow := otlp.RetryConfig{Enabled: true, InitialInterval: time.Hour, MaxInterval: time.Hour}
+	rm := fixture.Counters(1)
+	for range 50 {
+		exp := newExporter(t, otlp.WithEndpointURL(recv.URL), otlp.WithRetry(slow), otlp.WithTimeout(0))
+		done := make(chan error, 1)
+		go func() { done <- exp.Export(context.Background(), &rm) }()
+		if err := exp.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; !errors.Is(err, otlp.ErrShutdown) && !errors.Is(err, context.Canceled) {
+			t.Fatalf("an Export racing Shutdown returned %v", err)
+		}
+	}
+}
+
 // Concurrent Exports are serialised and each is delivered exactly once.
 func TestConcurrentExports(t *testing.T) {
 	recv := newHTTPReceiver(t, nil)

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding/gzip"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
@@ -40,35 +41,65 @@ type GRPCSender struct {
 	conn     *grpc.ClientConn
 	md       metadata.MD
 	callOpts []grpc.CallOption
+	req      rawMessage
 	reply    rawMessage
 }
 
 // rawMessage is what bytesCodec marshals and unmarshals: the encoded message.
-type rawMessage struct{ b []byte }
+type rawMessage struct {
+	b   []byte
+	out [1]mem.Buffer // the one-buffer slice Marshal hands gRPC, reused
+}
 
-// bytesCodec hands a *rawMessage's bytes to gRPC as the request and copies
-// the response into one, so the exporter's encoder, not protobuf
-// reflection, produces the wire bytes.
+// unpooled is the mem.BufferPool of a request's bytes: they are the
+// encoder's, so gRPC's release of them returns nothing anywhere. Wrapping
+// them with it (mem.NewBuffer) takes a gRPC buffer object from its pool,
+// where a mem.SliceBuffer would allocate its interface box every export.
+type unpooled struct{}
+
+func (unpooled) Get(n int) *[]byte { b := make([]byte, n); return &b }
+
+func (unpooled) Put(*[]byte) {}
+
+// bytesCodec hands a *rawMessage's bytes to gRPC as the request, as one
+// buffer gRPC writes as is (no copy, no marshalling), and copies the
+// response into one, so the exporter's encoder, not protobuf reflection,
+// produces the wire bytes.
 type bytesCodec struct{}
 
-func (bytesCodec) Name() string { return "proto" } // the bytes are protobuf
+// Name is empty, so that requests carry Content-Type application/grpc,
+// which means protobuf, as the official exporter's do; a name would make it
+// application/grpc+<name>, a string gRPC builds on every call.
+func (bytesCodec) Name() string { return "" }
 
-func (bytesCodec) Marshal(v any) ([]byte, error) {
+func (bytesCodec) Marshal(v any) (mem.BufferSlice, error) {
 	m, ok := v.(*rawMessage)
 	if !ok {
 		return nil, fmt.Errorf("otlp: bytes codec cannot marshal %T", v)
 	}
-	return m.b, nil
+	m.out[0] = mem.NewBuffer(&m.b, unpooled{})
+	return m.out[:], nil
 }
 
-func (bytesCodec) Unmarshal(data []byte, v any) error {
+func (bytesCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	m, ok := v.(*rawMessage)
 	if !ok {
 		return fmt.Errorf("otlp: bytes codec cannot unmarshal into %T", v)
 	}
-	m.b = append(m.b[:0], data...) // data is gRPC's and may be reused
+	m.b = m.b[:0]
+	for _, buf := range data { // gRPC's buffers, freed after Unmarshal
+		m.b = append(m.b, buf.ReadOnlyData()...)
+	}
 	return nil
 }
+
+const (
+	// writeBufferSize is the gRPC connection's write buffer (gRPC's
+	// default is 32 KiB).
+	writeBufferSize = 1 << 20
+	// receiveWindow is gRPC's default initial window, set explicitly.
+	receiveWindow = 64 << 10
+)
 
 // NewGRPCSender returns a sender for cfg; it connects lazily.
 func NewGRPCSender(cfg GRPCConfig) (*GRPCSender, error) {
@@ -80,13 +111,25 @@ func NewGRPCSender(cfg GRPCConfig) (*GRPCSender, error) {
 		}
 		creds = credentials.NewTLS(tc)
 	}
-	opts := append([]grpc.DialOption{grpc.WithTransportCredentials(creds)}, cfg.DialOptions...)
+	opts := append([]grpc.DialOption{
+		grpc.WithTransportCredentials(creds),
+		// A request is megabytes written at once: a write buffer that holds
+		// a good part of it means fewer, larger writes, and gives the
+		// receiver's flow control (its bandwidth-delay estimate) large
+		// samples, so its window grows fast and it sends few PING and
+		// WINDOW_UPDATE frames, each of which costs gRPC allocations here.
+		grpc.WithWriteBufferSize(writeBufferSize),
+		// Responses are a few bytes: fixed receive windows turn off the
+		// client's own bandwidth-delay PINGs.
+		grpc.WithInitialWindowSize(receiveWindow),
+		grpc.WithInitialConnWindowSize(receiveWindow),
+	}, cfg.DialOptions...)
 	conn, err := grpc.NewClient(cfg.Target, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("otlp: grpc target %q: %w", cfg.Target, err)
 	}
 	s := &GRPCSender{conn: conn, md: metadata.New(cfg.Headers)}
-	s.callOpts = []grpc.CallOption{grpc.ForceCodec(bytesCodec{})}
+	s.callOpts = []grpc.CallOption{grpc.ForceCodecV2(bytesCodec{})}
 	if cfg.Gzip {
 		s.callOpts = append(s.callOpts, grpc.UseCompressor(gzip.Name))
 	}
@@ -99,8 +142,9 @@ func (s *GRPCSender) Send(ctx context.Context, body []byte) (PartialSuccess, err
 	if len(s.md) > 0 {
 		ctx = metadata.NewOutgoingContext(ctx, s.md)
 	}
-	req := rawMessage{b: body}
-	err := s.conn.Invoke(ctx, exportMethod, &req, &s.reply, s.callOpts...)
+	s.req.b = body
+	err := s.conn.Invoke(ctx, exportMethod, &s.req, &s.reply, s.callOpts...)
+	s.req.b, s.req.out[0] = nil, nil // body is the encoder's: do not keep it
 	if err == nil {
 		return partialFromProto(s.reply.b)
 	}

@@ -38,15 +38,18 @@ func (r Retry) Do(ctx context.Context, send func(context.Context) error) error {
 	var previous error // the last retryable failure, reported if the deadline cuts the next attempt
 	for attempt := 1; ; attempt++ {
 		err := send(ctx)
-		var retryable *RetryableError
-		if err == nil || !r.Enabled || !errors.As(err, &retryable) {
-			if err != nil && previous != nil && ctx.Err() != nil {
+		if err == nil {
+			return nil
+		}
+		after, retryable := retryableAfter(err)
+		if !r.Enabled || !retryable {
+			if previous != nil && ctx.Err() != nil {
 				return fmt.Errorf("%w (after %d attempts; the one before failed with: %w)", err, attempt, previous)
 			}
 			return err
 		}
 		previous = err
-		wait := retryable.After
+		wait := after
 		if wait <= 0 {
 			wait = time.Duration(float64(interval) * (1 - jitter + 2*jitter*rand.Float64()))
 			interval = min(2*interval, r.MaxInterval)
@@ -73,4 +76,15 @@ func (r Retry) Do(ctx context.Context, send func(context.Context) error) error {
 		case <-timer.C:
 		}
 	}
+}
+
+// retryableAfter reports whether err is a *RetryableError, and its throttle
+// delay. It is apart from Do so that its errors.As target, which escapes,
+// is allocated on failures only, not by every successful export.
+func retryableAfter(err error) (time.Duration, bool) {
+	var retryable *RetryableError
+	if !errors.As(err, &retryable) {
+		return 0, false
+	}
+	return retryable.After, true
 }

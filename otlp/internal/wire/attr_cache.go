@@ -7,12 +7,18 @@ import (
 // attrCache keeps the encoded KeyValues of data points' attribute sets
 // across exports, so a series exported every interval is encoded once:
 // reading an attribute.Set goes through reflection and was most of the cost
-// of encoding a data point, while a hit here is one map lookup on the set's
-// hash, an equality check of the sets (hashes can collide) and a copy.
+// of encoding a data point.
+//
+// A lookup first tries the entry the same data point (the same position in
+// the export's sequence of attribute sets) used in the previous export: an
+// SDK collects its series in a stable order, so this hint is right for
+// nearly every point and costs one identity check (sameSet) instead of a map
+// lookup. Otherwise it looks the set's hash up in a map and checks the sets
+// are the same (hashes can collide).
 //
 // Entries not used for sweepEvery exports are dropped by a sweep that also
-// compacts the byte arena; the maps, entries and both arenas are reused, so
-// a warm cache allocates only for series it has not seen.
+// compacts the byte arena; the maps, entries, hints and both arenas are
+// reused, so a warm cache allocates only for series it has not seen.
 type attrCache struct {
 	// index maps a set's hash to its entry, one map per field number the
 	// attributes are framed in (indexSlot).
@@ -21,6 +27,11 @@ type attrCache struct {
 	arena   []byte
 	spare   []byte // the arena a sweep compacts into
 	export  uint32 // exports encoded so far
+
+	// prev holds, by position, the entry each attrSet of the previous
+	// export used (-1: none); next is being filled by this export's.
+	prev, next []int32
+	remap      []int32 // a sweep's old entry index to new (-1: dropped)
 }
 
 // sweepEvery is how many exports an unused entry survives, and how often
@@ -56,6 +67,7 @@ func (c *attrCache) begin() {
 		}
 	}
 	c.export++
+	c.prev, c.next = c.next, c.prev[:0]
 	if c.export%sweepEvery == 0 {
 		c.sweep()
 	}
@@ -69,10 +81,13 @@ func (c *attrCache) sweep() {
 	}
 	kept := c.entries[:0]
 	c.spare = c.spare[:0]
+	c.remap = c.remap[:0]
 	for _, e := range c.entries {
 		if c.export-e.used > sweepEvery {
+			c.remap = append(c.remap, -1)
 			continue
 		}
+		c.remap = append(c.remap, int32(len(kept))) //nolint:gosec // entries < 2^31
 		start := len(c.spare)
 		c.spare = append(c.spare, c.arena[e.start:e.end]...)
 		e.start, e.end = start, len(c.spare)
@@ -82,6 +97,11 @@ func (c *attrCache) sweep() {
 	clear(c.entries[len(kept):]) // release the dropped sets
 	c.entries = kept
 	c.arena, c.spare = c.spare, c.arena
+	for k, i := range c.prev {
+		if i >= 0 {
+			c.prev[k] = c.remap[i]
+		}
+	}
 }
 
 // attrSet writes the attributes of a data point's set as KeyValues in field
@@ -92,23 +112,41 @@ func (p *protoBuffer) attrSet(num protoNum, set *attribute.Set) {
 	}
 	c := &p.cache
 	slot := indexSlot(num)
+	if k := len(c.next); k < len(c.prev) {
+		if i := c.prev[k]; i >= 0 {
+			if e := &c.entries[i]; int(e.slot) == slot && sameSet(&e.set, set) {
+				p.hit(i)
+				return
+			}
+		}
+	}
 	d := set.Equivalent()
 	i, found := c.index[slot][d]
-	if found {
-		e := &c.entries[i]
-		if e.set.Equals(set) {
-			e.used = c.export
-			p.b = append(p.b, c.arena[e.start:e.end]...)
-			return
-		}
+	if found && sameSet(&c.entries[i].set, set) {
+		p.hit(i)
+		return
 	}
 	start := len(p.b)
 	p.attrIter(num, set.Iter())
 	if found {
-		return // a hash collision: the first set keeps the entry, this one is encoded every time
+		// A hash collision: the first set keeps the entry, this one is
+		// encoded every time.
+		c.next = append(c.next, -1)
+		return
 	}
 	arenaStart := len(c.arena)
 	c.arena = append(c.arena, p.b[start:]...)
-	c.index[slot][d] = int32(len(c.entries)) //nolint:gosec // entries < 2^31
+	i = int32(len(c.entries)) //nolint:gosec // entries < 2^31
+	c.index[slot][d] = i
 	c.entries = append(c.entries, attrEntry{set: *set, start: arenaStart, end: len(c.arena), slot: uint8(slot), used: c.export})
+	c.next = append(c.next, i)
+}
+
+// hit writes cached entry i and records it as this position's hint.
+func (p *protoBuffer) hit(i int32) {
+	c := &p.cache
+	e := &c.entries[i]
+	e.used = c.export
+	p.b = append(p.b, c.arena[e.start:e.end]...)
+	c.next = append(c.next, i)
 }

@@ -26,6 +26,7 @@ func (e *ProtoEncoder) Encode(rm *metricdata.ResourceMetrics) ([]byte, error) {
 	p.repaired = 0
 	p.lastBounds, p.lastBoundsLen = nil, 0 // a slice may change between requests
 	p.cache.begin()
+	p.prevMetricLens, p.metricLens = p.metricLens, p.prevMetricLens[:0]
 	var errs []error
 	// The outer messages span the whole request: reserving the length width
 	// of the last request (exports of one provider are alike in size) saves
@@ -103,11 +104,19 @@ func exponentialData[N int64 | float64](p *protoBuffer, e metricdata.Exponential
 
 // metric writes one Metric (ScopeMetrics.metrics); check has accepted it.
 func (p *protoBuffer) metric(m *metricdata.Metrics) {
-	// A data point takes at least minPointSize bytes, so the point count
-	// bounds the metric's length from below: reserving that width spares
-	// moving a large metric's points in close.
-	width := lengthWidth(minPointSize * pointCount(m.Data))
+	// The metric and its data field are framed with the width of the length
+	// this metric (by position) had in the previous export, since exports of
+	// one provider are alike: a large metric whose width is guessed wrong is
+	// moved in close, megabytes for thousands of histogram points. A data
+	// point takes at least minPointSize bytes, so the point count bounds the
+	// length from below when there is no previous export.
+	size := minPointSize * pointCount(m.Data)
+	if k := len(p.metricLens); k < len(p.prevMetricLens) {
+		size = max(size, p.prevMetricLens[k])
+	}
+	width := lengthWidth(size)
 	at := p.openReserving(2, width)
+	start := len(p.b)
 	p.str(1, m.Name)
 	p.str(2, m.Description)
 	p.str(3, m.Unit)
@@ -133,6 +142,7 @@ func (p *protoBuffer) metric(m *metricdata.Metrics) {
 		p.summaryPoints(a.DataPoints)
 		p.close(dataAt)
 	}
+	p.metricLens = append(p.metricLens, len(p.b)-start)
 	p.close(at)
 }
 

@@ -25,6 +25,10 @@ type protoBuffer struct {
 	lastBounds    *float64
 	lastBoundsLen int
 	boundsBytes   []byte
+
+	// The body lengths of the metrics of this request and of the previous
+	// one, in order: the guess of a metric's length width (protobuf.go, metric).
+	metricLens, prevMetricLens []int
 }
 
 // open starts a length-delimited field and returns the offset close needs;
