@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -296,5 +297,41 @@ func TestSelfObservabilityCounts(t *testing.T) {
 	}
 	if intsSeries != 3 { // a, b and the overflow series
 		t.Errorf("ints series = %d, want 3", intsSeries)
+	}
+}
+
+// BenchmarkCollectSelfObservability measures what self-observability adds
+// to a collection (it adds nothing to a measurement): one histogram record
+// and one pass over the result counting each stream's points.
+func BenchmarkCollectSelfObservability(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		name := "Off"
+		if on {
+			name = "On"
+		}
+		b.Run(name, func(b *testing.B) {
+			observer := fastmeter.NewManualReader()
+			otel.SetMeterProvider(fastmeter.NewMeterProvider(fastmeter.WithReader(observer)))
+			if on {
+				b.Setenv("OTEL_GO_X_OBSERVABILITY", "true")
+			}
+			r := fastmeter.NewManualReader()
+			mp := fastmeter.NewMeterProvider(fastmeter.WithReader(r))
+			m := mp.Meter("bench")
+			for i := range 20 {
+				c, _ := m.Int64Counter(fmt.Sprintf("counter.%d", i))
+				for j := range 10 {
+					c.Add(context.Background(), 1, metric.WithAttributes(attribute.Int("j", j)))
+				}
+			}
+			var rm metricdata.ResourceMetrics
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := r.Collect(ctx, &rm); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
