@@ -6,6 +6,7 @@ import (
 
 	"github.com/fastmeter/fastmeter/internal/globallog"
 	"github.com/fastmeter/fastmeter/internal/ratelimit"
+	"github.com/fastmeter/fastmeter/internal/selfobs"
 )
 
 // badInput counts and reports invalid measurements of one instrument. The
@@ -18,6 +19,7 @@ type badInput struct {
 }
 
 func (b *badInput) drop(reason string) {
+	selfobs.Invalid()
 	since, report := b.limit.Event(time.Now())
 	if !report {
 		return

@@ -27,6 +27,10 @@ type exporterPanicError struct {
 	stack []byte
 }
 
+// ErrorType is the error.type of a panicking exporter call in the
+// self-metrics (semconv.ErrorType reads it).
+func (e *exporterPanicError) ErrorType() string { return "panic" }
+
 func (e *exporterPanicError) Error() string {
 	return fmt.Sprintf("fastmeter: the exporter's %s panicked: %v", e.call, e.value)
 }

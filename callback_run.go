@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel"
 
 	"github.com/fastmeter/fastmeter/internal/ratelimit"
+	"github.com/fastmeter/fastmeter/internal/selfobs"
 )
 
 // How the observations made through one callback entry reach its streams.
@@ -93,6 +94,7 @@ func (e *callbackEntry) missed(l *ratelimit.Limiter, format string) {
 }
 
 func (e *callbackEntry) reportAbandoned() {
+	selfobs.Abandoned()
 	e.missed(&e.abandonedReports, "fastmeter: the callback of %s did not return by the collection's callback deadline and was abandoned "+
 		"(%d time(s) since the last report): the collection went on without it, its streams report only what it observed before the deadline, "+
 		"whatever it observes later is dropped, and it is not started again until it returns")

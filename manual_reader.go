@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/fastmeter/fastmeter/internal/selfobs"
 )
 
 // ManualReader is a Reader the application collects on demand.
@@ -18,7 +20,8 @@ var _ Reader = (*ManualReader)(nil)
 
 // NewManualReader returns a Reader collected by calling Collect.
 func NewManualReader(opts ...ManualReaderOption) *ManualReader {
-	r := &ManualReader{readerCore: readerCore{cfg: defaultReaderSettings()}}
+	r := &ManualReader{readerCore: readerCore{cfg: defaultReaderSettings(),
+		obs: selfobs.NewReader(selfobs.ManualReaderType, selfobs.NextID(selfobs.ManualReaderType))}}
 	for _, o := range opts {
 		if o != nil {
 			r.cfg = o.applyManual(r.cfg)
@@ -42,6 +45,7 @@ func (r *ManualReader) Shutdown(context.Context) error {
 	err := ErrReaderShutdown
 	r.once.Do(func() {
 		r.shutdown.Store(true)
+		r.obs.Close()
 		err = nil
 	})
 	return err

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/fastmeter/fastmeter/internal/globallog"
+	"github.com/fastmeter/fastmeter/internal/selfobs"
 )
 
 const (
@@ -156,7 +157,8 @@ func NewPeriodicReader(exporter Exporter, options ...PeriodicReaderOption) *Peri
 		s.aggregation = exporter.Aggregation
 	}
 	return &PeriodicReader{
-		readerCore:   readerCore{cfg: s.readerSettings},
+		readerCore: readerCore{cfg: s.readerSettings,
+			obs: selfobs.NewReader(selfobs.PeriodicReaderType, selfobs.NextID(selfobs.PeriodicReaderType))},
 		exporter:     exporter,
 		interval:     s.interval,
 		timeout:      s.timeout,
@@ -235,7 +237,9 @@ func (r *PeriodicReader) collectAndExportHolding(cx exportContexts) error {
 	if box == nil {
 		return ErrReaderNotRegistered
 	}
+	start := r.obs.Start()
 	collectErr := box.s.produce(cx.collect, &r.rm, r.cfg.producers)
+	r.obs.Collected(cx.collect, start, &r.rm, collectErr)
 	var abandoned *collectionAbandonedError
 	if r.exporter == nil || errors.As(collectErr, &abandoned) {
 		return collectErr
@@ -245,12 +249,12 @@ func (r *PeriodicReader) collectAndExportHolding(cx exportContexts) error {
 	// The exporter's error is returned as it is (joined only with a
 	// collection error), so a caller comparing it finds the exporter's own.
 	if r.maxBatch <= 0 {
-		return joinErrors(collectErr, r.exporter.Export(cx.collect, &r.rm))
+		return joinErrors(collectErr, r.export(cx.collect, &r.rm))
 	}
 	return joinErrors(collectErr, exportInBatches(&r.rm, r.maxBatch, func(batch *metricdata.ResourceMetrics) error {
 		ctx, cancel := cx.batch()
 		defer cancel()
-		return r.exporter.Export(ctx, batch)
+		return r.export(ctx, batch)
 	}))
 }
 
@@ -340,6 +344,7 @@ func (r *PeriodicReader) Shutdown(ctx context.Context) error {
 			err = joinErrors(err, r.collectAndExport(ctx, cx))
 		}
 		r.shutdown.Store(true)
+		r.obs.Close()
 		if r.exporter != nil {
 			// The exporter is shut down whatever the final export did; as
 			// in the official SDK, its error is the result only when the

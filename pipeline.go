@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/fastmeter/fastmeter/internal/globallog"
+	"github.com/fastmeter/fastmeter/internal/selfobs"
 )
 
 // pipeline is one reader's view of a provider: the streams built for it,
@@ -271,6 +272,7 @@ func (e *collectionAbandonedError) Unwrap() error { return e.err }
 func runCallback(ctx context.Context, fn func(context.Context) error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
+			selfobs.Panicked()
 			err = fmt.Errorf("fastmeter: a metric callback panicked: %v", r)
 		}
 	}()

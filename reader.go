@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/fastmeter/fastmeter/internal/selfobs"
 )
 
 // Reader is the interface between the SDK and an exporter. The SDK drives
@@ -178,6 +180,9 @@ type readerCore struct {
 	src      atomic.Pointer[sourceBox]
 	shutdown atomic.Bool
 	once     sync.Once
+	// obs is the reader's self-instrumentation (nil unless
+	// OTEL_GO_X_OBSERVABILITY=true when the reader was created).
+	obs *selfobs.Reader
 }
 
 type sourceBox struct{ s source }
@@ -193,8 +198,14 @@ func (r *readerCore) register(s source) error {
 
 func (r *readerCore) settings() *readerSettings { return &r.cfg }
 
-// collect gathers the provider's data and then the external producers'.
-func (r *readerCore) collect(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+// collect gathers the provider's data and then the external producers',
+// recording the collection in the self-metrics once it is over (and the
+// pipeline's collection lock released).
+func (r *readerCore) collect(ctx context.Context, rm *metricdata.ResourceMetrics) (err error) {
+	if r.obs != nil {
+		start := r.obs.Start()
+		defer func() { r.obs.Collected(ctx, start, rm, err) }()
+	}
 	if rm == nil {
 		return errors.New("fastmeter: Collect needs a non-nil *metricdata.ResourceMetrics")
 	}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fastmeter/fastmeter/internal/selfobs"
 )
 
 // maxBars is how many bucket bars one histogram shows at most; adjacent
@@ -49,10 +51,14 @@ type totalsJSON struct {
 }
 
 type scopeJSON struct {
-	Name        string           `json:"name"`
-	Version     string           `json:"version,omitempty"`
-	SchemaURL   string           `json:"schema_url,omitempty"`
-	Instruments []instrumentJSON `json:"instruments"`
+	Name string `json:"name"`
+	// SelfObservability marks the scopes of the SDK's metrics about itself
+	// (OTEL_GO_X_OBSERVABILITY=true), which the page shows in a section of
+	// their own.
+	SelfObservability bool             `json:"self_observability,omitempty"`
+	Version           string           `json:"version,omitempty"`
+	SchemaURL         string           `json:"schema_url,omitempty"`
+	Instruments       []instrumentJSON `json:"instruments"`
 }
 
 type instrumentJSON struct {
@@ -197,7 +203,8 @@ func (s *store) snapshot(interval time.Duration, filter string) *snapshotJSON {
 		n := len(out.Scopes)
 		if n == 0 || out.Scopes[n-1].Name != k.scopeName || out.Scopes[n-1].Version != k.scopeVersion ||
 			out.Scopes[n-1].SchemaURL != k.scopeSchemaURL {
-			out.Scopes = append(out.Scopes, scopeJSON{Name: k.scopeName, Version: k.scopeVersion, SchemaURL: k.scopeSchemaURL})
+			out.Scopes = append(out.Scopes, scopeJSON{Name: k.scopeName, Version: k.scopeVersion, SchemaURL: k.scopeSchemaURL,
+				SelfObservability: selfobs.IsScope(k.scopeName)})
 		}
 		out.Scopes[len(out.Scopes)-1].Instruments = append(out.Scopes[len(out.Scopes)-1].Instruments, ij)
 	}

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	sdkmetric "github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/internal/selfobs"
 )
 
 // Exporter is a Reader for a fastmeter MeterProvider that serves the
@@ -45,6 +46,11 @@ type Exporter struct {
 	// refilling such a slot with the SDK's own data (when a new meter
 	// appears) would write into the Producer's memory.
 	keepBuffers bool
+
+	// obs is the exporter's self-instrumentation: one scrape is one
+	// otel.sdk.exporter.operation.duration observation (nil unless
+	// OTEL_GO_X_OBSERVABILITY=true when New ran).
+	obs *selfobs.Exporter
 }
 
 var _ sdkmetric.Reader = (*Exporter)(nil)
@@ -80,6 +86,7 @@ func New(opts ...Option) (*Exporter, error) {
 			reporter:    &problemReporter{},
 		},
 	}
+	e.obs = selfobs.NewExporter(selfobs.PrometheusScope, selfobs.PrometheusExporterType, selfobs.NextID(selfobs.PrometheusExporterType))
 	e.collector = &collector{exporter: e}
 	e.buffers.New = func() any { return new(metricdata.ResourceMetrics) }
 	e.keepBuffers = !cfg.hasProducer
@@ -131,10 +138,30 @@ func metricFamilies(families []*family) []*dto.MetricFamily {
 
 // gather is Gather bounded by ctx, returning the translated families, built
 // in a (nil: new arenas).
-func (e *Exporter) gather(ctx context.Context, a *arenas) ([]*family, error) {
+func (e *Exporter) gather(ctx context.Context, a *arenas) (families []*family, err error) {
 	if e == nil || e.Reader == nil {
 		return nil, errNotCreatedByNew
 	}
+	if e.obs != nil {
+		start, points := e.obs.Start(), 0
+		var collectErr error
+		defer func() {
+			failure := err
+			if failure == nil {
+				failure = collectErr // served anyway, but reported as a failed scrape
+			}
+			e.obs.Done(ctx, start, points, failure)
+		}()
+		families, err = e.gatherCounted(ctx, a, &points, &collectErr)
+		return families, err
+	}
+	return e.gatherCounted(ctx, a, nil, nil)
+}
+
+// gatherCounted is gather; when points is set, it receives the number of
+// data points collected and collectErr a partial collection failure (both
+// for the self-metrics).
+func (e *Exporter) gatherCounted(ctx context.Context, a *arenas, points *int, collectErr *error) ([]*family, error) {
 	rm := e.buffers.Get().(*metricdata.ResourceMetrics)
 	defer func() {
 		if !e.keepBuffers {
@@ -143,6 +170,14 @@ func (e *Exporter) gather(ctx context.Context, a *arenas) ([]*family, error) {
 		e.buffers.Put(rm)
 	}()
 	err := e.Reader.Collect(ctx, rm)
+	if points != nil {
+		*collectErr = err
+		for i := range rm.ScopeMetrics {
+			for j := range rm.ScopeMetrics[i].Metrics {
+				*points += selfobs.Points(rm.ScopeMetrics[i].Metrics[j].Data)
+			}
+		}
+	}
 	if err != nil {
 		if errors.Is(err, sdkmetric.ErrReaderShutdown) || errors.Is(err, sdkmetric.ErrReaderNotRegistered) {
 			return nil, fmt.Errorf("fastmeter/prometheus: cannot collect: %w", err)

@@ -7,6 +7,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/fastmeter/fastmeter/internal/selfobs"
 )
 
 // precomputed aggregates the observations of asynchronous instruments.
@@ -105,6 +107,7 @@ func (p *precomputed[N]) point(set attribute.Set) *obsPoint[N] {
 		}
 	}
 	if limit := p.cfg.CardinalityLimit; limit > 0 && p.count >= limit-1 {
+		selfobs.Overflowed()
 		if p.overflow == nil {
 			p.overflow = &obsPoint[N]{attrs: overflowSet}
 		}

@@ -7,6 +7,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/fastmeter/fastmeter/internal/selfobs"
 )
 
 var (
@@ -176,6 +178,7 @@ func (t *seriesTable[C]) acquireSlow(set *attribute.Set, h uint64) *series[C] {
 			return t.publish(arr, slot, set, h)
 		}
 		if t.limit > 0 && t.live >= t.limit-1 {
+			selfobs.Overflowed()
 			o := t.overflowSeries()
 			if t.reclaim {
 				o.enter() // the overflow series is never retired

@@ -212,6 +212,18 @@
     return card;
   }
 
+  function scopeSection(scope) {
+    const sec = el('section', 'scope');
+    sec.dataset.scope = scope.name;
+    const h2 = el('h2');
+    h2.append(el('span', 'scope-name', scope.name || '(unnamed scope)'));
+    if (scope.version) h2.append(el('span', 'ver', scope.version));
+    h2.append(el('span', 'count', `${scope.instruments.length} instrument${scope.instruments.length === 1 ? '' : 's'}`));
+    sec.append(h2);
+    for (const inst of scope.instruments) sec.append(instrumentCard(scope, inst));
+    return sec;
+  }
+
   function render() {
     const d = state.data;
     if (!d) return;
@@ -241,16 +253,19 @@
     $('error').textContent = errors;
 
     const frag = document.createDocumentFragment();
+    // The SDK's metrics about itself (OTEL_GO_X_OBSERVABILITY=true) go to a
+    // section of their own after the application's.
+    const self = d.scopes.filter((s) => s.self_observability);
     for (const scope of d.scopes) {
-      const sec = el('section', 'scope');
-      sec.dataset.scope = scope.name;
-      const h2 = el('h2');
-      h2.append(el('span', 'scope-name', scope.name || '(unnamed scope)'));
-      if (scope.version) h2.append(el('span', 'ver', scope.version));
-      h2.append(el('span', 'count', `${scope.instruments.length} instrument${scope.instruments.length === 1 ? '' : 's'}`));
-      sec.append(h2);
-      for (const inst of scope.instruments) sec.append(instrumentCard(scope, inst));
-      frag.append(sec);
+      if (!scope.self_observability) frag.append(scopeSection(scope));
+    }
+    if (self.length > 0) {
+      const box = el('section', 'self-observability');
+      box.id = 'self-observability';
+      box.append(el('h2', 'self-title', 'Self-observability'),
+        el('p', 'desc', 'What the SDK reports about itself: collections, exports and scrapes, series per stream, overflow, invalid measurements and failing callbacks.'));
+      for (const scope of self) box.append(scopeSection(scope));
+      frag.append(box);
     }
     if (d.scopes.length === 0) {
       frag.append(el('p', 'empty', d.filter ? `Nothing matches “${d.filter}”.` : 'No metrics yet.'));

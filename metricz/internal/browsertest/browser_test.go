@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,8 +30,10 @@ import (
 	sdkmetric "github.com/fastmeter/fastmeter"
 	"github.com/fastmeter/fastmeter/internal/realcomponent"
 	"github.com/fastmeter/fastmeter/metricz"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
 )
 
@@ -179,6 +182,9 @@ func readAttr(t *testing.T, ctx context.Context, selector, attr string) string {
 // TestDemoPageInBrowser takes the one README.md shows.
 func TestBrowserRendersLiveData(t *testing.T) {
 	chromium := chromiumPath(t)
+	// Self-observability on: the page's own provider becomes the global
+	// one below, and receives the SDK's metrics about itself.
+	t.Setenv("OTEL_GO_X_OBSERVABILITY", "true")
 
 	const history = 40
 	h := metricz.New(metricz.WithInterval(250*time.Millisecond), metricz.WithHistory(history))
@@ -193,6 +199,8 @@ func TestBrowserRendersLiveData(t *testing.T) {
 			}),
 		),
 	)
+	otel.SetMeterProvider(mp)
+	observeSelf(t)
 	workCtx, stopWork := context.WithCancel(context.Background())
 	work := startWorkload(workCtx, mp)
 	t.Cleanup(func() {
@@ -284,6 +292,10 @@ func TestBrowserRendersLiveData(t *testing.T) {
 		t.Errorf("attribute markup: shown as %q, executed: %v", probeText, xss)
 	}
 
+	// The SDK's metrics about itself have a section of their own, after
+	// the application's scopes, and only they are in it.
+	checkSelfObservabilitySection(t, ctx)
+
 	// The page states the memory cap.
 	if limits := readTexts(t, ctx, `#limits`)[`#limits`]; !strings.Contains(limits, "Memory cap: at most 2,000 series × 40 points") {
 		t.Errorf("the page must state its memory cap: %q", limits)
@@ -324,8 +336,10 @@ func TestBrowserRendersLiveData(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, ctx, "the filter to hide non-matching instruments", func() bool {
+		// The application's instruments (the self-observability section
+		// lists series of every stream, "demo/runtime"'s too).
 		shown, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
-			`Array.from(document.querySelectorAll('[data-instrument]')).map(e => e.dataset.instrument)`))
+			`Array.from(document.querySelectorAll('#scopes > section.scope [data-instrument]')).map(e => e.dataset.instrument)`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -539,4 +553,58 @@ func takeScreenshot(t *testing.T, ctx context.Context, path string) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot saved to %s (%d bytes)", path, len(shot))
+}
+
+// observeSelf makes a reader that reports to the global provider (the
+// page's) and collects it once, with one invalid measurement, so the
+// self-observability section has the official reader metric and
+// fastmeter's counters to show.
+func observeSelf(t *testing.T) {
+	t.Helper()
+	r := sdkmetric.NewManualReader()
+	other := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r))
+	t.Cleanup(func() { _ = other.Shutdown(context.Background()) })
+	c, _ := other.Meter("other").Int64Counter("other.count")
+	c.Add(context.Background(), -1) // dropped as invalid, and counted
+	if err := r.Collect(context.Background(), &metricdata.ResourceMetrics{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkSelfObservabilitySection checks the rendered self-observability
+// section: its title, the official reader metric and fastmeter's counters
+// in it, placed after every application scope, with no application
+// instrument inside.
+func checkSelfObservabilitySection(t *testing.T, ctx context.Context) {
+	t.Helper()
+	var got struct {
+		Title       string   `json:"title"`
+		Instruments []string `json:"instruments"`
+		Last        bool     `json:"last"`
+		AppInside   bool     `json:"appInside"`
+	}
+	waitFor(t, ctx, "the self-observability section", func() bool {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+			const sec = document.getElementById('self-observability');
+			if (!sec) return '{}';
+			return JSON.stringify({
+				title: sec.querySelector('h2').textContent,
+				instruments: Array.from(sec.querySelectorAll('[data-instrument]')).map(e => e.dataset.instrument),
+				last: sec === document.getElementById('scopes').lastElementChild,
+				appInside: !!sec.querySelector('[data-instrument="http.server.request.count"]'),
+			});
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(v), &got); err != nil {
+			t.Fatal(err)
+		}
+		return slices.Contains(got.Instruments, "otel.sdk.metric_reader.collection.duration") &&
+			slices.Contains(got.Instruments, "fastmeter.measurement.invalid") &&
+			slices.Contains(got.Instruments, "fastmeter.metric_reader.stream.series")
+	})
+	if got.Title != "Self-observability" || !got.Last || got.AppInside {
+		t.Errorf("self-observability section: %+v", got)
+	}
 }
