@@ -35,6 +35,9 @@ var ErrInvalidUTF8 = errors.New("otlp: invalid UTF-8 repaired")
 type encoder interface {
 	Encode(*metricdata.ResourceMetrics) ([]byte, error)
 	Repaired() int
+	// Abandon makes the next Encode write to new memory: the transport
+	// may still be reading the last request's bytes.
+	Abandon()
 }
 
 // Exporter sends metrics to an OTLP receiver. It implements fastmeter.Exporter
@@ -198,6 +201,9 @@ func (e *Exporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) e
 		partial, err = e.sender.Send(ctx, body)
 		return err
 	})
+	if e.sender.BodyRetained() {
+		e.enc.Abandon()
+	}
 	if sendErr == nil {
 		if err := partial.Err(); err != nil {
 			otel.Handle(err)

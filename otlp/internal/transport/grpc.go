@@ -41,25 +41,29 @@ type GRPCSender struct {
 	conn     *grpc.ClientConn
 	md       metadata.MD
 	callOpts []grpc.CallOption
-	req      rawMessage
+	req      *rawMessage // replaced, not reused, when gRPC keeps it (Send)
 	reply    rawMessage
+	retained bool
 }
 
 // rawMessage is what bytesCodec marshals and unmarshals: the encoded message.
 type rawMessage struct {
-	b   []byte
-	out [1]mem.Buffer // the one-buffer slice Marshal hands gRPC, reused
+	b     []byte
+	out   [1]mem.Buffer // the one-buffer slice Marshal hands gRPC, reused
+	lease *lease        // of the request's b, nil for a response
 }
 
-// unpooled is the mem.BufferPool of a request's bytes: they are the
-// encoder's, so gRPC's release of them returns nothing anywhere. Wrapping
-// them with it (mem.NewBuffer) takes a gRPC buffer object from its pool,
-// where a mem.SliceBuffer would allocate its interface box every export.
-type unpooled struct{}
+// leasePool is the mem.BufferPool of a request's bytes: they are the
+// encoder's, so gRPC's release of them (when its writer is done with the
+// last reference, which may be after Invoke returns) only ends the lease.
+// Wrapping them with it (mem.NewBuffer) takes a gRPC buffer object from its
+// pool, where a mem.SliceBuffer would allocate its interface box every
+// export.
+type leasePool struct{ lease *lease }
 
-func (unpooled) Get(n int) *[]byte { b := make([]byte, n); return &b }
+func (leasePool) Get(n int) *[]byte { b := make([]byte, n); return &b }
 
-func (unpooled) Put(*[]byte) {}
+func (p leasePool) Put(*[]byte) { p.lease.give() }
 
 // bytesCodec hands a *rawMessage's bytes to gRPC as the request, as one
 // buffer gRPC writes as is (no copy, no marshalling), and copies the
@@ -77,7 +81,14 @@ func (bytesCodec) Marshal(v any) (mem.BufferSlice, error) {
 	if !ok {
 		return nil, fmt.Errorf("otlp: bytes codec cannot marshal %T", v)
 	}
-	m.out[0] = mem.NewBuffer(&m.b, unpooled{})
+	if mem.IsBelowBufferPoolingThreshold(cap(m.b)) {
+		// gRPC would keep such bytes as they are, telling nobody when it is
+		// done with them: a copy this small costs less than the doubt.
+		m.out[0] = mem.SliceBuffer(append([]byte(nil), m.b...))
+		return m.out[:], nil
+	}
+	m.lease.take()
+	m.out[0] = mem.NewBuffer(&m.b, leasePool{m.lease})
 	return m.out[:], nil
 }
 
@@ -129,6 +140,7 @@ func NewGRPCSender(cfg GRPCConfig) (*GRPCSender, error) {
 		return nil, fmt.Errorf("otlp: grpc target %q: %w", cfg.Target, err)
 	}
 	s := &GRPCSender{conn: conn, md: metadata.New(cfg.Headers)}
+	s.req = &rawMessage{lease: newLease()}
 	s.callOpts = []grpc.CallOption{grpc.ForceCodecV2(bytesCodec{})}
 	if cfg.Gzip {
 		s.callOpts = append(s.callOpts, grpc.UseCompressor(gzip.Name))
@@ -143,8 +155,16 @@ func (s *GRPCSender) Send(ctx context.Context, body []byte) (PartialSuccess, err
 		ctx = metadata.NewOutgoingContext(ctx, s.md)
 	}
 	s.req.b = body
-	err := s.conn.Invoke(ctx, exportMethod, &s.req, &s.reply, s.callOpts...)
-	s.req.b, s.req.out[0] = nil, nil // body is the encoder's: do not keep it
+	err := s.conn.Invoke(ctx, exportMethod, s.req, &s.reply, s.callOpts...)
+	if s.req.lease.wait(ctx) {
+		// gRPC is done with the one-buffer slice (it frees its elements
+		// until then) and with body, which is the encoder's: keep neither.
+		s.req.b, s.req.out[0] = nil, nil
+	} else {
+		// gRPC's writer still holds both: leave this message to it, and
+		// the exporter stops reusing the bytes.
+		s.req, s.retained = &rawMessage{lease: newLease()}, true
+	}
 	if err == nil {
 		return partialFromProto(s.reply.b)
 	}
@@ -178,6 +198,14 @@ func retryInfo(st *status.Status) (delay time.Duration, ok bool) {
 		}
 	}
 	return 0, false
+}
+
+// BodyRetained reports whether a body given to Send since the last call may
+// still be read by gRPC, and forgets it.
+func (s *GRPCSender) BodyRetained() bool {
+	r := s.retained
+	s.retained = false
+	return r
 }
 
 // Close closes the connection.

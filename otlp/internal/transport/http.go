@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -37,8 +38,62 @@ type HTTPSender struct {
 	client  *http.Client
 	header  http.Header
 	gz      compressor
-	reader  bytes.Reader
 	respBuf bytes.Buffer
+
+	// lease counts the bodies the transport still reads; body is the one
+	// Send hands it (reused while no earlier body is outstanding), sending
+	// the bytes GetBody rewinds to, and getBody the GetBody of every request.
+	lease    *lease
+	body     *leasedBody
+	sending  []byte
+	getBody  func() (io.ReadCloser, error)
+	retained bool
+}
+
+// leasedBody is a request body that gives its lease back when the
+// transport closes it (net/http does when it is done with it, even on
+// errors). Closing waits for a Read in progress, and later Reads fail: the
+// HTTP/2 transport closes a body to abort its writer, which may be reading
+// it at that moment.
+type leasedBody struct {
+	mu     sync.Mutex
+	r      bytes.Reader
+	lease  *lease
+	closed bool
+}
+
+func (b *leasedBody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return 0, errBodyClosed
+	}
+	return b.r.Read(p)
+}
+
+func (b *leasedBody) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.closed {
+		b.closed = true
+		b.lease.give()
+	}
+	return nil
+}
+
+var errBodyClosed = errors.New("otlp: request body read after close")
+
+// lend returns a body reading s.sending under s.lease, taken.
+func (s *HTTPSender) lend(reuse *leasedBody) *leasedBody {
+	b := reuse
+	if b == nil {
+		b = new(leasedBody)
+	}
+	b.r.Reset(s.sending)
+	b.lease = s.lease
+	b.closed = false
+	s.lease.take()
+	return b
 }
 
 // NewHTTPSender returns a sender for cfg.
@@ -46,7 +101,11 @@ func NewHTTPSender(cfg HTTPConfig) (*HTTPSender, error) {
 	if !strings.HasPrefix(cfg.URL, "http://") && !strings.HasPrefix(cfg.URL, "https://") {
 		return nil, fmt.Errorf("otlp: endpoint URL %q: want an http:// or https:// URL", cfg.URL)
 	}
-	s := &HTTPSender{cfg: cfg, client: cfg.Client, header: http.Header{}}
+	s := &HTTPSender{cfg: cfg, client: cfg.Client, header: http.Header{}, lease: newLease()}
+	s.body = new(leasedBody)
+	// net/http calls GetBody (before Do returns) to send the request again
+	// on a new connection: each such body is lent under the same lease.
+	s.getBody = func() (io.ReadCloser, error) { return s.lend(nil), nil }
 	if s.client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		if cfg.TLS != nil {
@@ -68,6 +127,25 @@ func NewHTTPSender(cfg HTTPConfig) (*HTTPSender, error) {
 	return s, nil
 }
 
+// endLease waits until the transport closed every body of this Send, or
+// ctx ends. Then the lease is given up: its late bodies cannot touch the
+// next one, and neither the caller's bytes nor the gzip buffer are reused.
+func (s *HTTPSender) endLease(ctx context.Context) {
+	if s.lease.wait(ctx) {
+		return
+	}
+	s.lease, s.body, s.retained = newLease(), new(leasedBody), true
+	s.gz.out = bytes.Buffer{}
+}
+
+// BodyRetained reports whether a body given to Send since the last call may
+// still be read by the transport, and forgets it.
+func (s *HTTPSender) BodyRetained() bool {
+	r := s.retained
+	s.retained = false
+	return r
+}
+
 // Send posts body and classifies the response as the OTLP/HTTP
 // specification does.
 func (s *HTTPSender) Send(ctx context.Context, body []byte) (PartialSuccess, error) {
@@ -77,13 +155,19 @@ func (s *HTTPSender) Send(ctx context.Context, body []byte) (PartialSuccess, err
 			return PartialSuccess{}, fmt.Errorf("otlp: gzip: %w", err)
 		}
 	}
-	s.reader.Reset(body)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL, &s.reader)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL, nil)
 	if err != nil {
 		return PartialSuccess{}, fmt.Errorf("otlp: %w", err)
 	}
-	req.ContentLength = int64(len(body))
+	if len(body) > 0 {
+		s.sending = body
+		req.Body, req.GetBody = s.lend(s.body), s.getBody
+		req.ContentLength = int64(len(body))
+	}
 	req.Header = s.header // read-only for the transport
+	// After the response is closed (deferred later, so run first): on
+	// HTTP/2 closing it is what ends a request the receiver answered early.
+	defer s.endLease(ctx)
 	resp, err := s.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -11,8 +11,15 @@ import (
 // receiver reported (zero when it accepted everything), or an error; a
 // *RetryableError means the OTLP specification allows sending the same
 // request again.
+//
+// Send returns once the transport no longer reads body, unless ctx ends
+// first; then BodyRetained reports true, and the caller must not write
+// body's bytes again (the transport may still be sending them).
 type Sender interface {
 	Send(ctx context.Context, body []byte) (PartialSuccess, error)
+	// BodyRetained reports whether a body given to Send since the last
+	// call may still be read, and forgets it.
+	BodyRetained() bool
 	Close(ctx context.Context) error
 }
 

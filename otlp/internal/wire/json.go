@@ -70,6 +70,10 @@ func (e *JSONEncoder) Encode(rm *metricdata.ResourceMetrics) ([]byte, error) {
 	return j.b, errors.Join(errs...)
 }
 
+// Abandon makes the next Encode write to new memory, leaving the bytes of
+// the last request to whoever still reads them.
+func (e *JSONEncoder) Abandon() { e.j.b = nil }
+
 // Repaired is the number of strings with invalid UTF-8 the last Encode
 // wrote with U+FFFD in place of the invalid bytes.
 func (e *JSONEncoder) Repaired() int { return e.j.repaired }

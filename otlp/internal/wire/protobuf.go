@@ -65,6 +65,10 @@ func (e *ProtoEncoder) Encode(rm *metricdata.ResourceMetrics) ([]byte, error) {
 	return p.b, errors.Join(errs...)
 }
 
+// Abandon makes the next Encode write to new memory, leaving the bytes of
+// the last request to whoever still reads them.
+func (e *ProtoEncoder) Abandon() { e.p.b = nil }
+
 // Repaired is the number of strings with invalid UTF-8 the last Encode
 // wrote with U+FFFD in place of the invalid bytes (an attribute set is
 // counted when first encoded, not again from the cache).
