@@ -38,6 +38,9 @@ type callbackEntry struct {
 	// observations (abandoned, skipped, not run), so a delta observable
 	// counter's next point does not count from zero.
 	keepBaselines []func()
+	// gate is the switch of the callback's meter: a disabled meter's
+	// callbacks are not run (meter_config.go).
+	meter *meterGate
 
 	mode atomic.Int32
 	gate sync.Mutex
