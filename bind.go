@@ -232,7 +232,7 @@ func (b *BoundRecorder[N]) Record(ctx context.Context, value N) {
 		b.fallback.Record(ctx, value, b.opts...)
 		return
 	}
-	if !b.inst.enabled() {
+	if b.inst == nil || !b.inst.enabled() { // a zero handle, no streams, or a disabled meter
 		return
 	}
 	if !validNumber(value) {
