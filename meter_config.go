@@ -2,6 +2,7 @@ package fastmeter
 
 import (
 	"fmt"
+	"regexp"
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel"
@@ -46,6 +47,40 @@ func (c MeterConfig) Enabled() bool { return !c.Disabled }
 // panicking MeterConfigurator is reported through otel.Handle and the Meter
 // keeps its current configuration (a new Meter: enabled).
 type MeterConfigurator func(instrumentation.Scope) MeterConfig
+
+// DisableMeters returns a MeterConfigurator that disables the Meters whose
+// name matches one of patterns and leaves every other Meter enabled. A
+// pattern is matched against the whole name, as a View's instrument name
+// is: "*" matches any run of characters, "?" any one character, anything
+// else itself.
+func DisableMeters(patterns ...string) MeterConfigurator {
+	match := namePatterns(patterns)
+	return func(s instrumentation.Scope) MeterConfig { return MeterConfig{Disabled: match(s.Name)} }
+}
+
+// EnableOnlyMeters returns a MeterConfigurator that enables only the Meters
+// whose name matches one of patterns (see DisableMeters) and disables every
+// other Meter.
+func EnableOnlyMeters(patterns ...string) MeterConfigurator {
+	match := namePatterns(patterns)
+	return func(s instrumentation.Scope) MeterConfig { return MeterConfig{Disabled: !match(s.Name)} }
+}
+
+// namePatterns compiles wildcard patterns into one matcher, once.
+func namePatterns(patterns []string) func(string) bool {
+	res := make([]*regexp.Regexp, len(patterns))
+	for i, p := range patterns {
+		res[i] = wildcardPattern(p)
+	}
+	return func(name string) bool {
+		for _, re := range res {
+			if re.MatchString(name) {
+				return true
+			}
+		}
+		return false
+	}
+}
 
 // WithMeterConfigurator sets the function computing each Meter's
 // MeterConfig; without it (or with nil) every Meter is enabled.

@@ -486,3 +486,26 @@ func TestMeterConfigSwitchWhileMeasuring(t *testing.T) {
 		t.Fatalf("after the switching ended: %d, want %d", v, after+perRound)
 	}
 }
+
+// The helpers match the whole meter name with the View wildcards.
+func TestMeterConfiguratorHelpers(t *testing.T) {
+	names := []string{"example.com/debug", "example.com/debug/probe", "example.com/shop", "other", "a.b"}
+	for _, tc := range []struct {
+		f    fastmeter.MeterConfigurator
+		name string
+		want []bool // disabled, per name
+	}{
+		{fastmeter.DisableMeters("example.com/debug*"), "DisableMeters(prefix*)", []bool{true, true, false, false, false}},
+		{fastmeter.DisableMeters("example.com/debug", "a?b"), "DisableMeters(exact, ?)", []bool{true, false, false, false, true}},
+		{fastmeter.DisableMeters("*"), "DisableMeters(*)", []bool{true, true, true, true, true}},
+		{fastmeter.DisableMeters(), "DisableMeters()", []bool{false, false, false, false, false}},
+		{fastmeter.EnableOnlyMeters("example.com/shop", "oth*"), "EnableOnlyMeters", []bool{true, true, false, false, true}},
+		{fastmeter.EnableOnlyMeters(), "EnableOnlyMeters()", []bool{true, true, true, true, true}},
+	} {
+		for i, n := range names {
+			if got := tc.f(instrumentation.Scope{Name: n}).Disabled; got != tc.want[i] {
+				t.Errorf("%s(%q).Disabled = %v, want %v", tc.name, n, got, tc.want[i])
+			}
+		}
+	}
+}
