@@ -109,7 +109,10 @@ func (b *BoundAdder[N]) Add(ctx context.Context, incr N) {
 	// atomic add and three predictable branches. It takes non-negative
 	// increments; anything else (an UpDownCounter's negative ones included)
 	// goes the full way.
-	if c := b.directInt.Load(); c != nil && incr >= 0 && (b.exemplarsOff || spanless(ctx)) && !b.inst.off.Load() {
+	if c := b.directInt.Load(); c != nil && incr >= 0 && (b.exemplarsOff || spanless(ctx)) {
+		if b.inst.off.Load() { // a disabled meter: the no-op
+			return
+		}
 		if addDirectInt(c, int64(incr)) {
 			b.settle(c)
 		}

@@ -216,7 +216,10 @@ type boundInt64Counter struct {
 // and the int64 Counter is the instrument a hot path binds.
 func (c *boundInt64Counter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
 	h := &c.handle
-	if d := h.directInt.Load(); d != nil && len(opts) == 0 && v >= 0 && (h.exemplarsOff || spanless(ctx)) && !h.inst.off.Load() {
+	if h.inst.off.Load() { // a disabled meter: the no-op (inst is never nil here: Bind made the handle)
+		return
+	}
+	if d := h.directInt.Load(); d != nil && len(opts) == 0 && v >= 0 && (h.exemplarsOff || spanless(ctx)) {
 		if addDirectInt(d, v) {
 			h.settle(d)
 		}

@@ -509,3 +509,28 @@ func TestMeterConfiguratorHelpers(t *testing.T) {
 		}
 	}
 }
+
+// A disabled measurement allocates nothing, on every hot path.
+func TestMeterConfigDisabledAllocatesNothing(t *testing.T) {
+	ctx := context.Background()
+	r := fastmeter.NewManualReader()
+	m := fastmeter.NewMeterProvider(fastmeter.WithReader(r), fastmeter.WithMeterConfigurator(fastmeter.DisableMeters("*"))).Meter("m")
+	set := attribute.NewSet(attribute.String("k", "v"))
+	addOpts := []metric.AddOption{metric.WithAttributeSet(set)}
+	recOpts := []metric.RecordOption{metric.WithAttributeSet(set)}
+	s := newSyncInstruments(m)
+	bound := fastmeter.BindAdder(s.ic, set)
+	xb := s.ic.(x.Int64CounterBinder).Bind(attribute.String("k", "v"))
+	if n := testing.AllocsPerRun(100, func() {
+		s.ic.Add(ctx, 1)
+		s.ic.Add(ctx, 1, addOpts...)
+		s.fc.Add(ctx, 1, addOpts...)
+		s.iu.Add(ctx, -1, addOpts...)
+		s.fh.Record(ctx, 1, recOpts...)
+		s.ig.Record(ctx, 1)
+		bound.Add(ctx, 1)
+		xb.Add(ctx, 1)
+	}); n != 0 {
+		t.Fatalf("%v allocations per round of disabled measurements, want 0", n)
+	}
+}
