@@ -455,6 +455,13 @@ func TestMeterConfigSwitchWhileMeasuring(t *testing.T) {
 	// Switching concurrently with the measurements: the flipped meter keeps
 	// at most all of them; the steady one exactly all of them.
 	before := enabledPhases * goroutines * perPhase * perRound // the last phase was disabled: the stream is not exported now
+	// Collections and a callback of the flipped meter run meanwhile too.
+	if _, err := flip.Int64ObservableGauge("g", metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+		o.Observe(1)
+		return nil
+	})); err != nil {
+		t.Fatal(err)
+	}
 	stop := make(chan struct{})
 	var flipper sync.WaitGroup
 	flipper.Go(func() {
@@ -465,6 +472,18 @@ func TestMeterConfigSwitchWhileMeasuring(t *testing.T) {
 			default:
 			}
 			mp.SetMeterConfigurator(disableNames([]string{"flip", "none"}[i%2]))
+		}
+	})
+	flipper.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var rm metricdata.ResourceMetrics
+			_ = delta.Collect(ctx, &rm)
+			_ = cum.Collect(ctx, &rm)
 		}
 	})
 	run(func() {})
