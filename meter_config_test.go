@@ -553,3 +553,53 @@ func TestMeterConfigDisabledAllocatesNothing(t *testing.T) {
 		t.Fatalf("%v allocations per round of disabled measurements, want 0", n)
 	}
 }
+
+// One collection decides once per meter: a switch made by a callback during
+// the collection applies from the next one, so the collection never runs a
+// meter's callbacks and then leaves its streams out, or the reverse.
+func TestMeterConfigDecidedOncePerCollection(t *testing.T) {
+	r := fastmeter.NewManualReader(fastmeter.WithTemporalitySelector(func(fastmeter.InstrumentKind) metricdata.Temporality {
+		return metricdata.DeltaTemporality
+	}))
+	mp := fastmeter.NewMeterProvider(fastmeter.WithReader(r))
+	var next atomic.Pointer[fastmeter.MeterConfigurator]
+	// The switch runs first: its callback was registered first.
+	if _, err := mp.Meter("switch").Int64ObservableGauge("s", metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+		if f := next.Swap(nil); f != nil {
+			mp.SetMeterConfigurator(*f)
+		}
+		o.Observe(1)
+		return nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	var runs, value atomic.Int64
+	if _, err := mp.Meter("b").Int64ObservableCounter("c", metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+		runs.Add(1)
+		o.Observe(value.Add(10))
+		return nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	collectB := func() (int64, bool) { return sumOf(collect(t, r), "b", "c") }
+	if v, ok := collectB(); !ok || v != 10 {
+		t.Fatalf("first collection: %d (present %v), want 10", v, ok)
+	}
+	disable := disableNames("b")
+	next.Store(&disable)
+	// Disabled during this collection: b's callback already belonged to it,
+	// and so do its streams.
+	if v, ok := collectB(); !ok || v != 10 || runs.Load() != 2 {
+		t.Fatalf("collection that disabled b: %d (present %v), %d runs: want b's delta 10 after its second run", v, ok, runs.Load())
+	}
+	enable := disableNames()
+	next.Store(&enable)
+	// Enabled during this one: b was left out at its start, callbacks and
+	// streams alike.
+	if _, ok := collectB(); ok || runs.Load() != 2 {
+		t.Fatalf("collection that enabled b: present %v, %d runs: want b left out and not run", ok, runs.Load())
+	}
+	if v, ok := collectB(); !ok || v != 10 || runs.Load() != 3 {
+		t.Fatalf("next collection: %d (present %v), %d runs: want 10 after the third run", v, ok, runs.Load())
+	}
+}
