@@ -75,13 +75,7 @@ func configWorkload(t *testing.T, meters []metric.Meter, collect [2]func(context
 						observe(float64(10*round+a)+0.25, attribute.NewSet(kvs...))
 					}
 				}
-				var err error
-				if in.float {
-					err = registerFloat64Observable(m, in, observeAll)
-				} else {
-					err = registerInt64Observable(m, in, observeAll)
-				}
-				if err != nil {
+				if err := registerObservable(m, in, observeAll); err != nil {
 					t.Fatal(err)
 				}
 				continue
