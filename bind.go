@@ -36,14 +36,16 @@ type BoundAdder[N int64 | float64] struct {
 	// checks the series' state: a series finished meanwhile (x.Finisher)
 	// hands the update on to the set's fresh series, whose cell the handle
 	// then keeps (SettleCell).
-	directSum    aggregate.DirectSum[N]
-	directInt    atomic.Pointer[atomic.Uint64]
+	directSum aggregate.DirectSum[N]
+	directInt atomic.Pointer[atomic.Uint64]
+	// inst is the instrument (nil for a foreign one); next to directInt
+	// because the direct path reads its off flag (a disabled meter).
+	inst         *syncInstrument[N]
 	directFloat  atomic.Pointer[atomic.Uint64]
 	exemplarsOff bool
 	isFloat      bool // N is float64
 	attrs        attribute.Set
 
-	inst      *syncInstrument[N]
 	handles   []aggregate.Bound[N]
 	monotonic bool
 	// fallback serves instruments fastmeter did not create.
@@ -108,6 +110,9 @@ func (b *BoundAdder[N]) Add(ctx context.Context, incr N) {
 	// increments; anything else (an UpDownCounter's negative ones included)
 	// goes the full way.
 	if c := b.directInt.Load(); c != nil && incr >= 0 && (b.exemplarsOff || spanless(ctx)) {
+		if b.inst.off.Load() { // a disabled meter: the no-op
+			return
+		}
 		if addDirectInt(c, int64(incr)) {
 			b.settle(c)
 		}
@@ -134,6 +139,9 @@ func finishedCell(c *atomic.Uint64) bool {
 // add is every Add but the int64 direct one: the first direct Add, the
 // float64 direct path, the per-stream handles, and foreign instruments.
 func (b *BoundAdder[N]) add(ctx context.Context, incr N) {
+	if b.inst != nil && b.inst.off.Load() { // a disabled meter: the no-op
+		return
+	}
 	if b.directSum != nil && incr >= 0 && incr-incr == 0 && (b.exemplarsOff || spanless(ctx)) {
 		c := b.directFloat.Load()
 		if c == nil { // the first Add (an int64 counter's later ones stay in Add)
@@ -227,7 +235,7 @@ func (b *BoundRecorder[N]) Record(ctx context.Context, value N) {
 		b.fallback.Record(ctx, value, b.opts...)
 		return
 	}
-	if len(b.handles) == 0 {
+	if b.inst == nil || !b.inst.enabled() { // a zero handle, no streams, or a disabled meter
 		return
 	}
 	if !validNumber(value) {

@@ -44,6 +44,9 @@ type callbackEntry struct {
 	// (metric_filter_apply.go), whose cache of them is filter.
 	feeds  []any
 	filter callbackFilterState
+	// meter is the switch of the callback's meter: a disabled meter's
+	// callbacks are not run (meter_config.go).
+	meter *meterGate
 
 	mode atomic.Int32
 	gate sync.Mutex

@@ -136,7 +136,7 @@ func registerCallbacks[N aggregate.Number, O any](inst *observable[N], callbacks
 		}
 		for _, cb := range callbacks {
 			if cb != nil {
-				e := &callbackEntry{observes: observes, keepBaselines: inst.baselineKeepers(pipe), feeds: inst.streamsIn(pipe)}
+				e := &callbackEntry{observes: observes, keepBaselines: inst.baselineKeepers(pipe), feeds: inst.streamsIn(pipe), meter: inst.meter.gate(pipe)}
 				obs := observer(pipe, e)
 				e.fn = func(ctx context.Context) error { return cb(ctx, obs) }
 				p.addCallback(e)
@@ -295,7 +295,7 @@ func (m *meter) registerMultiCallback(f metric.Callback, instruments []metric.Ob
 	}
 	observes := multiCallbackObserves(m.scope.Name, int64s, float64s)
 	for pipe, p := range m.pipes {
-		e := &callbackEntry{observes: observes}
+		e := &callbackEntry{observes: observes, meter: m.gate(pipe)}
 		for o := range int64s {
 			e.keepBaselines = append(e.keepBaselines, o.baselineKeepers(pipe)...)
 			e.feeds = append(e.feeds, o.streamsIn(pipe)...)

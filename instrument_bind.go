@@ -53,7 +53,7 @@ var (
 // cardinality-overflow series, are no-ops. Safe concurrently with
 // measurement and collection; no update is lost.
 func (s *syncInstrument[N]) Finish(_ context.Context, attrs ...attribute.KeyValue) {
-	if len(s.measures) == 0 {
+	if !s.enabled() { // no streams, or a disabled meter (a no-op)
 		return
 	}
 	set := newSetOf(attrs)
@@ -79,7 +79,7 @@ func (b *boundAdd[N]) init(instrument Adder[N], attrs []attribute.KeyValue) {
 // addWith records a bound Add that also passed options.
 func (b *boundAdd[N]) addWith(ctx context.Context, v N, opts []metric.AddOption) {
 	inst := b.handle.inst
-	if len(inst.measures) == 0 {
+	if !inst.enabled() {
 		return
 	}
 	opts = withoutNil(opts)
@@ -103,7 +103,7 @@ func (b *boundRecord[N]) init(instrument Recorder[N], attrs []attribute.KeyValue
 // recordWith records a bound Record that also passed options.
 func (b *boundRecord[N]) recordWith(ctx context.Context, v N, opts []metric.RecordOption) {
 	inst := b.handle.inst
-	if len(inst.measures) == 0 {
+	if !inst.enabled() {
 		return
 	}
 	opts = withoutNil(opts)
@@ -216,6 +216,9 @@ type boundInt64Counter struct {
 // and the int64 Counter is the instrument a hot path binds.
 func (c *boundInt64Counter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
 	h := &c.handle
+	if h.inst.off.Load() { // a disabled meter: the no-op (inst is never nil here: Bind made the handle)
+		return
+	}
 	if d := h.directInt.Load(); d != nil && len(opts) == 0 && v >= 0 && (h.exemplarsOff || spanless(ctx)) {
 		if addDirectInt(d, v) {
 			h.settle(d)

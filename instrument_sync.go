@@ -2,6 +2,7 @@ package fastmeter
 
 import (
 	"context"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -21,7 +22,12 @@ var emptySet = *attribute.EmptySet()
 type syncInstrument[N aggregate.Number] struct {
 	measures []aggregate.Measurer[N]
 	only     aggregate.Measurer[N] // measures[0] when it is the only one
-	bad      badInput
+	// off says the instrument's meter is disabled (meter_config.go): every
+	// measurement is dropped, as by the no-op meter. path is a Counter's or
+	// UpDownCounter's add path, switched with it.
+	off  atomic.Bool
+	path interface{ SetEnabled(on bool) }
+	bad  badInput
 
 	// directSum is the one stream when a bound Add may update its series'
 	// cells in place (direct_cell.go); exemplarsOff, that the stream
@@ -63,6 +69,9 @@ func (s *syncInstrument[N]) record(ctx context.Context, v N, attrs *attribute.Se
 // methods, which then make the one interface call to the stream themselves:
 // every call level saved is a frame set up and torn down per measurement.
 func (s *syncInstrument[N]) recordTarget(opts []metric.RecordOption) (aggregate.Measurer[N], *attribute.Set) {
+	if s.off.Load() {
+		return nil, nil // recordValue drops it
+	}
 	if len(opts) == 0 {
 		return s.only, &emptySet
 	}
@@ -78,7 +87,9 @@ func (s *syncInstrument[N]) recordSlow(ctx context.Context, v N, attrs attribute
 	s.record(ctx, v, &attrs)
 }
 
-func (s *syncInstrument[N]) enabled() bool { return len(s.measures) > 0 }
+// enabled is the instruments' Enabled: some reader keeps the data, and the
+// meter is not disabled.
+func (s *syncInstrument[N]) enabled() bool { return len(s.measures) > 0 && !s.off.Load() }
 
 // validNumber reports whether v is finite. v-v is 0 for every finite value
 // and NaN for NaN and ±Inf; for int64 the compiler folds it to true.
@@ -90,7 +101,7 @@ func validNumber[N aggregate.Number](v N) bool {
 // increments: a counter only grows, and accepting one would corrupt every
 // rate computed downstream.
 func (s *syncInstrument[N]) add(ctx context.Context, v N, monotonic bool, opts []metric.AddOption) {
-	if len(s.measures) == 0 {
+	if !s.enabled() {
 		return
 	}
 	if !validNumber(v) {
@@ -115,7 +126,7 @@ func (s *syncInstrument[N]) add(ctx context.Context, v N, monotonic bool, opts [
 
 // recordValue is the Histogram/Gauge path.
 func (s *syncInstrument[N]) recordValue(ctx context.Context, v N, opts []metric.RecordOption) {
-	if len(s.measures) == 0 {
+	if !s.enabled() {
 		return
 	}
 	if !validNumber(v) {

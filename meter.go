@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -30,6 +31,12 @@ type meter struct {
 	instruments map[instrumentKey]registered
 	// firstByName detects conflicting registrations of one name.
 	firstByName map[string]instrumentKey
+
+	// off says the MeterConfigurator disabled the meter; gates are its
+	// switch as each pipeline sees it (meter_config.go). off changes only
+	// under mu.
+	off   atomic.Bool
+	gates []*meterGate
 }
 
 // instrumentKey is an instrument's identity as the specification defines it
@@ -169,7 +176,9 @@ func joinErrors(errs ...error) error {
 func syncCreate[N aggregate.Number, T any](m *meter, wrap func(*syncInstrument[N]) T) func(instrumentSpec) (T, error) {
 	return func(spec instrumentSpec) (T, error) {
 		perPipe, err := buildStreams[N](m.pipes, m.scope, spec)
-		return wrap(newSyncInstrument(spec.Name, perPipe)), err
+		s := newSyncInstrument(spec.Name, perPipe)
+		s.off.Store(m.off.Load()) // m.mu is held: the meter's state cannot change meanwhile
+		return wrap(s), err
 	}
 }
 
@@ -177,6 +186,7 @@ func syncCreate[N aggregate.Number, T any](m *meter, wrap func(*syncInstrument[N
 // internal/aggregate/add_path.go) before it is published.
 func newAdder[N aggregate.Number, C interface {
 	Init(measures []aggregate.Measurer[N], monotonic bool, optionItab unsafe.Pointer, rest aggregate.AddRest[N])
+	SetEnabled(on bool)
 	core() (*syncInstrument[N], bool)
 	aggregate.AddRest[N]
 }](c C) C {
@@ -186,6 +196,8 @@ func newAdder[N aggregate.Number, C interface {
 		itab = nil
 	}
 	c.Init(s.measures, monotonic, itab, c)
+	s.path = c
+	c.SetEnabled(!s.off.Load()) // the meter's state when it was created
 	return c
 }
 

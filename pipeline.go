@@ -32,6 +32,9 @@ type pipeline struct {
 	// shared holds every stream by identity, so identical streams are
 	// built once (see buildStreams).
 	shared map[sharedKey]any
+	// gates are the meters' enabled switches (meter_config.go).
+	gates  []*meterGate
+	gateOf map[instrumentation.Scope]*meterGate
 
 	// collecting serialises collections: callbacks and the observable
 	// streams they feed run one cycle at a time. It is a one-slot channel
@@ -51,6 +54,9 @@ type scopeStreams struct {
 	metrics []*metricStream
 	// identities detects two streams of one name that disagree.
 	identities map[string]streamIdentity
+	// gate is the scope's meter's switch: a disabled meter's streams are
+	// not collected (meter_config.go).
+	gate *meterGate
 }
 
 // metricStream is one stream as the pipeline reports it.
@@ -123,7 +129,7 @@ func (p *pipeline) addStream(scope instrumentation.Scope, id streamIdentity, st 
 	defer p.mu.Unlock()
 	ss := p.byName[scope]
 	if ss == nil {
-		ss = &scopeStreams{scope: scope, identities: map[string]streamIdentity{}}
+		ss = &scopeStreams{scope: scope, identities: map[string]streamIdentity{}, gate: p.gateOf[scope]}
 		p.byName[scope] = ss
 		p.scopes = append(p.scopes, ss)
 	}
@@ -172,7 +178,7 @@ func (p *pipeline) produce(ctx context.Context, rm *metricdata.ResourceMetrics, 
 	defer func() { <-p.collecting }()
 
 	p.mu.Lock()
-	callbacks := append([]*callbackEntry(nil), p.callbacks...)
+	callbacks := p.enabledCallbacks() // decides which meters this collection skips
 	scopes := append([]*scopeStreams(nil), p.scopes...)
 	p.mu.Unlock()
 
@@ -198,6 +204,9 @@ func (p *pipeline) produce(ctx context.Context, rm *metricdata.ResourceMetrics, 
 	}
 	scopeOut := rm.ScopeMetrics[:0]
 	for _, ss := range scopes {
+		if ss.gate.skipped() {
+			continue // a disabled meter's streams: not exported, their state kept
+		}
 		p.mu.Lock()
 		metrics := ss.metrics[:len(ss.metrics):len(ss.metrics)]
 		p.mu.Unlock()

@@ -32,6 +32,9 @@ type MeterProvider struct {
 
 	mu     sync.Mutex
 	meters map[instrumentation.Scope]*meter
+	// configurator computes each meter's MeterConfig (meter_config.go);
+	// nil: every meter enabled. Guarded by mu.
+	configurator MeterConfigurator
 
 	shutdown     atomic.Bool
 	shutdownOnce sync.Once
@@ -48,6 +51,7 @@ var _ metric.MeterProvider = (*MeterProvider)(nil)
 // resource.Default().
 func NewMeterProvider(options ...Option) *MeterProvider {
 	mp := &MeterProvider{cfg: newProviderConfig(options), meters: map[instrumentation.Scope]*meter{}, constructed: true}
+	mp.configurator = mp.cfg.meterConfigurator
 	res, err := repairResource(mp.cfg.res)
 	if err != nil {
 		globallog.Warn(err.Error()) // repaired and kept: a warning
@@ -123,6 +127,7 @@ func (mp *MeterProvider) Meter(name string, options ...metric.MeterOption) metri
 	}
 	globallog.Info("fastmeter: Meter created", "name", scope.Name, "version", scope.Version, "schemaURL", scope.SchemaURL)
 	m := newMeter(scope, mp.pipes)
+	mp.configure(m)       // its MeterConfig (meter_config.go), before it is published
 	if mp.meters == nil { // a zero MeterProvider
 		mp.meters = map[instrumentation.Scope]*meter{}
 	}

@@ -27,6 +27,8 @@ type providerConfig struct {
 	// forgetIdleAfter: cumulative synchronous series idle for this many
 	// collections are removed (0: never).
 	forgetIdleAfter int
+	// meterConfigurator is WithMeterConfigurator's (meter_config.go).
+	meterConfigurator MeterConfigurator
 }
 
 // viewEntry is a configured View and, if set with WithViewCardinalityLimit,

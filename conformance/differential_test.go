@@ -70,13 +70,7 @@ func TestDifferential(t *testing.T) {
 						observe(float64(10*round+a)+0.25, attribute.NewSet(kvs...))
 					}
 				}
-				var err error
-				if in.float {
-					err = registerFloat64Observable(meter, in, observeAll)
-				} else {
-					err = registerInt64Observable(meter, in, observeAll)
-				}
-				if err != nil {
+				if err := registerObservable(meter, in, observeAll); err != nil {
 					t.Fatal(err)
 				}
 				continue
@@ -191,6 +185,15 @@ func syncRecorder(t *testing.T, meter metric.Meter, in instr) func(float64, attr
 			record(v, metric.WithAttributes(attrs.ToSlice()...))
 		}
 	}
+}
+
+// registerObservable creates the observable instrument in on meter, with a
+// callback observing what observeAll gives.
+func registerObservable(meter metric.Meter, in instr, observeAll func(func(float64, attribute.Set))) error {
+	if in.float {
+		return registerFloat64Observable(meter, in, observeAll)
+	}
+	return registerInt64Observable(meter, in, observeAll)
 }
 
 func registerFloat64Observable(meter metric.Meter, in instr, observeAll func(func(float64, attribute.Set))) error {

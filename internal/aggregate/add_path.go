@@ -3,6 +3,7 @@ package aggregate
 import (
 	"context"
 	"math"
+	"sync/atomic"
 	"unsafe"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -48,9 +49,18 @@ const (
 )
 
 // sumAddPath is the state Int64AddPath and Float64AddPath share. It is set
-// once by Init, before the instrument is published, and only read after.
+// once by Init, before the instrument is published, and only read after,
+// except for mode and off, which SetEnabled switches at run time.
 type sumAddPath[N Number] struct {
-	mode directMode
+	// mode is a directMode: initMode while enabled, directOff while
+	// disabled (SetEnabled), so a disabled Add leaves the inline part at
+	// its first test and slow drops it. An atomic load of it is a plain
+	// load on amd64, as the field was before it could change.
+	mode     atomic.Uint32
+	initMode directMode
+	// off says the instrument's meter is disabled (MeterConfig): slow drops
+	// every Add. Checked only there: a disabled path's mode is directOff.
+	off atomic.Bool
 	// minIncrement is the least value the direct modes take: 0 for a
 	// Counter, the type's least value (-Inf for float64) otherwise; one
 	// compare instead of two.
@@ -85,9 +95,23 @@ func (p *sumAddPath[N]) Init(measures []Measurer[N], monotonic bool, optionItab 
 	if !s.directOK() || !s.cfg.Exemplars.TraceBasedOnly() {
 		return
 	}
-	p.table, p.mode = s.table, directSpanless
+	p.table, p.initMode = s.table, directSpanless
 	if s.cfg.Exemplars == nil {
-		p.mode = directAnyCtx
+		p.initMode = directAnyCtx
+	}
+	p.mode.Store(uint32(p.initMode))
+}
+
+// SetEnabled switches the path on (its mode from Init) or off (every Add
+// dropped), for a meter whose MeterConfig changed. off is set before mode
+// either way, so once SetEnabled returns every Add sees the new state; an
+// Add running concurrently may still take the old one.
+func (p *sumAddPath[N]) SetEnabled(on bool) {
+	p.off.Store(!on)
+	if on {
+		p.mode.Store(uint32(p.initMode))
+	} else {
+		p.mode.Store(uint32(directOff))
 	}
 }
 
@@ -99,7 +123,7 @@ func (p *sumAddPath[N]) admits(v N) bool {
 
 // directFor reports whether the direct modes serve an Add with ctx.
 func (p *sumAddPath[N]) directFor(ctx context.Context) bool {
-	m := p.mode
+	m := directMode(p.mode.Load())
 	return m == directAnyCtx || (m == directSpanless && spanless(ctx))
 }
 
@@ -117,6 +141,9 @@ func leastValue[N Number]() N {
 //
 //go:noinline
 func (p *sumAddPath[N]) slow(ctx context.Context, v N, opts []metric.AddOption) {
+	if p.off.Load() { // a disabled meter's instrument: the no-op
+		return
+	}
 	if ctx != nil && p.admits(v) {
 		if set, ok := p.optionSet(opts); ok {
 			if p.directFor(ctx) {
@@ -205,7 +232,7 @@ type Int64AddPath struct{ sumAddPath[int64] }
 func (p *Int64AddPath) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
 	// Written as early exits: a helper returning the condition as a bool
 	// costs its materialisation on every Add.
-	if m := p.mode; m != directOff && v >= p.minIncrement && (m == directAnyCtx || spanless(ctx)) {
+	if m := directMode(p.mode.Load()); m != directOff && v >= p.minIncrement && (m == directAnyCtx || spanless(ctx)) {
 		switch len(opts) {
 		case 1:
 			if w := (*optionWords)(unsafe.Pointer(&opts[0])); w.itab == p.optionItab {
@@ -255,7 +282,7 @@ type Float64AddPath struct{ sumAddPath[float64] }
 
 // Add records v with the attributes of opts; see Int64AddPath.Add.
 func (p *Float64AddPath) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
-	if m := p.mode; m != directOff && v-v == 0 && v >= p.minIncrement && (m == directAnyCtx || spanless(ctx)) {
+	if m := directMode(p.mode.Load()); m != directOff && v-v == 0 && v >= p.minIncrement && (m == directAnyCtx || spanless(ctx)) {
 		var s *series[sumCell[float64]]
 		var set *attribute.Set // the Add's set once read, for slowSet
 		switch len(opts) {

@@ -47,8 +47,8 @@ func TestAddPathServesCommonAddsAndHandsOnTheRest(t *testing.T) {
 	d := DefaultReservoir{Size: 1}
 	cfg.Exemplars = &ExemplarConfig{Filter: exemplar.TraceBasedFilter, TraceBased: true, Default: &d}
 	s, p, rest := int64Path(t, cfg, true)
-	if p.mode != directSpanless {
-		t.Fatalf("mode = %d, want directSpanless for a cumulative sum with trace-based exemplars", p.mode)
+	if directMode(p.mode.Load()) != directSpanless {
+		t.Fatalf("mode = %d, want directSpanless for a cumulative sum with trace-based exemplars", directMode(p.mode.Load()))
 	}
 	ctx := context.Background()
 	route := "/api/" + strings.Repeat("v", 3) // built at run time: its own storage
@@ -135,8 +135,8 @@ func TestAddPathModes(t *testing.T) {
 	alwaysOn.Exemplars = &ExemplarConfig{Filter: exemplar.AlwaysOnFilter, Default: &d}
 	for name, cfg := range map[string]Config{"filter": filtered, "delta": deltaConfig(), "forget idle": forgetting, "exemplars always on": alwaysOn} {
 		s, p, rest := int64Path(t, cfg, true)
-		if p.mode != directOff {
-			t.Errorf("%s: mode %d, want directOff", name, p.mode)
+		if directMode(p.mode.Load()) != directOff {
+			t.Errorf("%s: mode %d, want directOff", name, directMode(p.mode.Load()))
 		}
 		set := attribute.NewSet(attribute.String("keep", "x"), attribute.String("drop", "y"))
 		p.Add(context.Background(), 3, metric.WithAttributeSet(set))
@@ -144,22 +144,22 @@ func TestAddPathModes(t *testing.T) {
 			t.Errorf("%s: points %v, rest %v: want the measurement through Measure", name, got, rest.calls)
 		}
 	}
-	if _, p, _ := int64Path(t, cumulativeConfig(), true); p.mode != directAnyCtx { // no exemplars
-		t.Errorf("exemplars off: mode %d, want directAnyCtx", p.mode)
+	if _, p, _ := int64Path(t, cumulativeConfig(), true); directMode(p.mode.Load()) != directAnyCtx { // no exemplars
+		t.Errorf("exemplars off: mode %d, want directAnyCtx", directMode(p.mode.Load()))
 	}
 	a, b := NewSum[int64](cumulativeConfig(), true), NewSum[int64](cumulativeConfig(), true)
 	p, rest := &Int64AddPath{}, &restRecorder[int64]{}
 	p.Init([]Measurer[int64]{a, b}, true, testOptionItab(), rest)
 	p.Add(context.Background(), 4)
-	if p.mode != directOff || fmt.Sprint(rest.calls) != "[4]" {
-		t.Errorf("two streams: mode %d, rest %v: want directOff and the Add in rest", p.mode, rest.calls)
+	if directMode(p.mode.Load()) != directOff || fmt.Sprint(rest.calls) != "[4]" {
+		t.Errorf("two streams: mode %d, rest %v: want directOff and the Add in rest", directMode(p.mode.Load()), rest.calls)
 	}
 	p, rest = &Int64AddPath{}, &restRecorder[int64]{}
 	p.Init([]Measurer[int64]{a}, true, nil, rest) // options could not be verified
 	p.Add(context.Background(), 5, metric.WithAttributes(attribute.Int("k", 1)))
 	p.Add(context.Background(), 6)
-	if p.mode != directOff || fmt.Sprint(rest.calls) != "[5]" {
-		t.Errorf("unverified options: mode %d, rest %v: want directOff and only the attributed Add in rest", p.mode, rest.calls)
+	if directMode(p.mode.Load()) != directOff || fmt.Sprint(rest.calls) != "[5]" {
+		t.Errorf("unverified options: mode %d, rest %v: want directOff and only the attributed Add in rest", directMode(p.mode.Load()), rest.calls)
 	}
 }
 
