@@ -350,6 +350,17 @@ func sumValue(t *testing.T, rm metricdata.ResourceMetrics, name, set string) (in
 }
 
 // switchFilter drops (Drop or per set) while its flag is set.
+// onlyFor answers sw's TestMetric for the metric named name and Accept for
+// every other.
+func onlyFor(name string, sw *switchFilter) func(instrumentation.Scope, string, fastmeter.InstrumentKind, string) fastmeter.MetricFilterResult {
+	return func(_ instrumentation.Scope, n string, _ fastmeter.InstrumentKind, _ string) fastmeter.MetricFilterResult {
+		if n == name {
+			return sw.TestMetric(instrumentation.Scope{}, n, 0, "")
+		}
+		return fastmeter.MetricFilterAccept
+	}
+}
+
 type switchFilter struct {
 	mu      sync.Mutex
 	dropAll bool
@@ -474,12 +485,7 @@ func TestMetricFilterSharedCallback(t *testing.T) {
 	for _, temporality := range []metricdata.Temporality{metricdata.CumulativeTemporality, metricdata.DeltaTemporality} {
 		t.Run(temporality.String(), func(t *testing.T) {
 			f := &switchFilter{}
-			dropA := &funcFilter{metric: func(_ instrumentation.Scope, name string, _ fastmeter.InstrumentKind, _ string) fastmeter.MetricFilterResult {
-				if name == "a" {
-					return f.TestMetric(instrumentation.Scope{}, name, 0, "")
-				}
-				return fastmeter.MetricFilterAccept
-			}}
+			dropA := &funcFilter{metric: onlyFor("a", f)}
 			r := fastmeter.NewManualReader(fastmeter.WithMetricFilter(dropA),
 				fastmeter.WithTemporalitySelector(func(fastmeter.InstrumentKind) metricdata.Temporality { return temporality }))
 			m := fastmeter.NewMeterProvider(fastmeter.WithReader(r)).Meter("shared")
@@ -895,12 +901,7 @@ func TestMetricFilterMixedCallbacks(t *testing.T) {
 	for _, temporality := range []metricdata.Temporality{metricdata.CumulativeTemporality, metricdata.DeltaTemporality} {
 		t.Run(temporality.String(), func(t *testing.T) {
 			sw := &switchFilter{}
-			f := &funcFilter{metric: func(_ instrumentation.Scope, name string, _ fastmeter.InstrumentKind, _ string) fastmeter.MetricFilterResult {
-				if name == "s" {
-					return sw.TestMetric(instrumentation.Scope{}, name, 0, "")
-				}
-				return fastmeter.MetricFilterAccept
-			}}
+			f := &funcFilter{metric: onlyFor("s", sw)}
 			r := fastmeter.NewManualReader(fastmeter.WithMetricFilter(f),
 				fastmeter.WithTemporalitySelector(func(fastmeter.InstrumentKind) metricdata.Temporality { return temporality }))
 			m := fastmeter.NewMeterProvider(fastmeter.WithReader(r)).Meter("mixed")

@@ -23,21 +23,6 @@ import (
 	"github.com/fastmeter/fastmeter/internal/selfobs"
 )
 
-// findMetric returns the metric name of scope in rm.
-func findMetric(rm *metricdata.ResourceMetrics, scope, name string) (metricdata.Metrics, bool) {
-	for _, sm := range rm.ScopeMetrics {
-		if sm.Scope.Name != scope {
-			continue
-		}
-		for _, m := range sm.Metrics {
-			if m.Name == name {
-				return m, true
-			}
-		}
-	}
-	return metricdata.Metrics{}, false
-}
-
 func attrValue(set attribute.Set, key attribute.Key) string {
 	v, _ := set.Value(key)
 	return v.Emit()
@@ -47,7 +32,7 @@ func attrValue(set attribute.Set, key attribute.Key) string {
 // failing on a point with an unexpected attribute set.
 func durationCounts(t *testing.T, rm *metricdata.ResourceMetrics) map[string]uint64 {
 	t.Helper()
-	m, ok := findMetric(rm, selfobs.ReaderScope, "otel.sdk.metric_reader.collection.duration")
+	m, ok := scopeMetricNamed(rm, selfobs.ReaderScope, "otel.sdk.metric_reader.collection.duration")
 	if !ok {
 		t.Fatalf("no otel.sdk.metric_reader.collection.duration in %+v", rm.ScopeMetrics)
 	}
@@ -132,7 +117,7 @@ func TestSelfObservabilityObservesItself(t *testing.T) {
 	if err := r1.Collect(context.Background(), &rm1); err != nil {
 		t.Fatal(err)
 	}
-	m, ok := findMetric(&rm1, selfobs.Scope, "fastmeter.metric_reader.stream.series")
+	m, ok := scopeMetricNamed(&rm1, selfobs.Scope, "fastmeter.metric_reader.stream.series")
 	if !ok {
 		t.Fatal("no fastmeter.metric_reader.stream.series")
 	}
@@ -181,7 +166,7 @@ func processCounts(t *testing.T, rm *metricdata.ResourceMetrics) map[string]int6
 	t.Helper()
 	out := map[string]int64{}
 	for _, name := range []string{"fastmeter.measurement.overflow", "fastmeter.measurement.invalid", "fastmeter.callback.abandoned", "fastmeter.callback.panicked"} {
-		m, ok := findMetric(rm, selfobs.Scope, name)
+		m, ok := scopeMetricNamed(rm, selfobs.Scope, name)
 		if !ok {
 			t.Fatalf("no %s", name)
 		}
@@ -269,7 +254,7 @@ func TestSelfObservabilityCounts(t *testing.T) {
 		}
 	}
 
-	failed, ok := findMetric(rm, selfobs.Scope, "fastmeter.metric_reader.export.failed")
+	failed, ok := scopeMetricNamed(rm, selfobs.Scope, "fastmeter.metric_reader.export.failed")
 	if !ok {
 		t.Fatal("no fastmeter.metric_reader.export.failed")
 	}
@@ -285,7 +270,7 @@ func TestSelfObservabilityCounts(t *testing.T) {
 		t.Errorf("export failures by error.type: %v", types)
 	}
 
-	series, ok := findMetric(rm, selfobs.Scope, "fastmeter.metric_reader.stream.series")
+	series, ok := scopeMetricNamed(rm, selfobs.Scope, "fastmeter.metric_reader.stream.series")
 	if !ok {
 		t.Fatal("no fastmeter.metric_reader.stream.series")
 	}
