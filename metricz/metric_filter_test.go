@@ -6,44 +6,21 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/sdk/instrumentation"
 
-	sdkmetric "github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/internal/filtertest"
 )
-
-// debugFilter drops the debug.* metrics and, of requests, the points whose
-// status is 5xx.
-type debugFilter struct{}
-
-func (debugFilter) TestMetric(_ instrumentation.Scope, name string, _ sdkmetric.InstrumentKind, _ string) sdkmetric.MetricFilterResult {
-	switch {
-	case strings.HasPrefix(name, "debug."):
-		return sdkmetric.MetricFilterDrop
-	case name == "requests":
-		return sdkmetric.MetricFilterAcceptPartial
-	}
-	return sdkmetric.MetricFilterAccept
-}
-
-func (debugFilter) TestAttributes(_ instrumentation.Scope, _ string, _ sdkmetric.InstrumentKind, _ string, attrs attribute.Set) sdkmetric.AttributesFilterResult {
-	if v, _ := attrs.Value("status"); v.AsInt64() >= 500 {
-		return sdkmetric.AttributesFilterDrop
-	}
-	return sdkmetric.AttributesFilterAccept
-}
 
 // TestMetricFilterPage requests the JSON page of a Handler with a
 // MetricFilter from a real local HTTP server: the dropped metric and the
 // dropped series are absent, the rest is shown intact. The test's second
 // reader, without a filter, still sees everything.
 func TestMetricFilterPage(t *testing.T) {
-	env := newTestEnv(t, []Option{WithMetricFilter(debugFilter{})})
+	env := newTestEnv(t, []Option{WithMetricFilter(filtertest.NoDebug{})})
 	ctx := context.Background()
 	requests, _ := env.meter.Int64Counter("requests")
 	debug, _ := env.meter.Int64Counter("debug.cache")

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,6 +43,10 @@ const (
 // obsPoints is the number of data points each export carries.
 const obsPoints = 3
 
+// The concurrent scenario: obsGoroutines goroutines export obsExports
+// times each, through one exporter.
+const obsGoroutines, obsExports = 4, 25
+
 // obsMetric is one collected self-metric, as compared.
 type obsMetric struct {
 	Scope, Version, Schema  string
@@ -67,14 +72,15 @@ type obsPoint struct {
 // values. Two values must differ and are masked: server.port (each child
 // has its own receiver) and error.type (the official exporters' is
 // "*errors.joinError" for every failure, the native one names the failure;
-// checked below). Durations are compared by count, not by value.
+// checked below). Durations are compared by count, not by value. Last,
+// concurrent exports through one native exporter count exactly.
 func TestObservabilityMatchesOfficial(t *testing.T) {
 	if spec := os.Getenv(obsChildSpec); spec != "" {
 		obsChild(t, spec)
 		return
 	}
 	if testing.Short() {
-		t.Skip("runs 20 child processes")
+		t.Skip("runs 22 child processes")
 	}
 	// The native exporter's error.type of each scenario, per protocol.
 	nativeErrorType := map[string]map[string]string{
@@ -115,6 +121,11 @@ func TestObservabilityMatchesOfficial(t *testing.T) {
 				}
 			})
 		}
+		// Concurrent exports (serialised by the exporter) count exactly;
+		// under -race the child is a race-enabled binary too.
+		t.Run(protocol+"/concurrent", func(t *testing.T) {
+			checkCounts(t, "native/"+protocol, runObsChild(t, dir, "native/"+protocol+"/concurrent"), "concurrent")
+		})
 	}
 }
 
@@ -130,7 +141,11 @@ func checkCounts(t *testing.T, who string, ms []obsMetric, scenario string) {
 		"otel.sdk.exporter.metric_data_point.inflight": {false: 0},
 		"otel.sdk.exporter.operation.duration":         nil, // one observation, checked below
 	}
+	exports := 1.0
 	switch scenario {
+	case "concurrent":
+		exports = obsGoroutines * obsExports
+		want["otel.sdk.exporter.metric_data_point.exported"] = map[bool]float64{false: exports * obsPoints}
 	case "success":
 		want["otel.sdk.exporter.metric_data_point.exported"] = map[bool]float64{false: obsPoints}
 	case "partial": // the receiver rejects one point
@@ -148,11 +163,12 @@ func checkCounts(t *testing.T, who string, ms []obsMetric, scenario string) {
 			continue
 		}
 		if points == nil {
-			if len(m.Points) != 1 || m.Points[0].Value != 1 {
-				t.Errorf("%s: %s = %s, want one observation", who, name, dump(m.Points))
+			if len(m.Points) != 1 || m.Points[0].Value != exports {
+				t.Errorf("%s: %s = %s, want %v observations in one series", who, name, dump(m.Points), exports)
+				continue
 			}
 			_, failed := m.Points[0].Attrs["error.type"]
-			if failed != (scenario != "success") {
+			if failed != (scenario != "success" && scenario != "concurrent") {
 				t.Errorf("%s: %s attributes %v for %s", who, name, m.Points[0].Attrs, scenario)
 			}
 			continue
@@ -278,8 +294,19 @@ func obsChild(t *testing.T, spec string) {
 	}
 
 	exp := obsExporter(t, impl, protocol, addr)
-	exportErr := exp.Export(ctx, obsData())
-	if (exportErr != nil) != (scenario == "unavailable" || scenario == "invalid" || (scenario == "partial" && impl == "official")) {
+	if scenario == "concurrent" {
+		var wg sync.WaitGroup
+		for range obsGoroutines {
+			wg.Go(func() {
+				for range obsExports {
+					if err := exp.Export(ctx, obsData()); err != nil {
+						t.Errorf("Export: %v", err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+	} else if exportErr := exp.Export(ctx, obsData()); (exportErr != nil) != (scenario == "unavailable" || scenario == "invalid" || (scenario == "partial" && impl == "official")) {
 		// The official exporters return a partial success as an error, the
 		// native one reports it through otel.Handle.
 		t.Errorf("%s: Export = %v", spec, exportErr)

@@ -4,43 +4,20 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/sdk/instrumentation"
 
-	sdkmetric "github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/internal/filtertest"
 )
-
-// debugFilter drops the debug.* metrics and, of requests, the points whose
-// status is 5xx.
-type debugFilter struct{}
-
-func (debugFilter) TestMetric(_ instrumentation.Scope, name string, _ sdkmetric.InstrumentKind, _ string) sdkmetric.MetricFilterResult {
-	switch {
-	case strings.HasPrefix(name, "debug."):
-		return sdkmetric.MetricFilterDrop
-	case name == "requests":
-		return sdkmetric.MetricFilterAcceptPartial
-	}
-	return sdkmetric.MetricFilterAccept
-}
-
-func (debugFilter) TestAttributes(_ instrumentation.Scope, _ string, _ sdkmetric.InstrumentKind, _ string, attrs attribute.Set) sdkmetric.AttributesFilterResult {
-	if v, _ := attrs.Value("status"); v.AsInt64() >= 500 {
-		return sdkmetric.AttributesFilterDrop
-	}
-	return sdkmetric.AttributesFilterAccept
-}
 
 // TestMetricFilterScrape scrapes an exporter with a MetricFilter through a
 // real HTTP server: the dropped metric and the dropped series are absent,
 // every other series is served with its value.
 func TestMetricFilterScrape(t *testing.T) {
-	exp, mp := newTestExporter(t, WithMetricFilter(debugFilter{}), WithoutScopeInfo(), WithoutTargetInfo())
+	exp, mp := newTestExporter(t, WithMetricFilter(filtertest.NoDebug{}), WithoutScopeInfo(), WithoutTargetInfo())
 	ctx := context.Background()
 	m := mp.Meter("filter.test")
 	requests, _ := m.Int64Counter("requests")
