@@ -51,6 +51,7 @@ const (
 	// OTLPHTTPExporterType is the native OTLP exporter's over HTTP, with
 	// protobuf or JSON bodies (the semantic conventions have one HTTP type).
 	OTLPHTTPExporterType = "otlp_http_metric_exporter"
+	// OTLPGRPCExporterType is the native OTLP exporter's over gRPC.
 	OTLPGRPCExporterType = "otlp_grpc_metric_exporter"
 )
 
