@@ -30,8 +30,8 @@ import (
 // one reports something useful instead: their error.type is the Go type of
 // the error they join ("*errors.joinError" for every failure), the native
 // exporter's is the HTTP status code ("503"), the gRPC code ("Unavailable"),
-// "partial_success", or the Go type of another error (a connection
-// failure). A partial success over gRPC carries rpc.response.status_code
+// "partial_success", "timeout", or the Go type of another error (a
+// connection failure: *url.Error). A partial success over gRPC carries rpc.response.status_code
 // "Unknown" as in the official exporter (its error has no gRPC status).
 
 // observer is the self-instrumentation of one Exporter; nil when off.
@@ -90,7 +90,7 @@ func (o *observer) outcome(partial transport.PartialSuccess, sendErr error) self
 		}
 		return out
 	}
-	out := selfobs.OTLPOutcome{Failed: true, Rejected: -1, ErrorType: semconv.ErrorType(sendErr).Value.AsString()}
+	out := selfobs.OTLPOutcome{Failed: true, Rejected: -1, ErrorType: errorType(sendErr)}
 	if o.grpc {
 		code := status.Code(sendErr)
 		out.Status = semconv.RPCResponseStatusCode(code.String())
@@ -154,4 +154,19 @@ func serverAttrs(cfg config) []attribute.KeyValue {
 		return []attribute.KeyValue{semconv.ServerPort(int(p))}
 	}
 	return []attribute.KeyValue{semconv.ServerAddress(name), semconv.ServerPort(int(p))}
+}
+
+// errorType is the error.type of a failure with no response status: timeout
+// when the export's deadline passed, otherwise the Go type of the error
+// under the exporter's own wrapping (a connection failure is *url.Error over
+// HTTP).
+func errorType(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timeout"
+	}
+	var re *transport.RetryableError
+	if errors.As(err, &re) {
+		err = re.Err
+	}
+	return semconv.ErrorType(err).Value.AsString()
 }

@@ -1,11 +1,20 @@
 package otlp
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"reflect"
+	"strconv"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/fastmeter/fastmeter/internal/selfobs"
 	"github.com/fastmeter/fastmeter/otlp/internal/transport"
@@ -64,4 +73,56 @@ func TestObserverOff(t *testing.T) {
 	if g := selfobs.NextID(selfobs.OTLPGRPCExporterType); g != g0+2 {
 		t.Errorf("gRPC numbering: %d after %d, want %d", g, g0, g0+2)
 	}
+}
+
+// TestOutcome checks the status and error.type of each kind of failure, as
+// the retry loop returns them.
+func TestOutcome(t *testing.T) {
+	giveUp := func(err error) error { return fmt.Errorf("otlp: giving up after 3 attempts: %w", err) }
+	refused := &url.Error{Op: "Post", URL: "http://127.0.0.1:1/v1/metrics", Err: errors.New("connection refused")}
+	httpObs, grpcObs := &observer{}, &observer{grpc: true}
+	for _, c := range []struct {
+		name    string
+		o       *observer
+		partial transport.PartialSuccess
+		err     error
+		want    selfobs.OTLPOutcome
+	}{
+		{"http ok", httpObs, transport.PartialSuccess{}, nil, selfobs.OTLPOutcome{}},
+		{"http partial", httpObs, transport.PartialSuccess{RejectedDataPoints: 2, ErrorMessage: "x"}, nil,
+			selfobs.OTLPOutcome{Failed: true, Rejected: 2, Status: semconv.HTTPResponseStatusCode(200), ErrorType: "partial_success"}},
+		{"http 503 given up", httpObs, transport.PartialSuccess{}, giveUp(&transport.RetryableError{Err: statusErrorFor(t, "503 Service Unavailable")}),
+			selfobs.OTLPOutcome{Failed: true, Rejected: -1, Status: semconv.HTTPResponseStatusCode(503), ErrorType: "503"}},
+		{"http refused", httpObs, transport.PartialSuccess{}, giveUp(&transport.RetryableError{Err: fmt.Errorf("otlp: export: %w", refused)}),
+			selfobs.OTLPOutcome{Failed: true, Rejected: -1, ErrorType: "*url.Error"}},
+		{"http timeout", httpObs, transport.PartialSuccess{}, fmt.Errorf("otlp: %w after 2 attempts: %w", context.DeadlineExceeded, refused),
+			selfobs.OTLPOutcome{Failed: true, Rejected: -1, ErrorType: "timeout"}},
+		{"grpc unavailable", grpcObs, transport.PartialSuccess{}, giveUp(&transport.RetryableError{Err: fmt.Errorf("otlp: export: %w", status.Error(codes.Unavailable, "down"))}),
+			selfobs.OTLPOutcome{Failed: true, Rejected: -1, Status: semconv.RPCResponseStatusCode("Unavailable"), ErrorType: "Unavailable"}},
+		{"grpc partial", grpcObs, transport.PartialSuccess{ErrorMessage: "only a message"}, nil,
+			selfobs.OTLPOutcome{Failed: true, Rejected: 0, Status: semconv.RPCResponseStatusCode("Unknown"), ErrorType: "partial_success"}},
+	} {
+		if got := c.o.outcome(c.partial, c.err); got != c.want {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}
+
+// statusErrorFor is the sender's error for a response with status line
+// status, obtained from a real local server.
+func statusErrorFor(t *testing.T, status string) error {
+	t.Helper()
+	code, _ := strconv.Atoi(status[:3])
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(code) }))
+	defer srv.Close()
+	s, err := transport.NewHTTPSender(transport.HTTPConfig{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Send(t.Context(), nil)
+	var re *transport.RetryableError
+	if errors.As(err, &re) {
+		return re.Err
+	}
+	return err
 }
