@@ -83,6 +83,9 @@ func New(opts ...Option) *Handler {
 	for _, p := range cfg.producers {
 		readerOpts = append(readerOpts, sdkmetric.WithProducer(p))
 	}
+	if cfg.filter != nil {
+		readerOpts = append(readerOpts, sdkmetric.WithMetricFilter(cfg.filter))
+	}
 	h := &Handler{
 		Reader: sdkmetric.NewManualReader(readerOpts...),
 		cfg:    cfg,

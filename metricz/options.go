@@ -35,6 +35,7 @@ type config struct {
 	maxSeries      int
 	history        int
 	producers      []sdkmetric.Producer
+	filter         sdkmetric.MetricFilter
 }
 
 func newConfig(opts []Option) config {
@@ -123,6 +124,17 @@ func WithProducer(p sdkmetric.Producer) Option {
 		if p != nil {
 			c.producers = append(c.producers, p)
 		}
+		return c
+	})
+}
+
+// WithMetricFilter registers a MetricFilter on the Handler's reader
+// (fastmeter.WithMetricFilter): the page and its JSON show only the streams
+// and data points filter accepts, and a dropped stream is not read at all.
+// A nil filter means no filter; the last WithMetricFilter wins.
+func WithMetricFilter(f sdkmetric.MetricFilter) Option {
+	return optionFunc(func(c config) config {
+		c.filter = f
 		return c
 	})
 }

@@ -48,6 +48,7 @@ type Exporter struct {
 	enc    encoder
 	sender transport.Sender
 	retry  transport.Retry
+	obs    *observer // self-observability; nil when off
 
 	busy    chan struct{} // a one-slot semaphore held by the running Export
 	stopped atomic.Bool
@@ -96,6 +97,7 @@ func New(_ context.Context, opts ...Option) (*Exporter, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.obs = newObserver(cfg)
 	return e, nil
 }
 
@@ -191,6 +193,7 @@ func (e *Exporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) e
 		cancel() // Shutdown began as this Export did
 	}
 
+	op := e.obs.start(ctx, rm)
 	body, encErr := e.enc.Encode(rm)
 	if n := e.enc.Repaired(); n > 0 {
 		otel.Handle(fmt.Errorf("%w: %d strings sent with U+FFFD for their invalid bytes", ErrInvalidUTF8, n))
@@ -209,6 +212,7 @@ func (e *Exporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) e
 			otel.Handle(err)
 		}
 	}
+	e.obs.end(ctx, op, partial, sendErr)
 	return errors.Join(encErr, sendErr)
 }
 

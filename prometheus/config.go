@@ -91,6 +91,17 @@ func WithProducer(producer sdkmetric.Producer) Option {
 	})
 }
 
+// WithMetricFilter registers a MetricFilter on the exporter's reader
+// (fastmeter.WithMetricFilter): each scrape serves only the streams and data
+// points filter accepts. A dropped stream is not read at all; the points
+// TestAttributes drops are absent from the scrape. A nil filter means no
+// filter.
+func WithMetricFilter(filter sdkmetric.MetricFilter) Option {
+	return optionFunc(func(c *config) {
+		c.readerOptions = append(c.readerOptions, sdkmetric.WithMetricFilter(filter))
+	})
+}
+
 // WithTranslationStrategy chooses how OpenTelemetry names become Prometheus
 // names (see the OpenTelemetry → Prometheus compatibility specification):
 //

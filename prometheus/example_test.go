@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 
 	promclient "github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/fastmeter/fastmeter"
@@ -115,4 +117,49 @@ func ExampleNewServedReader() {
 	// # HELP target_info Target metadata
 	// # TYPE target_info gauge
 	// target_info{service_name="shop"} 1
+}
+
+// dropDebug is a MetricFilter that leaves the debug.* metrics out.
+type dropDebug struct{}
+
+func (dropDebug) TestMetric(_ instrumentation.Scope, name string, _ fastmeter.InstrumentKind, _ string) fastmeter.MetricFilterResult {
+	if strings.HasPrefix(name, "debug.") {
+		return fastmeter.MetricFilterDrop
+	}
+	return fastmeter.MetricFilterAccept
+}
+
+func (dropDebug) TestAttributes(instrumentation.Scope, string, fastmeter.InstrumentKind, string, attribute.Set) fastmeter.AttributesFilterResult {
+	return fastmeter.AttributesFilterAccept
+}
+
+// Serve only what a MetricFilter accepts: the debug.* metrics are recorded
+// (another reader may export them) but never scraped.
+func ExampleWithMetricFilter() {
+	ctx := context.Background()
+	exporter, err := prometheus.New(prometheus.WithoutRegistration(), prometheus.WithMetricFilter(dropDebug{}),
+		prometheus.WithoutScopeInfo(), prometheus.WithoutTargetInfo())
+	if err != nil {
+		panic(err)
+	}
+	provider := fastmeter.NewMeterProvider(fastmeter.WithReader(exporter))
+	defer func() { _ = provider.Shutdown(ctx) }()
+	meter := provider.Meter("shop")
+	orders, _ := meter.Int64Counter("orders", metric.WithDescription("Orders placed."))
+	cache, _ := meter.Int64Counter("debug.cache.misses")
+	orders.Add(ctx, 3)
+	cache.Add(ctx, 40)
+
+	server := httptest.NewServer(exporter)
+	defer server.Close()
+	resp, err := http.Get(server.URL + "/metrics")
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(os.Stdout, resp.Body)
+	// Output:
+	// # HELP orders_total Orders placed.
+	// # TYPE orders_total counter
+	// orders_total 3
 }

@@ -21,6 +21,12 @@ const (
 	// PrometheusScope holds the fastmeter Prometheus exporter's metrics,
 	// as each official exporter uses a scope of its own.
 	PrometheusScope = "github.com/fastmeter/fastmeter/prometheus"
+	// OTLPHTTPScope and OTLPGRPCScope are the scopes of the official
+	// otlpmetrichttp and otlpmetricgrpc exporters' metrics, which the
+	// native OTLP exporter (module otlp) reproduces: a dashboard written
+	// for the official exporters finds its metrics unchanged.
+	OTLPHTTPScope = "go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp/internal/observ"
+	OTLPGRPCScope = "go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	// SchemaURL is the semantic conventions version the names follow.
 	SchemaURL = semconv.SchemaURL
 )
@@ -28,7 +34,11 @@ const (
 // IsScope reports whether a scope name is one of the self-metrics' scopes,
 // for presenting them apart (the metricz page).
 func IsScope(name string) bool {
-	return name == ReaderScope || name == Scope || name == PrometheusScope
+	switch name {
+	case ReaderScope, Scope, PrometheusScope, OTLPHTTPScope, OTLPGRPCScope:
+		return true
+	}
+	return false
 }
 
 // The otel.component.type values. The manual reader's is the official SDK's
@@ -38,13 +48,18 @@ const (
 	ManualReaderType       = "go.opentelemetry.io/otel/sdk/metric/metric.ManualReader"
 	PeriodicReaderType     = "periodic_metric_reader"
 	PrometheusExporterType = "prometheus_http_text_metric_exporter"
+	// OTLPHTTPExporterType is the native OTLP exporter's over HTTP, with
+	// protobuf or JSON bodies (the semantic conventions have one HTTP type).
+	OTLPHTTPExporterType = "otlp_http_metric_exporter"
+	// OTLPGRPCExporterType is the native OTLP exporter's over gRPC.
+	OTLPGRPCExporterType = "otlp_grpc_metric_exporter"
 )
 
 // Each component type numbers its instances from 0 in creation order, as
 // the official SDK does; a number is taken whether or not
 // self-observability is on, so numbering does not depend on the switch.
 var (
-	manualIDs, periodicIDs, prometheusIDs atomic.Int64
+	manualIDs, periodicIDs, prometheusIDs, otlpHTTPIDs, otlpGRPCIDs atomic.Int64
 )
 
 // NextID returns the next instance number of a component type.
@@ -54,6 +69,10 @@ func NextID(componentType string) int64 {
 		return manualIDs.Add(1) - 1
 	case PeriodicReaderType:
 		return periodicIDs.Add(1) - 1
+	case OTLPHTTPExporterType:
+		return otlpHTTPIDs.Add(1) - 1
+	case OTLPGRPCExporterType:
+		return otlpGRPCIDs.Add(1) - 1
 	default:
 		return prometheusIDs.Add(1) - 1
 	}
@@ -70,7 +89,7 @@ func ComponentName(componentType string, id int64) string {
 // (the global delegate forwards to a provider set later).
 func meter(scope string) metric.Meter {
 	opts := []metric.MeterOption{metric.WithSchemaURL(SchemaURL)}
-	if scope == ReaderScope {
+	if scope == ReaderScope || scope == OTLPHTTPScope || scope == OTLPGRPCScope {
 		opts = append(opts, metric.WithInstrumentationVersion(sdk.Version()))
 	}
 	return otel.GetMeterProvider().Meter(scope, opts...)

@@ -33,6 +33,22 @@ func TestComponentNames(t *testing.T) {
 	if b != a+1 {
 		t.Errorf("NextID gave %d then %d", a, b)
 	}
+	for _, typ := range []string{OTLPHTTPExporterType, OTLPGRPCExporterType} {
+		a, b := NextID(typ), NextID(typ)
+		if b != a+1 {
+			t.Errorf("%s: NextID gave %d then %d", typ, a, b)
+		}
+	}
+	for _, s := range []string{ReaderScope, Scope, PrometheusScope, OTLPHTTPScope, OTLPGRPCScope} {
+		if !IsScope(s) {
+			t.Errorf("IsScope(%q) = false", s)
+		}
+	}
+	if IsScope("app") {
+		t.Error(`IsScope("app") = true`)
+	}
+	var nilOTLP *OTLPExporter // a disabled exporter is nil and does nothing
+	nilOTLP.End(t.Context(), nilOTLP.Start(t.Context(), nil), OTLPOutcome{Failed: true})
 	var nilReader *Reader // a disabled reader is nil and does nothing
 	nilReader.Collected(t.Context(), nilReader.Start(), nil, nil)
 	nilReader.ExportFailed(t.Context(), nil)

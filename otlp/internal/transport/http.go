@@ -203,17 +203,6 @@ func (s *HTTPSender) Send(ctx context.Context, body []byte) (PartialSuccess, err
 	}
 }
 
-func statusError(status string, body []byte) error {
-	const limit = 512
-	if len(body) > limit {
-		body = body[:limit]
-	}
-	if len(body) == 0 {
-		return fmt.Errorf("otlp: export failed: %s", status)
-	}
-	return fmt.Errorf("otlp: export failed: %s: %q", status, body)
-}
-
 // retryAfter parses a Retry-After header: seconds, or an HTTP date.
 func retryAfter(v string, now time.Time) time.Duration {
 	if v == "" {
