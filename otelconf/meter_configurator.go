@@ -19,7 +19,9 @@ import (
 // (the implementation the schema's documentation lists as supporting the
 // entry) evaluates its conditions in order, so a file lists its exceptions
 // before the patterns they are exceptions to. Contrib otelconf v0.27.0's
-// experimental package parses the entry but applies none of it.
+// experimental package parses the entry but applies none of it, so the
+// differential test's reference is the official SDK handing out the no-op
+// meter for the scopes the file disables.
 
 // meterConfiguratorPath is the entry's path in the file, and its key in
 // OpenTelemetryConfiguration.AdditionalProperties (see ParseYAML).
