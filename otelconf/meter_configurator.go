@@ -87,9 +87,7 @@ func meterConfigurator(additional any) (sdkmetric.MeterConfigurator, error) {
 // match, and both spell a pattern the same way.
 func nameMatcher(pattern string) func(instrumentation.Scope) bool {
 	disables := sdkmetric.DisableMeters(pattern)
-	return func(s instrumentation.Scope) bool {
-		return disables(instrumentation.Scope{Name: s.Name}).Disabled
-	}
+	return func(s instrumentation.Scope) bool { return disables(s).Disabled }
 }
 
 // meterConfig maps one config entry; disabled defaults to false.
