@@ -33,24 +33,7 @@ func TestDifferential(t *testing.T) {
 			t.Setenv("TEMPORALITY", temporality)
 			ctx := context.Background()
 
-			t.Setenv("SDK_NAME", "official")
-			officialCfg, err := conf.ParseYAML(data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			official, err := conf.NewSDK(conf.WithContext(ctx), conf.WithOpenTelemetryConfiguration(*officialCfg))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Setenv("SDK_NAME", "fastmeter")
-			ours, err := ParseYAML(data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fast, err := NewSDK(WithContext(ctx), WithOpenTelemetryConfiguration(*ours))
-			if err != nil {
-				t.Fatal(err)
-			}
+			official, fast := buildBoth(t, ctx, data)
 
 			flushers := map[string]interface{ ForceFlush(context.Context) error }{}
 			if f, ok := official.MeterProvider().(interface{ ForceFlush(context.Context) error }); ok {
@@ -112,6 +95,32 @@ func TestDifferential(t *testing.T) {
 			}
 		})
 	}
+}
+
+// buildBoth builds data with contrib otelconf (the official SDK) and with
+// this package, ${SDK_NAME} set to "official" and "fastmeter" in turn (the
+// files send it as a header, so the receiver tells the exports apart).
+func buildBoth(t *testing.T, ctx context.Context, data []byte) (conf.SDK, SDK) {
+	t.Helper()
+	t.Setenv("SDK_NAME", "official")
+	officialCfg, err := conf.ParseYAML(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	official, err := conf.NewSDK(conf.WithContext(ctx), conf.WithOpenTelemetryConfiguration(*officialCfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SDK_NAME", "fastmeter")
+	ours, err := ParseYAML(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, err := NewSDK(WithContext(ctx), WithOpenTelemetryConfiguration(*ours))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return official, fast
 }
 
 // diffWorkload is one instrument of every kind, several attribute sets.

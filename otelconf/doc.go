@@ -56,6 +56,12 @@
 //     meter_schema_url) and stream entry (name, description, every
 //     aggregation with its options, attribute_keys included/excluded,
 //     aggregation_cardinality_limit).
+//   - meter_configurator/development (from otelconf's experimental model):
+//     fastmeter's MeterConfigurator. A meter takes the config of the first
+//     meters entry whose name equals its name or matches it as a * and ?
+//     pattern (case-sensitive), else default_config; disabled defaults to
+//     false. A disabled meter records nothing, runs no callback and exports
+//     nothing. An entry without name or config is rejected.
 //   - exemplar_filter, and resource (attributes, attributes_list,
 //     schema_url; the stable model has no detectors).
 //
@@ -64,7 +70,9 @@
 // Where otelconf v0.27.0 drops a setting of the schema, fastmeter follows
 // the schema: exemplar_filter, default_histogram_aggregation,
 // aggregation_cardinality_limit, resource.attributes_list, instrument_type
-// gauge and pull readers are honoured (attributes_list in the meter
+// gauge, pull readers and meter_configurator/development (which otelconf's
+// experimental package parses and never applies) are honoured
+// (attributes_list in the meter
 // provider's resource: otelconf's tracer and logger providers still ignore
 // it); record_min_max defaults to true and
 // explicit_bucket_histogram without boundaries gets the default boundaries;

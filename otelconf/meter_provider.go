@@ -23,10 +23,20 @@ type builder struct {
 }
 
 // newMeterProvider builds fastmeter's MeterProvider from the meter_provider
-// section. Every entry is honoured or rejected with its path; the user's
-// WithMeterProviderOptions come first, so the file wins, as in otelconf.
-func (b *builder) newMeterProvider(mp *conf.MeterProvider, res *resource.Resource, userOpts []sdkmetric.Option) (*sdkmetric.MeterProvider, error) {
+// section and its meter_configurator/development, kept in the
+// configuration's additional properties (see ParseYAML). Every entry is
+// honoured or rejected with its path; the user's WithMeterProviderOptions
+// come first, so the file wins, as in otelconf (a MeterConfigurator of the
+// file replaces one given as an option).
+func (b *builder) newMeterProvider(mp *conf.MeterProvider, additional any, res *resource.Resource, userOpts []sdkmetric.Option) (*sdkmetric.MeterProvider, error) {
 	opts := append(append([]sdkmetric.Option(nil), userOpts...), sdkmetric.WithResource(res))
+	configurator, err := meterConfigurator(additional)
+	if err != nil {
+		return nil, err
+	}
+	if configurator != nil {
+		opts = append(opts, sdkmetric.WithMeterConfigurator(configurator))
+	}
 	if mp == nil {
 		return sdkmetric.NewMeterProvider(opts...), nil
 	}

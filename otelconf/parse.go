@@ -1,6 +1,7 @@
 package otelconf
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -21,11 +22,17 @@ import (
 // define, or a literal of the wrong type, is an error naming its path in
 // the file ([PathError]), where otelconf would drop it silently.
 //
-// One experimental entry is kept that the stable model has no field for:
-// a pull reader's exporter "prometheus/development", decoded with
-// otelconf's own experimental model (go.opentelemetry.io/contrib/otelconf/x)
-// into PullMetricExporter.AdditionalProperties as
-// map[string]any{"prometheus/development": x.ExperimentalPrometheusMetricExporter}.
+// Two experimental entries are kept that the stable model has no field
+// for, decoded with otelconf's own experimental model
+// (go.opentelemetry.io/contrib/otelconf/x):
+//
+//   - a pull reader's exporter "prometheus/development", into
+//     PullMetricExporter.AdditionalProperties as
+//     map[string]any{"prometheus/development": x.ExperimentalPrometheusMetricExporter};
+//   - meter_provider's "meter_configurator/development" (the stable
+//     MeterProvider has no catch-all), into
+//     OpenTelemetryConfiguration.AdditionalProperties as
+//     map[string]any{"meter_provider.meter_configurator/development": x.ExperimentalMeterConfigurator}.
 func ParseYAML(data []byte) (*conf.OpenTelemetryConfiguration, error) {
 	if err := checkKeys(data); err != nil {
 		return nil, err
@@ -34,7 +41,7 @@ func ParseYAML(data []byte) (*conf.OpenTelemetryConfiguration, error) {
 	if err != nil {
 		return nil, withPathOfLine(data, err)
 	}
-	if err := keepPrometheusExporters(data, cfg); err != nil {
+	if err := keepExperimental(data, cfg); err != nil {
 		return nil, err
 	}
 	keepEmptyAggregations(data, cfg)
@@ -164,17 +171,36 @@ func readConfigFile(path string) (*conf.OpenTelemetryConfiguration, error) {
 	return ParseYAML(data)
 }
 
-// keepPrometheusExporters copies the prometheus/development pull exporters,
-// which the stable parser drops, from a parse with the experimental model.
-func keepPrometheusExporters(data []byte, cfg *conf.OpenTelemetryConfiguration) error {
-	if cfg.MeterProvider == nil || !hasPullReader(cfg.MeterProvider) {
+// keepExperimental copies the experimental entries the stable parser
+// drops (see ParseYAML) from a parse with the experimental model, made only
+// when the file has one.
+func keepExperimental(data []byte, cfg *conf.OpenTelemetryConfiguration) error {
+	if cfg.MeterProvider == nil {
+		return nil
+	}
+	configurator, err := meterConfiguratorNode(data)
+	if err != nil {
+		return err
+	}
+	if configurator == nil && !hasPullReader(cfg.MeterProvider) {
 		return nil
 	}
 	xcfg, err := confx.ParseYAML(data)
 	if err != nil {
 		return fmt.Errorf("otelconf: %w", err)
 	}
-	if xcfg.MeterProvider == nil || len(xcfg.MeterProvider.Readers) != len(cfg.MeterProvider.Readers) {
+	if xcfg.MeterProvider == nil {
+		return nil // cannot happen: both parse the same meter_provider
+	}
+	if c := xcfg.MeterProvider.MeterConfiguratorDevelopment; c != nil && configurator != nil {
+		extra, _ := cfg.AdditionalProperties.(map[string]any)
+		if extra == nil {
+			extra = map[string]any{}
+		}
+		extra[meterConfiguratorPath] = *c
+		cfg.AdditionalProperties = extra
+	}
+	if len(xcfg.MeterProvider.Readers) != len(cfg.MeterProvider.Readers) {
 		return nil // cannot happen: both parse the same readers list
 	}
 	for i, r := range xcfg.MeterProvider.Readers {
@@ -186,6 +212,35 @@ func keepPrometheusExporters(data []byte, cfg *conf.OpenTelemetryConfiguration) 
 		}
 	}
 	return nil
+}
+
+// meterConfiguratorNode returns meter_provider's meter_configurator entry
+// (nil if absent or null), after checking what the experimental model's
+// decoding does not: every meters entry has its required, non-null config
+// (a missing one would decode as the default, enabled, without a word).
+func meterConfiguratorNode(data []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return nil, nil
+	}
+	node := lookup(doc.Content[0], "meter_provider", meterConfiguratorKey)
+	for node != nil && node.Kind == yaml.AliasNode {
+		node = node.Alias
+	}
+	if node == nil || node.Kind != yaml.MappingNode {
+		return nil, nil // absent or null; any other shape failed the strict pass
+	}
+	meters := lookup(node, "meters")
+	if meters == nil || meters.Kind != yaml.SequenceNode {
+		return node, nil
+	}
+	var errs []error
+	for i, m := range meters.Content {
+		if c := lookup(m, "config"); c == nil || c.Tag == "!!null" {
+			errs = append(errs, pathErrorf(child(index(child(meterConfiguratorPath, "meters"), i), "config"), "required"))
+		}
+	}
+	return node, errors.Join(errs...)
 }
 
 func hasPullReader(mp *conf.MeterProvider) bool {

@@ -202,7 +202,7 @@ func build(o options) (SDK, error) {
 		return SDK{}, err
 	}
 	b := &builder{ctx: o.ctx, consoleWriter: o.consoleWriter, officialOTLP: o.officialOTLP}
-	mp, err := b.newMeterProvider(o.cfg.MeterProvider, res, o.meterOpts)
+	mp, err := b.newMeterProvider(o.cfg.MeterProvider, o.cfg.AdditionalProperties, res, o.meterOpts)
 	if err != nil {
 		return SDK{}, err
 	}

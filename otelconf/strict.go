@@ -23,9 +23,13 @@ import (
 
 // extensionKeys are the keys fastmeter accepts where the stable model only
 // has an AdditionalProperties catch-all, with the type their value must
-// decode into. The pull exporter's prometheus/development is modelled by
-// otelconf's own experimental package; the producer is an empty object.
+// decode into. The pull exporter's prometheus/development and the meter
+// provider's meter_configurator/development are modelled by otelconf's own
+// experimental package; the producer is an empty object.
 var extensionKeys = map[reflect.Type]map[string]reflect.Type{
+	reflect.TypeFor[conf.MeterProvider](): {
+		meterConfiguratorKey: reflect.TypeFor[confx.ExperimentalMeterConfigurator](),
+	},
 	reflect.TypeFor[conf.PullMetricExporter](): {
 		prometheusExporterKey: reflect.TypeFor[confx.ExperimentalPrometheusMetricExporter](),
 	},
@@ -37,6 +41,7 @@ var extensionKeys = map[reflect.Type]map[string]reflect.Type{
 const (
 	prometheusExporterKey = "prometheus/development"
 	prometheusProducerKey = "prometheus/development"
+	meterConfiguratorKey  = "meter_configurator/development"
 )
 
 // checkKeys returns every unknown key and mistyped literal in data (nil if
