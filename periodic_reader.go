@@ -229,10 +229,13 @@ func (r *PeriodicReader) timeoutContexts(parent context.Context) (exportContexts
 // contained. The export keeps the token until it returns, so the next one
 // never overlaps it.
 func (r *PeriodicReader) collectAndExport(wait context.Context, cx exportContexts) error {
-	return callBounded(wait, r.exporting, "Export", func() error { return r.collectAndExportHolding(cx) })
+	tally := r.newExportTally()
+	err := callBounded(wait, r.exporting, "Export", func() error { return r.collectAndExportHolding(cx, tally) })
+	tally.readerGaveUp(wait, err) // counts only an export still running
+	return err
 }
 
-func (r *PeriodicReader) collectAndExportHolding(cx exportContexts) error {
+func (r *PeriodicReader) collectAndExportHolding(cx exportContexts, tally *exportTally) error {
 	box := r.src.Load()
 	if box == nil {
 		return ErrReaderNotRegistered
@@ -249,12 +252,12 @@ func (r *PeriodicReader) collectAndExportHolding(cx exportContexts) error {
 	// The exporter's error is returned as it is (joined only with a
 	// collection error), so a caller comparing it finds the exporter's own.
 	if r.maxBatch <= 0 {
-		return joinErrors(collectErr, r.export(cx.collect, &r.rm))
+		return joinErrors(collectErr, r.export(cx.collect, &r.rm, tally))
 	}
 	return joinErrors(collectErr, exportInBatches(&r.rm, r.maxBatch, func(batch *metricdata.ResourceMetrics) error {
 		ctx, cancel := cx.batch()
 		defer cancel()
-		return r.export(ctx, batch)
+		return r.export(ctx, batch, tally)
 	}))
 }
 
