@@ -51,6 +51,7 @@ type Exporter struct {
 	obs    *observer // self-observability; nil when off
 
 	busy    chan struct{} // a one-slot semaphore held by the running Export
+	clock   *exportClock  // ends the running Export
 	stopped atomic.Bool
 
 	// abortMu guards abort: the running Export's cancel, which Shutdown
@@ -71,8 +72,9 @@ func New(_ context.Context, opts ...Option) (*Exporter, error) {
 		return nil, err
 	}
 	e := &Exporter{
-		cfg:  cfg,
-		busy: make(chan struct{}, 1),
+		cfg:   cfg,
+		busy:  make(chan struct{}, 1),
+		clock: newExportClock(),
 		retry: transport.Retry{
 			Enabled:         cfg.retry.Enabled,
 			InitialInterval: cfg.retry.InitialInterval,
@@ -180,13 +182,10 @@ func (e *Exporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) e
 	if e.stopped.Load() {
 		return ErrShutdown
 	}
-	var cancel context.CancelFunc
-	if e.cfg.timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, e.cfg.timeout)
-	} else {
-		ctx, cancel = context.WithCancel(ctx)
-	}
-	defer cancel()
+	// Ended by the timeout, ctx or Shutdown (export_context.go).
+	ctx = e.clock.begin(ctx, e.cfg.timeout)
+	defer e.clock.finish()
+	cancel := e.clock.abortFunc
 	if e.abortable(cancel) {
 		defer e.abortable(nil)
 	} else {
