@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/fastmeter/fastmeter/internal/points"
 	"github.com/fastmeter/fastmeter/internal/ratelimit"
 )
 
@@ -253,7 +254,7 @@ func (g *guardedFilter) filterMetrics(scope instrumentation.Scope, in []metricda
 			keep, changed = false, true
 		case MetricFilterAcceptPartial:
 			t := pointTest{g: g, scope: scope, name: m.Name, kind: kind, unit: m.Unit}
-			before := pointCount(m.Data)
+			before := points.Count(m.Data)
 			var n int
 			m.Data, n = filterAggregation(m.Data, &t, false)
 			changed = n != before
@@ -335,7 +336,7 @@ func filterAggregation(data metricdata.Aggregation, t *pointTest, inPlace bool) 
 		a.DataPoints = filterPoints(a.DataPoints, summaryPointAttrs, t, inPlace)
 		return a, len(a.DataPoints)
 	}
-	return data, pointCount(data)
+	return data, points.Count(data)
 }
 
 func dataPointAttrs[N int64 | float64](p *metricdata.DataPoint[N]) attribute.Set { return p.Attributes }

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	sdkmetric "github.com/fastmeter/fastmeter"
+	"github.com/fastmeter/fastmeter/internal/points"
 	"github.com/fastmeter/fastmeter/internal/selfobs"
 )
 
@@ -143,25 +144,25 @@ func (e *Exporter) gather(ctx context.Context, a *arenas) (families []*family, e
 		return nil, errNotCreatedByNew
 	}
 	if e.obs != nil {
-		start, points := e.obs.Start(), 0
+		start, collected := e.obs.Start(), 0
 		var collectErr error
 		defer func() {
 			failure := err
 			if failure == nil {
 				failure = collectErr // served anyway, but reported as a failed scrape
 			}
-			e.obs.Done(ctx, start, points, failure)
+			e.obs.Done(ctx, start, collected, failure)
 		}()
-		families, err = e.gatherCounted(ctx, a, &points, &collectErr)
+		families, err = e.gatherCounted(ctx, a, &collected, &collectErr)
 		return families, err
 	}
 	return e.gatherCounted(ctx, a, nil, nil)
 }
 
-// gatherCounted is gather; when points is set, it receives the number of
+// gatherCounted is gather; when collected is set, it receives the number of
 // data points collected and collectErr a partial collection failure (both
 // for the self-metrics).
-func (e *Exporter) gatherCounted(ctx context.Context, a *arenas, points *int, collectErr *error) ([]*family, error) {
+func (e *Exporter) gatherCounted(ctx context.Context, a *arenas, collected *int, collectErr *error) ([]*family, error) {
 	rm := e.buffers.Get().(*metricdata.ResourceMetrics)
 	defer func() {
 		if !e.keepBuffers {
@@ -170,11 +171,11 @@ func (e *Exporter) gatherCounted(ctx context.Context, a *arenas, points *int, co
 		e.buffers.Put(rm)
 	}()
 	err := e.Reader.Collect(ctx, rm)
-	if points != nil {
+	if collected != nil {
 		*collectErr = err
 		for i := range rm.ScopeMetrics {
 			for j := range rm.ScopeMetrics[i].Metrics {
-				*points += selfobs.Points(rm.ScopeMetrics[i].Metrics[j].Data)
+				*collected += points.Count(rm.ScopeMetrics[i].Metrics[j].Data)
 			}
 		}
 	}

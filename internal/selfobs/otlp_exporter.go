@@ -9,6 +9,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/semconv/v1.43.0/otelconv"
+
+	"github.com/fastmeter/fastmeter/internal/points"
 )
 
 // OTLPExporter is the self-instrumentation of the native OTLP exporter:
@@ -88,7 +90,7 @@ func (e *OTLPExporter) Start(ctx context.Context, rm *metricdata.ResourceMetrics
 	if rm != nil {
 		for i := range rm.ScopeMetrics {
 			for j := range rm.ScopeMetrics[i].Metrics {
-				n += int64(Points(rm.ScopeMetrics[i].Metrics[j].Data))
+				n += int64(points.Count(rm.ScopeMetrics[i].Metrics[j].Data))
 			}
 		}
 	}

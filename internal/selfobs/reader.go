@@ -12,6 +12,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/semconv/v1.43.0/otelconv"
+
+	"github.com/fastmeter/fastmeter/internal/points"
 )
 
 // MetricNameKey names the stream a fastmeter.metric_reader.stream.series
@@ -153,35 +155,10 @@ func (r *Reader) noteSeries(rm *metricdata.ResourceMetrics) {
 				set = attribute.NewSet(attrs...)
 				r.sets[k] = set
 			}
-			out = append(out, streamSeries{set: set, n: int64(Points(m.Data))})
+			out = append(out, streamSeries{set: set, n: int64(points.Count(m.Data))})
 		}
 	}
 	r.series.Store(&out)
-}
-
-// Points returns the number of data points of an aggregation.
-func Points(a metricdata.Aggregation) int {
-	switch d := a.(type) {
-	case metricdata.Sum[int64]:
-		return len(d.DataPoints)
-	case metricdata.Sum[float64]:
-		return len(d.DataPoints)
-	case metricdata.Gauge[int64]:
-		return len(d.DataPoints)
-	case metricdata.Gauge[float64]:
-		return len(d.DataPoints)
-	case metricdata.Histogram[int64]:
-		return len(d.DataPoints)
-	case metricdata.Histogram[float64]:
-		return len(d.DataPoints)
-	case metricdata.ExponentialHistogram[int64]:
-		return len(d.DataPoints)
-	case metricdata.ExponentialHistogram[float64]:
-		return len(d.DataPoints)
-	case metricdata.Summary:
-		return len(d.DataPoints)
-	}
-	return 0
 }
 
 // Close stops reporting the reader's series counts (the reader was shut

@@ -7,6 +7,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/fastmeter/fastmeter/internal/points"
 )
 
 // ProtoEncoder encodes ResourceMetrics as the protobuf bytes of an OTLP
@@ -114,7 +116,7 @@ func (p *protoBuffer) metric(m *metricdata.Metrics) {
 	// moved in close, megabytes for thousands of histogram points. A data
 	// point takes at least minPointSize bytes, so the point count bounds the
 	// length from below when there is no previous export.
-	size := minPointSize * pointCount(m.Data)
+	size := minPointSize * points.Count(m.Data)
 	if k := len(p.metricLens); k < len(p.prevMetricLens) {
 		size = max(size, p.prevMetricLens[k])
 	}
@@ -357,31 +359,6 @@ func (p *protoBuffer) anyValue(num protoNum, v attribute.Value) {
 // minPointSize is a lower bound of an encoded data point's length: start
 // and end times and a value, each a tag and 8 bytes, with its own framing.
 const minPointSize = 20
-
-// pointCount is the number of data points of an aggregation.
-func pointCount(data metricdata.Aggregation) int {
-	switch a := data.(type) {
-	case metricdata.Gauge[int64]:
-		return len(a.DataPoints)
-	case metricdata.Gauge[float64]:
-		return len(a.DataPoints)
-	case metricdata.Sum[int64]:
-		return len(a.DataPoints)
-	case metricdata.Sum[float64]:
-		return len(a.DataPoints)
-	case metricdata.Histogram[int64]:
-		return len(a.DataPoints)
-	case metricdata.Histogram[float64]:
-		return len(a.DataPoints)
-	case metricdata.ExponentialHistogram[int64]:
-		return len(a.DataPoints)
-	case metricdata.ExponentialHistogram[float64]:
-		return len(a.DataPoints)
-	case metricdata.Summary:
-		return len(a.DataPoints)
-	}
-	return 0
-}
 
 // lengthWidth is the varint width of a length of n bytes, at most 5 (the
 // width of any length below 32 GiB, all close supports reserving).
